@@ -1,0 +1,444 @@
+"""Edit a workbook file in place: the one component that writes to a workbook.
+
+Only the parts a change needs are parsed and rewritten (the sheets written into,
+the workbook part, its relationships, the content types and the style table); every
+other part is copied byte for byte. Nothing touches the disk until :meth:`save`, and
+``save`` is atomic.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from lxml import etree
+
+from . import atomic, package
+from .errors import WorkbookError
+from .names import check_defined_name, check_sheet_name
+from .refs import absolute, quote_sheet
+from .sheet_edit import SheetEditor, TableInfo
+from .sheet_xml import cell_style, render
+from .spec import CellInput, SheetSpec, as_cell
+from .styles import MINIMAL_STYLES, Style, StyleTable
+from .values import Formula, content
+from .xml import (CONTENT_TYPES, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
+                  REL_CALC_CHAIN, REL_OFFICE_DOCUMENT, REL_STYLES, REL_TABLE,
+                  REL_WORKSHEET, STRICT_MAIN, insert_ordered, local, parse, q, serialise)
+
+OWNER_NAME = "_PerfAddin.Kind"
+_WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection",
+                   "bookViews", "sheets", "functionGroups", "externalReferences",
+                   "definedNames", "calcPr", "oleSize", "customWorkbookViews", "pivotCaches",
+                   "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr",
+                   "webPublishObjects", "extLst"]
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A sheet as the workbook lists it."""
+
+    name: str
+    sheet_id: int
+    rel_id: str
+    part: str  # package path, e.g. "xl/worksheets/sheet1.xml"
+    is_worksheet: bool
+    state: str  # visible, hidden or veryHidden
+
+
+def rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source_part: str, target: str) -> str:
+    """A relationship target as a package path (targets are relative to the source)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+class Workbook:
+    """An .xlsx/.xlsm file opened for editing.
+
+    >>> with Workbook.open("dept.xlsx") as book:        # doctest: +SKIP
+    ...     book.set_cells("员工", {"L2": 111})
+    ...     book.add_sheet(SheetSpec("面谈-张伟-1024", cells={"A1": "绩效反馈面谈表"}))
+    ...     book.save()
+    """
+
+    def __init__(self, path: Path, source: package.ZipSource) -> None:
+        self.path = path
+        self.source = source
+        self._replaced: dict[str, bytes] = {}
+        self._added: dict[str, bytes] = {}
+        self._removed: set[str] = set()
+        self._editors: dict[str, SheetEditor] = {}
+        self._styles: StyleTable | None = None
+        self._formulas_written = False
+        self._structure_changed = False
+        self._load_structure()
+
+    # -- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Workbook":
+        """Open for editing; every refusal happens here or in an edit call, before
+        anything is written."""
+        path = Path(path)
+        package.sniff(path)
+        return cls(path, package.ZipSource(path))
+
+    def __enter__(self) -> "Workbook":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.source.close()
+
+    def _load_structure(self) -> None:
+        name = self.path.name
+        if not self.source.has("[Content_Types].xml"):
+            raise WorkbookError(f"{name}: not a workbook ([Content_Types].xml is missing)")
+        self.content_types = self._parse("[Content_Types].xml")
+        self.workbook_part = self._office_document()
+        if self.workbook_part.endswith(".bin"):
+            raise WorkbookError(f"{name}: binary workbooks (.xlsb) are not supported")
+        self.workbook = self._parse(self.workbook_part)
+        ns = etree.QName(self.workbook).namespace
+        if ns == STRICT_MAIN:
+            raise WorkbookError(f"{name}: saved as Strict Open XML, which this tool does not "
+                                "write; save it as an ordinary Excel Workbook (.xlsx)")
+        if ns != MAIN:
+            raise WorkbookError(f"{name}: {self.workbook_part} is not a spreadsheet workbook")
+        self.ns = ns
+        self.rels_part = rels_path(self.workbook_part)
+        self.rels = self._parse(self.rels_part) if self.source.has(self.rels_part) else None
+        if self.rels is None:
+            raise WorkbookError(f"{name}: the workbook's relationships part is missing")
+        self._refuse_unsafe()
+        pr = self.workbook.find(q("workbookPr", ns))
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        self.sheets = self._read_sheets()
+
+    def _parse(self, part: str) -> etree._Element:
+        try:
+            return parse(self.source.read(part))
+        except etree.XMLSyntaxError as exc:
+            raise WorkbookError(f"{self.path.name}: part {part} is not well-formed XML "
+                                f"({exc})") from None
+
+    def _office_document(self) -> str:
+        if not self.source.has("_rels/.rels"):
+            raise WorkbookError(f"{self.path.name}: not a workbook (_rels/.rels is missing)")
+        for rel in self._parse("_rels/.rels").iter(q("Relationship", PKG_REL)):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                part = resolve("", rel.get("Target", ""))
+                if self.source.has(part):
+                    return part
+                raise WorkbookError(f"{self.path.name}: the workbook part {part} is missing")
+        raise WorkbookError(f"{self.path.name}: not a workbook (no main document)")
+
+    def _refuse_unsafe(self) -> None:
+        name = self.path.name
+        parts = [i.filename for i in self.source.infos]
+        if any(posixpath.basename(p).lower().startswith("vbaprojectsignature") for p in parts):
+            raise WorkbookError(f"{name}: its VBA project is digitally signed; changing the "
+                                "file would put the signature at risk, so it is left as is")
+        if any(p.lower().startswith("xl/revisions/") for p in parts):
+            raise WorkbookError(f"{name}: a shared workbook (with a change history); turn off "
+                                "sharing in Excel (Review > Share Workbook) and try again")
+        sharing = self.workbook.find(q("fileSharing", self.ns))
+        if sharing is not None and (sharing.get("reservationPassword") or sharing.get("hashValue")):
+            raise WorkbookError(f"{name}: has a password to modify; save a copy without it")
+
+    def _read_sheets(self) -> list[SheetEntry]:
+        targets = {rel.get("Id"): rel for rel in self.rels.iter(q("Relationship", PKG_REL))}
+        sheets = []
+        container = self.workbook.find(q("sheets", self.ns))
+        for el in (container if container is not None else []):
+            if not isinstance(el.tag, str) or local(el) != "sheet":
+                continue
+            rel = targets.get(el.get(q("id", DOC_REL)))
+            if rel is None:
+                raise WorkbookError(f"{self.path.name}: sheet {el.get('name')!r} has no part; "
+                                    "the workbook is damaged")
+            sheets.append(SheetEntry(
+                name=el.get("name", ""), sheet_id=int(el.get("sheetId", "0")),
+                rel_id=rel.get("Id"), part=resolve(self.workbook_part, rel.get("Target", "")),
+                is_worksheet=rel.get("Type") == REL_WORKSHEET,
+                state=el.get("state", "visible")))
+        return sheets
+
+    # -- reading ------------------------------------------------------------------
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def sheet(self, name: str) -> SheetEntry:
+        for entry in self.sheets:
+            if entry.name.casefold() == name.casefold():
+                return entry
+        raise WorkbookError(f"{self.path.name}: no sheet named {name!r}")
+
+    def owner_kind(self, name: str) -> str | None:
+        """What this tool made the sheet as ("interview", ...), or None if a person did."""
+        index = self.sheets.index(self.sheet(name))
+        for dn in self._defined_names():
+            if dn.get("name") == OWNER_NAME and dn.get("localSheetId") == str(index):
+                return (dn.text or "").strip('"') or None
+        return None
+
+    # -- editing cells ------------------------------------------------------------
+
+    def set_cells(self, sheet: str, cells: Mapping[str, CellInput]) -> None:
+        """Write values into an existing worksheet. A bare value keeps the cell's style;
+        a :class:`Cell` with a style sets it."""
+        editor = self._editor(sheet)
+        for ref, item in cells.items():
+            cell = as_cell(item)
+            body = content(cell.value, self.date1904)
+            style = cell_style(cell)
+            editor.set(ref, body, self.style_id(style) if style is not None else None)
+            self._formulas_written |= isinstance(cell.value, Formula)
+        self._drop_calc_chain()
+
+    def style_id(self, style: Style) -> int:
+        return self._style_table().xf_id(style)
+
+    def _editor(self, sheet: str) -> SheetEditor:
+        entry = self.sheet(sheet)
+        if not entry.is_worksheet:
+            raise WorkbookError(f"{self.path.name}: {entry.name!r} is a chart sheet, not a worksheet")
+        if entry.part not in self._editors:
+            if entry.part in self._added or entry.part in self._replaced:
+                raise WorkbookError(f"sheet {entry.name!r} was just generated; put its cells "
+                                    "in its SheetSpec instead")
+            self._editors[entry.part] = SheetEditor(self.path.name, entry.name, self._parse(entry.part),
+                                                    self._tables(entry.part))
+        return self._editors[entry.part]
+
+    def _tables(self, sheet_part: str) -> list[TableInfo]:
+        rels = rels_path(sheet_part)
+        if not self.source.has(rels):
+            return []
+        tables = []
+        for rel in self._parse(rels).iter(q("Relationship", PKG_REL)):
+            part = resolve(sheet_part, rel.get("Target", ""))
+            if rel.get("Type") != REL_TABLE or not self.source.has(part):
+                continue
+            root = self._parse(part)
+            columns = tuple(c.get("name", "") for c in root.iter(q("tableColumn", MAIN)))
+            tables.append(TableInfo(root.get("displayName") or root.get("name", ""),
+                                    root.get("ref", "A1"), int(root.get("headerRowCount", "1")),
+                                    columns))
+        return tables
+
+    # -- adding sheets ------------------------------------------------------------
+
+    def add_sheet(self, spec: SheetSpec, replace: bool = False) -> str:
+        """Add ``spec`` as the last sheet, or, with ``replace``, regenerate a sheet of
+        that name that this tool made earlier (same position, same part)."""
+        existing = next((s for s in self.sheets if s.name.casefold() == spec.name.casefold()), None)
+        if existing is not None:
+            return self._replace_sheet(existing, spec, replace)
+        self._refuse_locked_structure()
+        check_sheet_name(spec.name, self.sheet_names)
+        part = self._new_part_name()
+        rel_id = self._add_relationship(REL_WORKSHEET, posixpath.relpath(
+            part, posixpath.dirname(self.workbook_part)))
+        self._add_override("/" + part, CT_WORKSHEET)
+        sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
+        container = self.workbook.find(q("sheets", self.ns))
+        el = etree.SubElement(container, q("sheet", self.ns), name=spec.name, sheetId=str(sheet_id))
+        el.set(q("id", DOC_REL), rel_id)
+        entry = SheetEntry(spec.name, sheet_id, rel_id, part, True, "visible")
+        self.sheets.append(entry)
+        self._added[part] = render(spec, self.style_id, self.date1904)
+        self._sheet_names_for(entry, spec)
+        self._structure_changed = True
+        return spec.name
+
+    def _replace_sheet(self, entry: SheetEntry, spec: SheetSpec, replace: bool) -> str:
+        kind = self.owner_kind(entry.name)
+        if kind is None:
+            raise WorkbookError(f"{self.path.name}: a sheet named {entry.name!r} exists and "
+                                "was not made by perf-addin; it is left alone")
+        if not replace:
+            raise WorkbookError(f"{self.path.name}: sheet {entry.name!r} exists; "
+                                "ask to replace it to regenerate it")
+        if entry.part in self._editors:
+            raise WorkbookError(f"sheet {entry.name!r} was edited cell by cell in this session")
+        if self.source.has(rels_path(entry.part)):
+            raise WorkbookError(f"{self.path.name}: sheet {entry.name!r} has drawings or "
+                                "comments added since it was made; it is left alone")
+        spec = SheetSpec(**{**spec.__dict__, "name": entry.name})
+        data = render(spec, self.style_id, self.date1904)
+        (self._added if entry.part in self._added else self._replaced)[entry.part] = data
+        self._sheet_names_for(entry, spec)
+        self._drop_calc_chain()
+        return entry.name
+
+    def _sheet_names_for(self, entry: SheetEntry, spec: SheetSpec) -> None:
+        """The sheet-scoped names that go with a generated sheet: print area, print
+        titles, and the marker that says this tool made it."""
+        index = self.sheets.index(entry)
+        setup = spec.print_setup
+        prefix = quote_sheet(entry.name) + "!"
+        area = prefix + absolute(setup.print_area) if setup and setup.print_area else None
+        titles = None
+        if setup and setup.repeat_rows:
+            first, last = setup.repeat_rows
+            titles = f"{prefix}${first}:${last}"
+        self._set_name("_xlnm.Print_Area", area, index)
+        self._set_name("_xlnm.Print_Titles", titles, index)
+        self._set_name(OWNER_NAME, f'"{spec.kind}"', index, hidden=True)
+
+    def _new_part_name(self) -> str:
+        taken = {i.filename.lower() for i in self.source.infos} | {p.lower() for p in self._added}
+        n = len(self.sheets) + 1
+        while f"xl/worksheets/sheet{n}.xml" in taken:
+            n += 1
+        return f"xl/worksheets/sheet{n}.xml"
+
+    def _refuse_locked_structure(self) -> None:
+        protection = self.workbook.find(q("workbookProtection", self.ns))
+        if protection is not None and protection.get("lockStructure") in ("1", "true"):
+            raise WorkbookError(f"{self.path.name}: the workbook's structure is protected, so "
+                                "no sheet can be added; unprotect it in Excel "
+                                "(Review > Protect Workbook) and try again")
+
+    # -- defined names ------------------------------------------------------------
+
+    def define_name(self, name: str, refers_to: str, sheet: str | None = None,
+                    hidden: bool = False) -> None:
+        """Add or replace a defined name (workbook-wide, or scoped to ``sheet``)."""
+        check_defined_name(name)
+        if refers_to.startswith("="):
+            refers_to = refers_to[1:]
+        index = self.sheets.index(self.sheet(sheet)) if sheet is not None else None
+        self._set_name(name, refers_to, index, hidden)
+
+    def _defined_names(self) -> list[etree._Element]:
+        container = self.workbook.find(q("definedNames", self.ns))
+        return [] if container is None else list(container.iter(q("definedName", self.ns)))
+
+    def _set_name(self, name: str, refers_to: str | None, index: int | None,
+                  hidden: bool = False) -> None:
+        scope = None if index is None else str(index)
+        for dn in self._defined_names():
+            if dn.get("name", "").casefold() == name.casefold() and dn.get("localSheetId") == scope:
+                if refers_to is None:
+                    dn.getparent().remove(dn)
+                elif dn.text != refers_to:
+                    dn.text = refers_to
+                self._structure_changed = True
+                return
+        if refers_to is None:
+            return
+        container = self.workbook.find(q("definedNames", self.ns))
+        if container is None:
+            container = etree.Element(q("definedNames", self.ns))
+            insert_ordered(self.workbook, container, _WORKBOOK_ORDER)
+        dn = etree.SubElement(container, q("definedName", self.ns), name=name)
+        if scope is not None:
+            dn.set("localSheetId", scope)
+        if hidden:
+            dn.set("hidden", "1")
+        dn.text = refers_to
+        self._structure_changed = True
+
+    # -- package bookkeeping ------------------------------------------------------
+
+    def _style_table(self) -> StyleTable:
+        if self._styles is None:
+            part = self._related_part(REL_STYLES)
+            if part is None:
+                part = posixpath.join(posixpath.dirname(self.workbook_part), "styles.xml")
+                self._add_relationship(REL_STYLES, "styles.xml")
+                self._add_override("/" + part, CT_STYLES)
+                self._styles = StyleTable(MINIMAL_STYLES)
+                self._styles.changed = True
+            else:
+                self._styles = StyleTable(self.source.read(part))
+            self._styles_part = part
+        return self._styles
+
+    def _related_part(self, rel_type: str) -> str | None:
+        for rel in self.rels.iter(q("Relationship", PKG_REL)):
+            if rel.get("Type") == rel_type:
+                return resolve(self.workbook_part, rel.get("Target", ""))
+        return None
+
+    def _add_relationship(self, rel_type: str, target: str) -> str:
+        ids = {rel.get("Id") for rel in self.rels.iter(q("Relationship", PKG_REL))}
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        etree.SubElement(self.rels, q("Relationship", PKG_REL),
+                         Id=f"rId{n}", Type=rel_type, Target=target)
+        self._structure_changed = True
+        return f"rId{n}"
+
+    def _add_override(self, part_name: str, content_type: str) -> None:
+        etree.SubElement(self.content_types, q("Override", CONTENT_TYPES),
+                         PartName=part_name, ContentType=content_type)
+        self._structure_changed = True
+
+    def _drop_calc_chain(self) -> None:
+        """The calculation chain lists formula cells; after cells change, a stale one
+        makes Excel report a repair, while a missing one is simply rebuilt."""
+        for rel in list(self.rels.iter(q("Relationship", PKG_REL))):
+            if rel.get("Type") == REL_CALC_CHAIN:
+                self._removed.add(resolve(self.workbook_part, rel.get("Target", "")))
+                rel.getparent().remove(rel)
+                self._structure_changed = True
+        for override in list(self.content_types.iter(q("Override", CONTENT_TYPES))):
+            if override.get("PartName", "").lstrip("/") in self._removed:
+                override.getparent().remove(override)
+
+    def _request_recalc(self) -> None:
+        calc = self.workbook.find(q("calcPr", self.ns))
+        if calc is None:
+            calc = etree.Element(q("calcPr", self.ns))
+            insert_ordered(self.workbook, calc, _WORKBOOK_ORDER)
+        calc.set("fullCalcOnLoad", "1")
+
+    # -- saving -------------------------------------------------------------------
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._editors or self._added or self._replaced or self._structure_changed
+                    or (self._styles is not None and self._styles.changed))
+
+    def save(self, to: str | Path | None = None, backup: bool = True) -> Path | None:
+        """Write the changes, atomically. In place (``to`` None) the previous version is
+        kept in the backups folder and its path returned."""
+        target = Path(to) if to is not None else self.path
+        atomic.check_writable(target)
+        replaced, added = self._finish()
+        kept = atomic.atomic_write(
+            target, lambda out: package.write_package(self.source, replaced, self._removed,
+                                                      added, out),
+            backup=backup and target.resolve() == self.path.resolve())
+        return kept
+
+    def _finish(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        if self._formulas_written or any(b"<f>" in data for data in self._added.values()):
+            self._request_recalc()
+        replaced = dict(self._replaced)
+        for part, editor in self._editors.items():
+            replaced[part] = serialise(editor.root)
+        if self._styles is not None and self._styles.changed:
+            target = self._added if not self.source.has(self._styles_part) else replaced
+            target[self._styles_part] = self._styles.to_bytes()
+        if self._structure_changed or self._formulas_written or self._added:
+            replaced[self.workbook_part] = serialise(self.workbook)
+            replaced[self.rels_part] = serialise(self.rels)
+            replaced["[Content_Types].xml"] = serialise(self.content_types)
+        return replaced, dict(self._added)

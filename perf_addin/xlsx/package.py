@@ -1,0 +1,191 @@
+"""The zip package: checked on open, untouched parts copied byte for byte on save.
+
+Untouched parts are copied as their raw compressed bytes, never decompressed and
+recompressed, so they stay identical to the byte and saving costs what is written,
+not what the workbook already holds.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import zipfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import WorkbookError
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_PART_BYTES = 512 * 1024 * 1024  # a part we parse; larger is refused, not read
+MAX_RATIO = 200  # compression ratio beyond which a large part is a zip bomb
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+
+
+def sniff(path: Path) -> None:
+    """Refuse what is not an OOXML zip, saying what it is instead."""
+    name = path.name
+    if not path.exists():
+        raise WorkbookError(f"{name}: no such file")
+    if not path.is_file():
+        raise WorkbookError(f"{name}: not a file")
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head == CFB_MAGIC:
+        raise WorkbookError(f"{name}: {_cfb_kind(path)}")
+    if not head.startswith(b"PK"):
+        raise WorkbookError(f"{name}: not an Excel workbook (.xlsx/.xlsm is a zip package; "
+                            "this file is not one)")
+    if path.suffix.lower() == ".xlsb":
+        raise WorkbookError(f"{name}: binary workbooks (.xlsb) are not supported; "
+                            "save it as .xlsx or .xlsm in Excel")
+
+
+def _cfb_kind(path: Path) -> str:
+    """An OLE compound file is either an encrypted OOXML package or an old .xls."""
+    try:
+        import olefile
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s) for s in ole.listdir()}
+    except Exception:
+        return "an OLE compound file that is not a readable workbook"
+    if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
+        return ("the workbook is password-encrypted; open it in Excel, remove the password "
+                "(File > Info > Protect Workbook) and try again")
+    if "Workbook" in streams or "Book" in streams:
+        return ("an old binary Excel workbook (.xls); save it as .xlsx or .xlsm in Excel first")
+    return "an OLE compound file, not an Excel workbook"
+
+
+class ZipSource:
+    """Read access to the original package."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._zip = zipfile.ZipFile(path)
+            self.infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise WorkbookError(f"{path.name}: damaged or truncated package ({exc})") from None
+        self.by_name = {i.filename: i for i in self.infos}
+        if len(self.by_name) != len(self.infos):
+            raise WorkbookError(f"{path.name}: package lists a part twice")
+        for info in self.infos:
+            if info.flag_bits & 0x1:
+                raise WorkbookError(f"{path.name}: part {info.filename} is zip-encrypted")
+
+    def has(self, name: str) -> bool:
+        return name in self.by_name
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes, refusing sizes a workbook never has (zip bombs)."""
+        info = self.by_name.get(name)
+        if info is None:
+            raise WorkbookError(f"{self.path.name}: part {name} is missing")
+        too_big = info.file_size > MAX_PART_BYTES
+        bomb = info.file_size > 64 * 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        if too_big or bomb:
+            raise WorkbookError(f"{self.path.name}: part {name} unpacks to "
+                                f"{info.file_size:,} bytes; refusing to read it")
+        try:
+            return self._zip.read(info)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+            raise WorkbookError(f"{self.path.name}: part {name} is damaged ({exc})") from None
+
+    def raw(self, info: zipfile.ZipInfo) -> bytes:
+        """The compressed bytes of a part exactly as stored."""
+        fp = self._zip.fp
+        fp.seek(info.header_offset)
+        header = fp.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            raise WorkbookError(f"{self.path.name}: part {info.filename} is damaged")
+        name_len, extra_len = struct.unpack("<2H", header[26:30])
+        fp.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+        data = fp.read(info.compress_size)
+        if len(data) != info.compress_size:
+            raise WorkbookError(f"{self.path.name}: part {info.filename} is truncated")
+        return data
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class ZipSink:
+    """A minimal zip writer that can copy raw entries and add new deflated ones."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._central: list[bytes] = []
+        self._offset = 0
+
+    def copy(self, info: zipfile.ZipInfo, raw: bytes) -> None:
+        utf8 = bool(info.flag_bits & 0x800)
+        name = info.filename.encode("utf-8" if utf8 else "cp437")
+        # Keep the general-purpose flags that describe the data (deflate level,
+        # UTF-8 name); drop the data-descriptor bit since sizes go in the header.
+        flags = info.flag_bits & ~0x08
+        self._entry(name, flags, info.compress_type, info.date_time, info.CRC,
+                    info.compress_size, info.file_size, raw, info.external_attr)
+
+    def add(self, name: str, data: bytes) -> None:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = compressor.compress(data) + compressor.flush()
+        encoded = name.encode("utf-8")
+        flags = 0x800 if not encoded.isascii() else 0
+        self._entry(encoded, flags, zipfile.ZIP_DEFLATED, time.localtime()[:6],
+                    zlib.crc32(data), len(packed), len(data), packed, 0)
+
+    def _entry(self, name: bytes, flags: int, method: int, when: tuple, crc: int,
+               csize: int, usize: int, data: bytes, external: int) -> None:
+        if max(csize, usize, self._offset) >= 0xFFFFFFFF:
+            raise WorkbookError("the workbook would exceed 4 GiB, which is not supported")
+        dos_time, dos_date = _dos_datetime(when)
+        self._out.write(_LOCAL_HEADER.pack(b"PK\x03\x04", 20, flags, method, dos_time,
+                                           dos_date, crc, csize, usize, len(name), 0))
+        self._out.write(name)
+        self._out.write(data)
+        self._central.append(_CENTRAL_HEADER.pack(
+            b"PK\x01\x02", 20, 20, flags, method, dos_time, dos_date, crc, csize, usize,
+            len(name), 0, 0, 0, 0, external, self._offset) + name)
+        self._offset += _LOCAL_HEADER.size + len(name) + len(data)
+
+    def close(self) -> None:
+        start = self._offset
+        directory = b"".join(self._central)
+        self._out.write(directory)
+        count = len(self._central)
+        if count > 0xFFFF:
+            raise WorkbookError("the workbook would hold more than 65,535 parts")
+        self._out.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), start, 0))
+
+
+def _dos_datetime(when: tuple) -> tuple[int, int]:
+    year, month, day, hour, minute, second = when[:6]
+    year = min(max(year, 1980), 2107)
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
+
+
+def write_package(source: ZipSource, replaced: dict[str, bytes], removed: set[str],
+                  added: dict[str, bytes], out: BinaryIO) -> None:
+    """Write the package: originals in their order (raw, or replaced), then new parts."""
+    sink = ZipSink(out)
+    for info in source.infos:
+        if info.filename in removed:
+            continue
+        if info.filename in replaced:
+            sink.add(info.filename, replaced[info.filename])
+        else:
+            sink.copy(info, source.raw(info))
+    for name, data in added.items():
+        sink.add(name, data)
+    sink.close()
+
+
+def package_bytes(source: ZipSource, replaced: dict[str, bytes], removed: set[str],
+                  added: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    write_package(source, replaced, removed, added, buffer)
+    return buffer.getvalue()
