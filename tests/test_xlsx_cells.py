@@ -89,7 +89,7 @@ def test_bare_value_keeps_the_cells_style(tmp_path):
 def test_unwritable_values_are_refused(tmp_path, bad):
     path = make_book(tmp_path / "book.xlsx")
     before = path.read_bytes()
-    with Workbook.open(path) as book, pytest.raises(WorkbookError):
+    with Workbook.open(path) as book, pytest.raises(WorkbookError, match="book.xlsx: sheet Data, cell D2: "):
         book.set_cells("Data", {"D2": bad})
     assert path.read_bytes() == before
 

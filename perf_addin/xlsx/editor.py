@@ -202,9 +202,14 @@ class Workbook:
         editor = self._editor(sheet)
         for ref, item in cells.items():
             cell = as_cell(item)
-            body = content(cell.value, self.date1904)
-            style = cell_style(cell)
-            editor.set(ref, body, self.style_id(style) if style is not None else None)
+            try:
+                body = content(cell.value, self.date1904)
+                style = cell_style(cell)
+                editor.set(ref, body, self.style_id(style) if style is not None else None)
+            except WorkbookError as exc:
+                if str(exc).startswith(self.path.name):
+                    raise
+                raise WorkbookError(f"{editor.where}, cell {ref}: {exc}") from None
             self._formulas_written |= isinstance(cell.value, Formula)
         self._drop_calc_chain()
 

@@ -1,0 +1,203 @@
+"""Native formula text: well-formed, Excel 2010 functions only, right cells."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+
+import numpy as np
+import pytest
+
+from perf_addin import excel_formulas as xf
+from perf_addin.rules import RULES_SHEET, Rules, rule_cell, rules_to_rows
+from perf_addin.scoring import grade_table, item_table, score_table
+
+DEFAULT = Rules.default()
+REFS = xf.RowRefs("A2", "B2", "C2", "D2", "E2", "F2")
+RULE_REF = re.compile(r"'((?:[^']|'')+)'!(\$[A-Z]+\$\d+)")
+
+
+def all_formulas(rules=DEFAULT, sheet=RULES_SHEET):
+    return {
+        "attainment": xf.attainment_formula("A2", "B2", sheet),
+        "profit": xf.profit_points_formula("A2", "B2", sheet),
+        "tasks": xf.task_points_formula("C2", "D2", sheet),
+        "rating": xf.rating_points_formula("E2", sheet),
+        "score": xf.score_formula(REFS, sheet),
+        "grade": xf.grade_formula("G2", rules, sheet),
+        "multiplier": xf.multiplier_formula("G2", rules, sheet),
+        "bonus": xf.bonus_formula("F2", "G2", rules, sheet),
+    }
+
+
+def rules_cells(formula):
+    return {cell for _, cell in RULE_REF.findall(formula)}
+
+
+def strip_strings(formula):
+    return RULE_REF.sub("R", formula)
+
+
+def max_depth(text):
+    depth = deepest = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        assert depth >= 0
+        deepest = max(deepest, depth)
+    assert depth == 0
+    return deepest
+
+
+@pytest.mark.parametrize("name", list(all_formulas()))
+def test_formula_is_well_formed(name):
+    f = all_formulas()[name]
+    assert f.startswith("=") and not f.startswith("==")
+    body = strip_strings(f)
+    assert "'" not in body and '"' not in body and ";" not in body
+    assert max_depth(body) < 64  # Excel's nesting limit
+    assert len(f) < 8192  # Excel's formula length limit
+    functions = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", body))
+    assert functions <= xf.FUNCTIONS_USED, functions - xf.FUNCTIONS_USED
+    assert not re.search(r"\b(LET|XLOOKUP|IFS|SWITCH|LAMBDA|FILTER)\(", body)
+    assert "NA()" in body
+
+
+def test_sheet_name_is_quoted():
+    assert xf.quote_sheet("规则") == "'规则'"
+    assert xf.quote_sheet("Bob's rules") == "'Bob''s rules'"
+    assert xf.rule_ref("profit_weight") == "'规则'!$B$3"
+    f = xf.profit_points_formula("A2", "B2", sheet="Bob's rules")
+    assert "'Bob''s rules'!$B$3" in f and "规则" not in f
+
+
+def test_attainment_rounds_twice_with_the_decimals_cell():
+    f = xf.attainment_formula("A2", "B2")
+    assert "ROUND(ROUND(A2/B2*100,9),'规则'!$B$2)" in f
+    assert "ISNUMBER('规则'!$B$2)" in f  # 'none' keeps the exact ratio
+
+
+def test_profit_points_reference_the_profit_settings():
+    f = xf.profit_points_formula("A2", "B2")
+    assert rules_cells(f) == {"$B$2", "$B$3", "$B$4", "$B$5", "$B$6"}
+    assert "'规则'!$B$3+'规则'!$B$4*(" in f  # weight + slope * (attainment - 100)
+    assert "MAX('规则'!$B$5," in f and "MIN('规则'!$B$6," in f
+    assert f.startswith("=IF(OR(NOT(ISNUMBER(A2)),ISLOGICAL(A2),NOT(ISNUMBER(B2)),ISLOGICAL(B2),B2<=0),NA(),")
+
+
+def test_task_points_reference_the_task_settings():
+    f = xf.task_points_formula("C9", "D9")
+    assert rules_cells(f) == {"$B$2", "$B$7", "$B$8", "$B$9", "$B$10"}
+    assert "C9/D9*100" in f and "D9<=0" in f
+
+
+def test_score_references_every_input_and_setting():
+    f = xf.score_formula(REFS)
+    assert rules_cells(f) == {f"$B${r}" for r in range(2, 14)}
+    for ref in ("A2", "B2", "C2", "D2", "E2"):
+        assert f"ISNUMBER({ref})" in f and f"ISLOGICAL({ref})" in f
+    assert "F2" not in f  # the base bonus does not affect the score
+    assert "E2<'规则'!$B$11" in f and "E2>'规则'!$B$12" in f
+    assert "ROUND((E2-'规则'!$B$11)*'规则'!$B$13/('规则'!$B$12-'规则'!$B$11),9)" in f
+
+
+def test_band_formulas_reference_every_band_cell():
+    g = xf.grade_formula("G2", DEFAULT)
+    bounds = {f"${c}${r}" for c in "DEFG" for r in range(16, 21)}
+    assert rules_cells(g) == bounds | {f"$B${r}" for r in range(16, 21)}
+    assert rules_cells(xf.grade_formula("G2", DEFAULT, label="en")) == bounds | {f"$C${r}" for r in range(16, 21)}
+    assert rules_cells(xf.multiplier_formula("G2", 5)) == bounds | {f"$H${r}" for r in range(16, 21)}
+    assert rules_cells(xf.bonus_formula("F2", "G2", 5)) == bounds | {f"$H${r}" for r in range(16, 21)}
+    assert "ROUND(G2,9)>='规则'!$D$18" in g  # band B: 90 <= score
+    top, middle, bottom = DEFAULT.bands[0], DEFAULT.bands[2], DEFAULT.bands[4]
+    three = dataclasses.replace(DEFAULT, bands=(
+        dataclasses.replace(top, lower=100.0), middle, dataclasses.replace(bottom, upper=90.0)))
+    assert max(int(c.split("$")[2]) for c in rules_cells(xf.grade_formula("G2", three))) == 18
+
+
+def test_referenced_cells_hold_rule_values():
+    rows = rules_to_rows(DEFAULT)
+    for name, f in all_formulas().items():
+        for cell in rules_cells(f):
+            col, row = re.fullmatch(r"\$([A-Z])\$(\d+)", cell).groups()
+            value = rows[int(row) - 1][ord(col) - 65]
+            header = rows[int(row) - 1][0]
+            assert header not in ("key", "grade"), (name, cell)  # never a header row
+            assert value is not None or col in "EG", (name, cell)  # only open-bound flags are blank
+
+
+def test_bonus_rounds_like_the_engine():
+    f = xf.bonus_formula("F2", "G2", DEFAULT)
+    assert f.startswith("=IF(OR(NOT(ISNUMBER(F2)),ISLOGICAL(F2),NOT(ISNUMBER(G2)),ISLOGICAL(G2),F2<0),NA(),")
+    assert f.endswith(",9),2))") and "ROUND(ROUND(F2*IF(" in f
+
+
+def test_rule_cell_drives_the_formulas():
+    assert xf.rule_ref("multiplier", 0) == "'规则'!" + rule_cell("multiplier", 0)
+    with pytest.raises(ValueError):
+        xf.grade_formula("G2", 0)
+
+
+# --------------------------------------------------------- LibreOffice parity
+
+def parity_inputs():
+    rng = random.Random(7)
+    rows = [(3500, 3200, 120, 100, 20, 10000), (201, 200, 103, 100, 19.7, 0.05), (-201, 200, 97, 100, 0, 1.45),
+            (1005, 1000, 100, 100, 0, 999.995), (None, 1, 1, 1, 1, 1), ("x", 1, 1, 1, 1, 1), (True, 1, 1, 1, 1, 1),
+            (1, 0, 1, 1, 1, 1), (1, 1, 1, 1, 21, 1), (1, 1, 1, 1, 1, -1), (11, 10, 100, 100, 10, 3.33),
+            (90, 100, 100, 100, 0, 1), (80, 100, 100, 100, 0, 1), (120, 100, 100, 100, 0, 1)]
+    for _ in range(200):
+        rows.append((rng.choice([rng.randint(-500, 9000), round(rng.uniform(-500, 9000), 3)]),
+                     rng.choice([rng.randint(1, 5000), round(rng.uniform(0.5, 5000), 2)]),
+                     rng.randint(0, 300), rng.randint(1, 200),
+                     rng.choice([rng.randint(0, 20), round(rng.uniform(0, 20), 1)]), round(rng.uniform(0, 1e5), 2)))
+    return rows
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("rules", [DEFAULT, dataclasses.replace(DEFAULT, attainment_decimals=None)], ids=["default", "exact"])
+def test_libreoffice_recalculation_matches_engine(tmp_path, soffice, rules):
+    """Recalculated by LibreOffice, every formula equals the engine's value."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "data"
+    rs = wb.create_sheet(RULES_SHEET)
+    for r in rules_to_rows(rules):
+        rs.append(r)
+    rows = parity_inputs()
+    ws.append(["pa", "pt", "td", "tt", "rating", "base", "score", "pp", "tp", "grade", "mult", "bonus"])
+    for j, values in enumerate(rows, start=2):
+        refs = xf.RowRefs(*(f"{c}{j}" for c in "ABCDEF"))
+        ws.append([*values, xf.score_formula(refs), xf.profit_points_formula(f"A{j}", f"B{j}"),
+                   xf.task_points_formula(f"C{j}", f"D{j}"), xf.grade_formula(f"G{j}", rules, label="code"),
+                   xf.multiplier_formula(f"G{j}", rules), xf.bonus_formula(f"F{j}", f"G{j}", rules)])
+    wb.save(tmp_path / "parity.xlsx")
+    got = soffice.read_sheets(tmp_path / "parity.xlsx")["data"][1:]
+
+    cols = [list(c) for c in zip(*rows)]
+    names = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating")
+    score = score_table(dict(zip(names, cols)), rules).score.to_numpy()
+    graded = grade_table(score, rules, base_bonus=cols[5])
+    expected = {  # what each formula depends on, exactly as the formulas do
+        6: score,
+        7: item_table(cols[0], cols[1], "profit", rules).points.to_numpy(),
+        8: item_table(cols[2], cols[3], "tasks", rules).points.to_numpy(),
+        9: grade_table(score, rules).grade.to_numpy(),
+        10: grade_table(score, rules).multiplier.to_numpy(),
+        11: graded.bonus.to_numpy(),
+    }
+    mismatches = []
+    for i, line in enumerate(got):
+        for col, values in expected.items():
+            want, cell = values[i], line[col]
+            if want is None or (isinstance(want, float) and np.isnan(want)):
+                ok = cell.startswith("#")
+            elif isinstance(want, str):
+                ok = cell == want
+            else:
+                ok = not cell.startswith("#") and float(cell) == want
+            if not ok:
+                mismatches.append((i + 2, col, want, cell))
+    assert mismatches == []
