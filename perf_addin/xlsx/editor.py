@@ -124,6 +124,11 @@ class Workbook:
         pr = self.workbook.find(q("workbookPr", ns))
         self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
         self.sheets = self._read_sheets()
+        self._index = {s.name.casefold(): i for i, s in enumerate(self.sheets)}
+        self._names = self._index_names()
+        self._rel_ids = {rel.get("Id") for rel in self.rels.iter(q("Relationship", PKG_REL))}
+        self._parts = {i.filename.lower() for i in self.source.infos}
+        self._max_sheet_id = max((s.sheet_id for s in self.sheets), default=0)
 
     def _parse(self, part: str) -> etree._Element:
         try:
@@ -181,18 +186,18 @@ class Workbook:
         return [s.name for s in self.sheets]
 
     def sheet(self, name: str) -> SheetEntry:
-        for entry in self.sheets:
-            if entry.name.casefold() == name.casefold():
-                return entry
-        raise WorkbookError(f"{self.path.name}: no sheet named {name!r}")
+        return self.sheets[self._sheet_index(name)]
+
+    def _sheet_index(self, name: str) -> int:
+        try:
+            return self._index[name.casefold()]
+        except KeyError:
+            raise WorkbookError(f"{self.path.name}: no sheet named {name!r}") from None
 
     def owner_kind(self, name: str) -> str | None:
         """What this tool made the sheet as ("interview", ...), or None if a person did."""
-        index = self.sheets.index(self.sheet(name))
-        for dn in self._defined_names():
-            if dn.get("name") == OWNER_NAME and dn.get("localSheetId") == str(index):
-                return (dn.text or "").strip('"') or None
-        return None
+        dn = self._names.get((OWNER_NAME.casefold(), str(self._sheet_index(name))))
+        return None if dn is None else (dn.text or "").strip('"') or None
 
     # -- editing cells ------------------------------------------------------------
 
@@ -249,21 +254,23 @@ class Workbook:
     def add_sheet(self, spec: SheetSpec, replace: bool = False) -> str:
         """Add ``spec`` as the last sheet, or, with ``replace``, regenerate a sheet of
         that name that this tool made earlier (same position, same part)."""
-        existing = next((s for s in self.sheets if s.name.casefold() == spec.name.casefold()), None)
-        if existing is not None:
-            return self._replace_sheet(existing, spec, replace)
+        if spec.name.casefold() in self._index:
+            return self._replace_sheet(self.sheet(spec.name), spec, replace)
         self._refuse_locked_structure()
-        check_sheet_name(spec.name, self.sheet_names)
+        check_sheet_name(spec.name)
         part = self._new_part_name()
         rel_id = self._add_relationship(REL_WORKSHEET, posixpath.relpath(
             part, posixpath.dirname(self.workbook_part)))
         self._add_override("/" + part, CT_WORKSHEET)
-        sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
+        self._max_sheet_id += 1
+        sheet_id = self._max_sheet_id
         container = self.workbook.find(q("sheets", self.ns))
         el = etree.SubElement(container, q("sheet", self.ns), name=spec.name, sheetId=str(sheet_id))
         el.set(q("id", DOC_REL), rel_id)
         entry = SheetEntry(spec.name, sheet_id, rel_id, part, True, "visible")
+        self._index[spec.name.casefold()] = len(self.sheets)
         self.sheets.append(entry)
+        self._parts.add(part.lower())
         self._added[part] = render(spec, self.style_id, self.date1904)
         self._sheet_names_for(entry, spec)
         self._structure_changed = True
@@ -292,7 +299,7 @@ class Workbook:
     def _sheet_names_for(self, entry: SheetEntry, spec: SheetSpec) -> None:
         """The sheet-scoped names that go with a generated sheet: print area, print
         titles, and the marker that says this tool made it."""
-        index = self.sheets.index(entry)
+        index = self._sheet_index(entry.name)
         setup = spec.print_setup
         prefix = quote_sheet(entry.name) + "!"
         area = prefix + absolute(setup.print_area) if setup and setup.print_area else None
@@ -305,9 +312,8 @@ class Workbook:
         self._set_name(OWNER_NAME, f'"{spec.kind}"', index, hidden=True)
 
     def _new_part_name(self) -> str:
-        taken = {i.filename.lower() for i in self.source.infos} | {p.lower() for p in self._added}
         n = len(self.sheets) + 1
-        while f"xl/worksheets/sheet{n}.xml" in taken:
+        while f"xl/worksheets/sheet{n}.xml" in self._parts:
             n += 1
         return f"xl/worksheets/sheet{n}.xml"
 
@@ -326,24 +332,27 @@ class Workbook:
         check_defined_name(name)
         if refers_to.startswith("="):
             refers_to = refers_to[1:]
-        index = self.sheets.index(self.sheet(sheet)) if sheet is not None else None
+        index = self._sheet_index(sheet) if sheet is not None else None
         self._set_name(name, refers_to, index, hidden)
 
-    def _defined_names(self) -> list[etree._Element]:
+    def _index_names(self) -> dict[tuple[str, str | None], etree._Element]:
         container = self.workbook.find(q("definedNames", self.ns))
-        return [] if container is None else list(container.iter(q("definedName", self.ns)))
+        names = [] if container is None else container.iter(q("definedName", self.ns))
+        return {(dn.get("name", "").casefold(), dn.get("localSheetId")): dn for dn in names}
 
     def _set_name(self, name: str, refers_to: str | None, index: int | None,
                   hidden: bool = False) -> None:
         scope = None if index is None else str(index)
-        for dn in self._defined_names():
-            if dn.get("name", "").casefold() == name.casefold() and dn.get("localSheetId") == scope:
-                if refers_to is None:
-                    dn.getparent().remove(dn)
-                elif dn.text != refers_to:
-                    dn.text = refers_to
-                self._structure_changed = True
-                return
+        key = (name.casefold(), scope)
+        dn = self._names.get(key)
+        if dn is not None:
+            if refers_to is None:
+                dn.getparent().remove(dn)
+                del self._names[key]
+            elif dn.text != refers_to:
+                dn.text = refers_to
+            self._structure_changed = True
+            return
         if refers_to is None:
             return
         container = self.workbook.find(q("definedNames", self.ns))
@@ -356,6 +365,7 @@ class Workbook:
         if hidden:
             dn.set("hidden", "1")
         dn.text = refers_to
+        self._names[key] = dn
         self._structure_changed = True
 
     # -- package bookkeeping ------------------------------------------------------
@@ -381,10 +391,10 @@ class Workbook:
         return None
 
     def _add_relationship(self, rel_type: str, target: str) -> str:
-        ids = {rel.get("Id") for rel in self.rels.iter(q("Relationship", PKG_REL))}
-        n = len(ids) + 1
-        while f"rId{n}" in ids:
+        n = len(self._rel_ids) + 1
+        while f"rId{n}" in self._rel_ids:
             n += 1
+        self._rel_ids.add(f"rId{n}")
         etree.SubElement(self.rels, q("Relationship", PKG_REL),
                          Id=f"rId{n}", Type=rel_type, Target=target)
         self._structure_changed = True
