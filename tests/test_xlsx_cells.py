@@ -139,3 +139,42 @@ def test_ranges_parse():
     assert parse_range("$B$2:A1") == (1, 1, 2, 2)
     with pytest.raises(WorkbookError):
         parse_range("A0")
+
+
+def test_fill_formula_writes_one_shared_formula(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", lambda wb, ws: [ws.write_row(r, 0, [r, 0, r * 10])
+                                                             for r in range(2, 8)])
+    with Workbook.open(path) as book:
+        book.fill_formula("Data", 4, [2, 3, 5, 6], "C2*2+$A$1*0", [176, 40, 80, 100],
+                          Style(num_format="0.0"))
+        book.save(backup=False)
+    sheet = parts(path)["xl/worksheets/sheet1.xml"]
+    assert sheet.count(b"C2*2") == 1 and b'ref="D2:D6"' in sheet
+    ws = openpyxl.load_workbook(path)["Data"]
+    assert ws["D5"].value == "=C5*2+$A$1*0" and ws["D4"].value is None
+    cached = openpyxl.load_workbook(path, data_only=True)["Data"]
+    assert [cached[f"D{r}"].value for r in (2, 3, 5, 6)] == [176, 40, 80, 100]
+
+
+def test_refilling_the_same_column_changes_nothing(tmp_path):
+    path = make_book(tmp_path / "book.xlsx", lambda wb, ws: [ws.write(r, 2, r) for r in range(2, 6)])
+
+    def fill():
+        with Workbook.open(path) as book:
+            book.fill_formula("Data", 4, [2, 3, 4, 5], "C2+1", [3, 4, 5, 6], Style(bold=True))
+            book.save()
+            return book.unchanged
+    assert fill() is False
+    first = path.read_bytes()
+    assert fill() is True
+    assert path.read_bytes() == first
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_filled_formulas(tmp_path, soffice):
+    path = make_book(tmp_path / "book.xlsx", lambda wb, ws: [ws.write(r, 2, r) for r in range(1, 6)])
+    with Workbook.open(path) as book:
+        book.fill_formula("Data", 4, [2, 3, 4, 5, 6], "C2*10", [0] * 5)  # stale caches
+        book.save(backup=False)
+    rows = soffice.read_sheets(path)["Data"]
+    assert [rows[r][3] for r in range(1, 6)] == ["10", "20", "30", "40", "50"]

@@ -218,6 +218,26 @@ class Workbook:
             self._formulas_written |= isinstance(cell.value, Formula)
         self._drop_calc_chain()
 
+    def fill_formula(self, sheet: str, column: int, rows: list[int], formula: str,
+                     cached: list, style: Style | None = None) -> None:
+        """Write ``formula`` (as it reads in the first of ``rows``) down ``column``,
+        with each row's cached value, as one shared formula."""
+        editor = self._editor(sheet)
+        text = Formula(formula).text
+        bodies = [content(Formula(text, value), self.date1904) for value in cached]
+        if len(bodies) != len(rows):
+            raise WorkbookError(f"{len(rows)} rows but {len(bodies)} cached values")
+        if rows != sorted(set(rows)):
+            raise WorkbookError("fill_formula needs rows in ascending order, each once")
+        editor.fill_formula(column, rows, text, bodies,
+                            self.style_id(style) if style is not None else None)
+        self._formulas_written = True
+        self._drop_calc_chain()
+
+    def typed_values(self, sheet: str, refs: list[str]) -> dict[str, str]:
+        """Which of ``refs`` hold something a person typed (a value, not a formula)."""
+        return self._editor(sheet).typed_values(refs)
+
     def style_id(self, style: Style) -> int:
         return self._style_table().xf_id(style)
 
@@ -433,10 +453,16 @@ class Workbook:
 
     def save(self, to: str | Path | None = None, backup: bool = True) -> Path | None:
         """Write the changes, atomically. In place (``to`` None) the previous version is
-        kept in the backups folder and its path returned."""
+        kept in the backups folder and its path returned. When the edits leave every
+        part as it was, nothing is written and ``unchanged`` is True."""
         target = Path(to) if to is not None else self.path
         atomic.check_writable(target)
         replaced, added = self._finish()
+        self.unchanged = (target.resolve() == self.path.resolve() and not added
+                          and not self._removed
+                          and all(self.source.read(p) == data for p, data in replaced.items()))
+        if self.unchanged:
+            return None
         kept = atomic.atomic_write(
             target, lambda out: package.write_package(self.source, replaced, self._removed,
                                                       added, out),

@@ -53,6 +53,7 @@ class SheetEditor:
                         if m.get("ref")]
         self._arrays, self._shared = self._scan_formulas()
         self._bounds: list[int] | None = None
+        self._overwriting: set[str] = set()
 
     # -- public -------------------------------------------------------------------
 
@@ -73,6 +74,53 @@ class SheetEditor:
             cell.remove(child)
         self._fill(cell, body)
         self._grow_dimension(row, col)
+
+    def fill_formula(self, col: int, rows: list[int], formula: str,
+                     bodies: list[CellContent], style_id: int | None) -> None:
+        """One formula down a column as an Excel shared formula: the text is stored
+        once, in the first row, relative to it; every cell keeps its cached value.
+        This is what Excel writes for a filled-down column, and it keeps a
+        100,000-row result column small."""
+        if not rows:
+            return
+        refs = [cell_ref(r, col) for r in rows]
+        self._overwriting = set(refs)
+        try:
+            for i, (ref, body) in enumerate(zip(refs, bodies)):
+                self.set(ref, CellContent(body.type, formula if i == 0 else "", body.value), style_id)
+        finally:
+            self._overwriting = set()
+        si = self._free_shared_index()
+        members = []
+        for i, ref in enumerate(refs):
+            f = self._cells[rows[i]][col].find(q("f", self.ns))
+            f.set("t", "shared")
+            if i == 0:
+                f.set("ref", f"{refs[0]}:{refs[-1]}")
+            f.set("si", si)
+            members.append(f)
+        self._shared[si] = members
+
+    def typed_values(self, refs: list[str]) -> dict[str, str]:
+        """Cells among ``refs`` that hold a value but no formula: what a person typed."""
+        typed = {}
+        for ref in refs:
+            row, col = parse_cell(ref)
+            if row not in self._rows:
+                continue
+            cell = self._row_cells(row).get(col)
+            if cell is not None and cell.find(q("f", self.ns)) is None:
+                text = "".join(cell.itertext())
+                if text:
+                    typed[ref] = text
+        return typed
+
+    def _free_shared_index(self) -> str:
+        used = {f.get("si") for f in self.root.iter(q("f", self.ns)) if f.get("t") == "shared"}
+        n = 0
+        while str(n) in used:
+            n += 1
+        return str(n)
 
     def value_text(self, ref: str) -> str | None:
         """The stored text of a cell (inline string or <v>), for guards and tests."""
@@ -198,9 +246,11 @@ class SheetEditor:
         origin = cell_ref(row, col)
         formula = "=" + (f.text or "")
         for member in self._shared.get(f.get("si"), []):
-            if member is f:
-                continue
+            if member is f or member.getparent() is None:
+                continue  # the anchor itself, or a cell already overwritten
             target = member.getparent().get("r")
+            if target in self._overwriting:
+                continue
             member.text = Translator(formula, origin=origin).translate_formula(target)[1:]
             for name in ("t", "si", "ref"):
                 member.attrib.pop(name, None)
@@ -216,7 +266,7 @@ class SheetEditor:
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
             return
         if body.formula is not None:
-            etree.SubElement(cell, q("f", self.ns)).text = body.formula
+            etree.SubElement(cell, q("f", self.ns)).text = body.formula or None
         if body.value is not None:
             v = etree.SubElement(cell, q("v", self.ns))
             v.text = escape_text(body.value) if body.type == "str" else body.value
