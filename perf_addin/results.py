@@ -1,0 +1,222 @@
+"""Scores in place: result columns beside the employee table, as native formulas.
+
+The columns 得分 / 等级 / 绩效倍数 / 奖金 (Score / Grade / Multiplier / Bonus) are
+ordinary Excel formulas that read the rules sheet, so the workbook recalculates in
+Excel, LibreOffice or Google Sheets without the add-in; each cell also carries the
+Python engine's value as its cached result, so readers that do not calculate
+(pandas, previews) see the numbers. A fifth column, 输入检查 / Input check, says
+what is wrong with a row whose inputs are unusable.
+
+Nothing a person typed is overwritten: a value typed into a result cell (a manual
+override) is kept and reported. Numbers typed as text ("3,100", "０.３万") are
+turned into real numbers, because a formula cannot read them; each conversion is
+reported with the text it replaced, and the previous file is kept as a backup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import excel_formulas as xf
+from .department import EmployeeTable, Problem, problems_from_scores, read_employees, read_rules
+from .rules import RULES_SHEET, Rules, rules_to_rows
+from .scoring import score_table
+from .xlsx import Cell, CellError, SheetSpec, Style, Workbook
+from .xlsx.refs import cell_ref, col_letter
+
+RESULT_FIELDS = ("score", "grade", "multiplier", "bonus", "check")
+HEADERS = {
+    "zh": {"score": "得分", "grade": "等级", "multiplier": "绩效倍数", "bonus": "奖金",
+           "check": "输入检查"},
+    "en": {"score": "Score", "grade": "Grade", "multiplier": "Multiplier", "bonus": "Bonus",
+           "check": "Input check"},
+}
+HEADER_STYLE = Style(bold=True, fill="E2EFDA", border="thin", halign="center", valign="center",
+                     wrap=True)
+STYLES = {
+    "score": Style(num_format="0.0##"),
+    "grade": Style(halign="center"),
+    "multiplier": Style(num_format="0.0#"),
+    "bonus": Style(num_format="#,##0.00"),
+    "check": Style(font_color="C00000", wrap=True),
+}
+NA = CellError("#N/A")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScoreReport:
+    """What a scoring run did, for the CLI summary and the ribbon's message."""
+
+    path: Path
+    sheet: str
+    rules: Rules
+    employees: int
+    by_grade: dict[str, int]
+    total_bonus: Decimal | None
+    problems: list[Problem]
+    converted: list[tuple[str, str, float]] = field(default_factory=list)  # cell, text, number
+    kept: list[tuple[str, str]] = field(default_factory=list)  # cell, typed value
+    backup: Path | None = None
+    unchanged: bool = False
+    scores: pd.DataFrame | None = None
+
+    @property
+    def scored(self) -> int:
+        return sum(self.by_grade.values())
+
+
+def score_workbook(path: str | Path, progress: Progress = lambda step: None) -> ScoreReport:
+    """Read, score and write back one department workbook, atomically."""
+    path = Path(path)
+    progress("reading the employee table")
+    table = read_employees(path)
+    rules = read_rules(path)
+    progress(f"scoring {len(table.rows)} employees")
+    scores = score_table(table.frame, rules)
+    problems = sorted(table.problems + problems_from_scores(table, scores),
+                      key=lambda p: (p.row or 0, p.cell))
+    progress("writing result columns")
+    with Workbook.open(path) as book:
+        rules_sheet = _ensure_rules_sheet(book, rules)
+        converted = _convert_text_numbers(book, table)
+        kept = _write_results(book, table, scores, rules, rules_sheet, problems)
+        progress("saving")
+        backup = book.save()
+        unchanged = book.unchanged
+    return ScoreReport(path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
+                       _total_bonus(scores), problems, converted, kept, backup, unchanged, scores)
+
+
+def _ensure_rules_sheet(book: Workbook, rules: Rules) -> str:
+    """The sheet the formulas read; a workbook without one gets the defaults."""
+    for name in (RULES_SHEET, "Rules"):
+        if name.casefold() in (n.casefold() for n in book.sheet_names):
+            return book.sheet(name).name
+    grid = rules_to_rows(rules)
+    cells = {cell_ref(r + 1, c + 1): value for r, row in enumerate(grid)
+             for c, value in enumerate(row) if value is not None}
+    book.add_sheet(SheetSpec(RULES_SHEET, cells=cells, col_widths={1: 22, 3: 46, 4: 46},
+                             kind="rules"))
+    return RULES_SHEET
+
+
+def _convert_text_numbers(book: Workbook, table: EmployeeTable) -> list[tuple[str, str, float]]:
+    done = []
+    cells = {}
+    for field_name, i, text in table.text_numbers:
+        value = float(table.frame[field_name].iat[i])
+        ref = cell_ref(table.rows[i], table.columns[field_name])
+        cells[ref] = value
+        done.append((table.cell(field_name, i), text, value))
+    if cells:
+        book.set_cells(table.sheet, cells)
+    return done
+
+
+def _result_columns(book: Workbook, table: EmployeeTable, wanted: list[str]) -> dict[str, int]:
+    """Reuse the columns of an earlier run; put new ones in the first empty columns
+    right of the table, never over anything a person typed."""
+    columns = {f: c for f, c in table.result_columns.items() if f in wanted}
+    taken = set(table.columns.values()) | set(table.result_columns.values())
+    col = max(taken) + 1
+    for name in wanted:
+        if name in columns:
+            continue
+        while col in taken or _has_content(book, table, col):
+            col += 1
+        columns[name] = col
+        taken.add(col)
+    return columns
+
+
+def _has_content(book: Workbook, table: EmployeeTable, col: int) -> bool:
+    refs = [cell_ref(r, col) for r in [table.header_row, *table.rows]]
+    return bool(book.typed_values(table.sheet, refs))
+
+
+def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, rules: Rules,
+                   rules_sheet: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    lang = table.language
+    wanted = [f for f in RESULT_FIELDS if f != "bonus" or "base_bonus" in table.columns]
+    columns = _result_columns(book, table, wanted)
+    book.set_cells(table.sheet, {cell_ref(table.header_row, c): Cell(HEADERS[lang][f], HEADER_STYLE)
+                                 for f, c in columns.items() if f not in table.result_columns})
+    kept: list[tuple[str, str]] = []
+    for name, (formula, values) in _formula_columns(table, scores, rules, rules_sheet,
+                                                    columns, lang).items():
+        col = columns[name]
+        refs = [cell_ref(r, col) for r in table.rows]
+        typed = book.typed_values(table.sheet, refs)
+        kept += [(f"{table.sheet}!{ref}", text) for ref, text in typed.items()]
+        rows = [r for r, ref in zip(table.rows, refs) if ref not in typed]
+        cached = [v for v, ref in zip(values, refs) if ref not in typed]
+        book.fill_formula(table.sheet, col, rows, formula, cached, STYLES[name])
+    book.set_cells(table.sheet, _check_cells(table, problems, columns["check"]))
+    return kept
+
+
+def _formula_columns(table: EmployeeTable, scores: pd.DataFrame, rules: Rules, sheet: str,
+                     columns: dict[str, int], lang: str) -> dict[str, tuple[str, list]]:
+    """Each result column's formula (as written in the first employee row) and the
+    engine's value for every row."""
+    if not table.rows:
+        return {}
+    first = table.rows[0]
+
+    def ref(field_name: str) -> str:
+        return f"{col_letter(table.columns[field_name])}{first}"
+    score_ref = f"{col_letter(columns['score'])}{first}"
+    inputs = xf.RowRefs(ref("profit_actual"), ref("profit_target"), ref("tasks_done"),
+                        ref("tasks_target"), ref("rating"))
+    label = "label_zh" if lang == "zh" else "label_en"
+    out = {
+        "score": (xf.score_formula(inputs, sheet), _cached(scores["score"])),
+        "grade": (xf.grade_formula(score_ref, rules, sheet, label=lang), _cached(scores[label])),
+        "multiplier": (xf.multiplier_formula(score_ref, rules, sheet), _cached(scores["multiplier"])),
+    }
+    if "bonus" in columns:
+        out["bonus"] = (xf.bonus_formula(ref("base_bonus"), score_ref, rules, sheet),
+                        _cached(scores["bonus"]))
+    return out
+
+
+def _cached(column: pd.Series) -> list:
+    """Engine values as cached results; a missing value is the formula's #N/A."""
+    return [NA if _missing(v) else (v.item() if isinstance(v, np.generic) else v)
+            for v in column.to_numpy(dtype=object)]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _check_cells(table: EmployeeTable, problems: list[Problem], col: int) -> dict[str, object]:
+    """One line per problem in the row's check cell; a clean row's cell is emptied."""
+    notes: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row is not None:
+            notes.setdefault(p.row, []).append(f"{p.cell.split('!')[-1]}: {p.message}")
+    cells: dict[str, object] = {}
+    for row in table.rows:
+        text = "\n".join(notes.get(row, []))
+        cells[cell_ref(row, col)] = Cell(text or None, STYLES["check"])
+    return cells
+
+
+def _grade_counts(scores: pd.DataFrame, rules: Rules) -> dict[str, int]:
+    counts = scores["grade"].value_counts()
+    return {b.code: int(counts.get(b.code, 0)) for b in rules.bands}
+
+
+def _total_bonus(scores: pd.DataFrame) -> Decimal | None:
+    if "bonus_cents" not in scores:
+        return None
+    cents = scores["bonus_cents"].dropna()
+    return Decimal(int(cents.sum())) / 100
