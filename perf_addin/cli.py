@@ -30,7 +30,7 @@ USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError)
 MAX_PROBLEMS_SHOWN = 30
 
 console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,15 +75,16 @@ class ScoreReport:
 def score_workbook(path: str | Path, progress: Progress = lambda step: None) -> ScoreReport:
     """Read, score and write back one department workbook, atomically."""
     path = Path(path)
-    progress("reading the employee table")
-    table = read_employees(path)
-    rules = read_rules(path)
-    progress(f"scoring {len(table.rows)} employees")
-    scores = score_table(table.frame, rules)
-    problems = sorted(table.problems + problems_from_scores(table, scores),
-                      key=lambda p: (p.row or 0, p.cell))
-    progress("writing result columns")
     with Workbook.open(path) as book:
+        book.check_writable()  # refuse before any work, not after it
+        progress("reading the employee table")
+        table = read_employees(path)
+        rules = read_rules(path)
+        progress(f"scoring {len(table.rows)} employees")
+        scores = score_table(table.frame, rules)
+        problems = sorted(table.problems + problems_from_scores(table, scores),
+                          key=lambda p: (p.row or 0, p.cell))
+        progress("writing result columns")
         rules_sheet = _ensure_rules_sheet(book, rules)
         converted = _convert_text_numbers(book, table)
         kept = _write_results(book, table, scores, rules, rules_sheet, problems)

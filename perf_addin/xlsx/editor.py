@@ -451,6 +451,10 @@ class Workbook:
         return bool(self._editors or self._added or self._replaced or self._structure_changed
                     or (self._styles is not None and self._styles.changed))
 
+    def check_writable(self) -> None:
+        """Refuse now, before any work, if saving in place could not succeed."""
+        atomic.check_writable(self.path)
+
     def save(self, to: str | Path | None = None, backup: bool = True) -> Path | None:
         """Write the changes, atomically. In place (``to`` None) the previous version is
         kept in the backups folder and its path returned. When the edits leave every

@@ -1,0 +1,80 @@
+"""The command line as a user runs it: a real process, real files."""
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from perf_addin.cli import SAMPLE
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "perf_addin.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_demo_scores_a_copy_of_the_sample(tmp_path):
+    before = SAMPLE.read_bytes()
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "A− 优- / Excellent" in result.stdout and "Total bonus" in result.stdout
+    assert "员工!G18: profit target must be > 0, found 0" in result.stdout
+    assert (tmp_path / "perf-addin-demo" / SAMPLE.name).exists()
+    assert SAMPLE.read_bytes() == before
+
+
+def test_score_twice_reports_nothing_changed(tmp_path):
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(SAMPLE.read_bytes())
+    assert run("score", str(book), cwd=tmp_path).returncode == 0
+    second = run("score", str(book), cwd=tmp_path)
+    assert second.returncode == 0 and "Nothing changed" in second.stdout
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a workbook", "not an Excel workbook"),
+    (None, "no such file"),
+])
+def test_bad_files_get_one_line_and_exit_2(tmp_path, content, message):
+    book = tmp_path / "bad.xlsx"
+    if content is not None:
+        book.write_bytes(content)
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_rule_names_its_cell(tmp_path):
+    from perf_addin.xlsx import Workbook
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(SAMPLE.read_bytes())
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"B3": -5})
+        wb.save(backup=False)
+    before = book.read_bytes()
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 2 and "规则!B3" in result.stderr
+    assert book.read_bytes() == before
+
+
+def test_a_workbook_open_in_excel_is_left_alone(tmp_path):
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "~$dept.xlsx").write_bytes(b"")
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 2 and "open in Excel" in result.stderr
+    assert book.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_bundled_workbooks_are_what_the_script_makes(tmp_path):
+    script = SAMPLE.parent / "make_workbooks.py"
+    copy = tmp_path / "make_workbooks.py"
+    copy.write_text(script.read_text(encoding="utf-8").replace(
+        "sys.path.insert(0, str(Path(__file__).resolve().parents[1]))", ""), encoding="utf-8")
+    subprocess.run([sys.executable, str(copy)], check=True, capture_output=True)
+    for name in ("template.xlsx", "sample_department.xlsx"):
+        with zipfile.ZipFile(tmp_path / name) as made, zipfile.ZipFile(SAMPLE.parent / name) as kept:
+            assert {n: made.read(n) for n in made.namelist()} == \
+                   {n: kept.read(n) for n in kept.namelist()}, name
