@@ -2,6 +2,8 @@
 
     perf-addin demo                 score a copy of the bundled sample department
     perf-addin score BOOK.xlsx      score everyone in place
+    perf-addin interviews BOOK.xlsx [--only ID ...] [--pdf DIR]
+                                    one feedback-interview tab per employee (and PDFs)
 
 Errors are one clear line (exit status 2), never a traceback.
 """
@@ -21,12 +23,14 @@ from rich.table import Table
 
 from . import __version__
 from .department import DepartmentError
+from .interviews import InterviewReport, write_interviews
+from .libreoffice import LibreOfficeError, require_soffice
 from .results import ScoreReport, score_workbook
 from .rules import RulesError
 from .xlsx import WorkbookError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError)
+USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError)
 MAX_PROBLEMS_SHOWN = 30
 
 console = Console(highlight=False)
@@ -56,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score every employee of a workbook in place")
     score.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
     score.set_defaults(run=run_score)
+    interviews = sub.add_parser("interviews", help="write a feedback-interview tab per employee")
+    interviews.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    interviews.add_argument("--only", nargs="+", metavar="ID", help="only these employee IDs")
+    interviews.add_argument("--pdf", type=Path, metavar="DIR",
+                            help="also print each tab to a one-page A4 PDF in DIR")
+    interviews.set_defaults(run=run_interviews)
     return parser
 
 
@@ -67,7 +77,40 @@ def run_demo(args: argparse.Namespace) -> int:
     book = args.dir / SAMPLE.name
     shutil.copyfile(SAMPLE, book)
     console.print(f"Copied the sample department to [bold]{book}[/]")
-    return run_score(argparse.Namespace(book=book))
+    run_score(argparse.Namespace(book=book))
+    return run_interviews(argparse.Namespace(book=book, only=None, pdf=args.dir / "interviews",
+                                             pdf_optional=True))
+
+
+def run_interviews(args: argparse.Namespace) -> int:
+    pdf = args.pdf
+    if pdf is not None:
+        try:
+            require_soffice()  # refuse before writing anything
+        except LibreOfficeError:
+            if not getattr(args, "pdf_optional", False):
+                raise
+            errors.print("LibreOffice is not installed, so no PDFs are printed")
+            pdf = None
+    with _progress() as step:
+        report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step)
+    show_interviews(report)
+    return 0
+
+
+def show_interviews(report: InterviewReport) -> None:
+    new = sum(t.new for t in report.tabs)
+    kept = sum(t.kept for t in report.tabs)
+    console.print(f"\nInterview tabs: [bold]{len(report.tabs)}[/] written ({new} new, "
+                  f"{len(report.tabs) - new} regenerated; {kept} filled-in fields kept)")
+    _show_list("Tabs kept for employees no longer in the table (tab coloured red)", report.left)
+    _show_list("Not written", report.skipped)
+    if report.pdfs:
+        console.print(f"One-page PDFs: [bold]{len(report.pdfs)}[/] in [bold]{report.pdfs[0].parent}[/]")
+    if report.unchanged:
+        console.print("Nothing changed: the workbook already held these tabs.")
+    elif report.backup:
+        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
 
 
 def run_score(args: argparse.Namespace) -> int:

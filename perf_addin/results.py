@@ -123,7 +123,8 @@ def _convert_text_numbers(book: Workbook, table: EmployeeTable) -> list[tuple[st
 
 def _result_columns(book: Workbook, table: EmployeeTable, wanted: list[str]) -> dict[str, int]:
     """Reuse the columns of an earlier run; put new ones in the first empty columns
-    right of the table, never over anything a person typed."""
+    right of the table, never over anything a person typed (new columns are empty
+    by this choice)."""
     columns = {f: c for f, c in table.result_columns.items() if f in wanted}
     taken = set(table.columns.values()) | set(table.result_columns.values())
     col = max(taken) + 1
@@ -138,8 +139,7 @@ def _result_columns(book: Workbook, table: EmployeeTable, wanted: list[str]) -> 
 
 
 def _has_content(book: Workbook, table: EmployeeTable, col: int) -> bool:
-    refs = [cell_ref(r, col) for r in [table.header_row, *table.rows]]
-    return bool(book.typed_values(table.sheet, refs))
+    return bool(book.typed_values(table.sheet, col, [table.header_row, *table.rows]))
 
 
 def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, rules: Rules,
@@ -153,11 +153,11 @@ def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, r
     for name, (formula, values) in _formula_columns(table, scores, rules, rules_sheet,
                                                     columns, lang).items():
         col = columns[name]
-        refs = [cell_ref(r, col) for r in table.rows]
-        typed = book.typed_values(table.sheet, refs)
-        kept += [(f"{table.sheet}!{ref}", text) for ref, text in typed.items()]
-        rows = [r for r, ref in zip(table.rows, refs) if ref not in typed]
-        cached = [v for v, ref in zip(values, refs) if ref not in typed]
+        reused = name in table.result_columns
+        typed = book.typed_values(table.sheet, col, table.rows) if reused else {}
+        kept += [(f"{table.sheet}!{cell_ref(r, col)}", text) for r, text in typed.items()]
+        rows = [r for r in table.rows if r not in typed]
+        cached = [v for r, v in zip(table.rows, values) if r not in typed]
         book.fill_formula(table.sheet, col, rows, formula, cached, STYLES[name])
     book.set_cells(table.sheet, _check_cells(table, problems, columns["check"]))
     return kept

@@ -20,6 +20,8 @@ from typing import Any
 import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from perf_addin.interview_settings import (SETTINGS_COLUMN, InterviewSettings,  # noqa: E402
+                                           settings_rows)
 from perf_addin.rules import RULES_SHEET, Rules, rules_to_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -65,12 +67,18 @@ def sample_rows(seed: int = 2026) -> list[list[Any]]:
     return rows
 
 
-def write_workbook(path: Path, rows: list[list[Any]], title: str) -> None:
+TEMPLATE_SETTINGS = InterviewSettings(places=("会客室", "接待室"))
+SAMPLE_SETTINGS = InterviewSettings(cycle="2026 年度", hr_specialist="孙丽", hr_clerk="周静",
+                                    places=("会客室", "接待室"))
+
+
+def write_workbook(path: Path, rows: list[list[Any]], title: str,
+                   interview: InterviewSettings = TEMPLATE_SETTINGS) -> None:
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"title": title, "author": "perf-addin",
                        "created": datetime.datetime(2026, 1, 1)})  # reproducible bytes
     _employee_sheet(wb, rows, title)
-    _rules_sheet(wb, Rules.default())
+    _rules_sheet(wb, Rules.default(), interview)
     wb.close()
 
 
@@ -104,7 +112,7 @@ def _employee_sheet(wb: xlsxwriter.Workbook, rows: list[list[Any]], title: str) 
                 ws.write(r, c, value)
 
 
-def _rules_sheet(wb: xlsxwriter.Workbook, rules: Rules) -> None:
+def _rules_sheet(wb: xlsxwriter.Workbook, rules: Rules, interview: InterviewSettings) -> None:
     ws = wb.add_worksheet(RULES_SHEET)
     bold = wb.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     ws.set_column(0, 0, 22)
@@ -116,11 +124,20 @@ def _rules_sheet(wb: xlsxwriter.Workbook, rules: Rules) -> None:
         for c, value in enumerate(row):
             if value is not None:
                 ws.write(r, c, value, bold if header else None)
+    # the interview settings sit beside the fixed scoring layout (columns J-L)
+    ws.set_column(SETTINGS_COLUMN, SETTINGS_COLUMN, 16)
+    ws.set_column(SETTINGS_COLUMN + 1, SETTINGS_COLUMN + 1, 16)
+    ws.set_column(SETTINGS_COLUMN + 2, SETTINGS_COLUMN + 2, 60)
+    for r, row in enumerate(settings_rows(interview)):
+        for c, value in enumerate(row):
+            if value not in (None, ""):
+                ws.write(r, SETTINGS_COLUMN + c, value, bold if r == 0 else None)
 
 
 def main() -> None:
     write_workbook(HERE / "template.xlsx", [], "部门绩效考核表（模板）")
-    write_workbook(HERE / "sample_department.xlsx", sample_rows(), "2026 年度绩效考核 – 销售部")
+    write_workbook(HERE / "sample_department.xlsx", sample_rows(), "2026 年度绩效考核 – 销售部",
+                   SAMPLE_SETTINGS)
     print("wrote", HERE / "template.xlsx", "and", HERE / "sample_department.xlsx")
 
 

@@ -9,7 +9,7 @@ other part is copied byte for byte. Nothing touches the disk until :meth:`save`,
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -234,9 +234,10 @@ class Workbook:
         self._formulas_written = True
         self._drop_calc_chain()
 
-    def typed_values(self, sheet: str, refs: list[str]) -> dict[str, str]:
-        """Which of ``refs`` hold something a person typed (a value, not a formula)."""
-        return self._editor(sheet).typed_values(refs)
+    def typed_values(self, sheet: str, column: int, rows: list[int]) -> dict[int, str]:
+        """The rows whose cell in ``column`` holds something a person typed (a value,
+        not a formula), with the text they hold."""
+        return self._editor(sheet).typed_values(column, rows)
 
     def style_id(self, style: Style) -> int:
         return self._style_table().xf_id(style)
@@ -344,6 +345,74 @@ class Workbook:
                                 "no sheet can be added; unprotect it in Excel "
                                 "(Review > Protect Workbook) and try again")
 
+    # -- sheet-level attributes ---------------------------------------------------
+
+    def set_sheet_state(self, name: str, state: str) -> None:
+        """Show or hide a sheet ("visible", "hidden", "veryHidden"). At least one sheet
+        stays visible, and the workbook opens on a visible one."""
+        if state not in ("visible", "hidden", "veryHidden"):
+            raise WorkbookError(f"sheet state {state!r} is not visible, hidden or veryHidden")
+        index = self._sheet_index(name)
+        entry = self.sheets[index]
+        if entry.state == state:
+            return
+        if state != "visible" and not any(s.state == "visible" for i, s in enumerate(self.sheets)
+                                          if i != index):
+            raise WorkbookError(f"{self.path.name}: {entry.name!r} is the last visible sheet")
+        el = self._sheet_element(entry.name)
+        if state == "visible":
+            el.attrib.pop("state", None)
+        else:
+            el.set("state", state)
+        self.sheets[index] = replace(entry, state=state)
+        self._keep_views_visible()
+        self._structure_changed = True
+
+    def _sheet_element(self, name: str) -> etree._Element:
+        for el in self.workbook.find(q("sheets", self.ns)):
+            if isinstance(el.tag, str) and local(el) == "sheet" and el.get("name") == name:
+                return el
+        raise WorkbookError(f"{self.path.name}: no sheet named {name!r}")
+
+    def _keep_views_visible(self) -> None:
+        """activeTab/firstSheet on a hidden sheet confuse Excel: move them to the first
+        visible one."""
+        first = next(i for i, s in enumerate(self.sheets) if s.state == "visible")
+        views = self.workbook.find(q("bookViews", self.ns))
+        for view in ([] if views is None else views.iter(q("workbookView", self.ns))):
+            for attr in ("activeTab", "firstSheet"):
+                value = int(view.get(attr, "0"))
+                if value >= len(self.sheets) or self.sheets[value].state != "visible":
+                    view.set(attr, str(first))
+
+    def set_tab_color(self, name: str, rgb: str | None) -> None:
+        """Colour (or, with None, uncolour) the tab of an existing worksheet; its cells
+        are not touched, so this works on protected sheets too."""
+        entry = self.sheet(name)
+        if not entry.is_worksheet:
+            raise WorkbookError(f"{self.path.name}: {entry.name!r} is a chart sheet, not a worksheet")
+        if entry.part in self._editors or entry.part in self._added or entry.part in self._replaced:
+            raise WorkbookError(f"sheet {entry.name!r} was changed in this session; set its tab "
+                                "colour in the same change")
+        root = self._parse(entry.part)
+        ns = etree.QName(root).namespace
+        pr = root.find(q("sheetPr", ns))
+        if pr is None:
+            pr = etree.Element(q("sheetPr", ns))
+            root.insert(0, pr)
+        old = pr.find(q("tabColor", ns))
+        if (old.get("rgb") if old is not None else None) == (rgb and "FF" + rgb.upper()):
+            return  # already so: leave the part's bytes alone
+        if old is not None:
+            pr.remove(old)
+        if rgb is not None:
+            if len(rgb) != 6 or any(c not in "0123456789abcdefABCDEF" for c in rgb):
+                raise WorkbookError(f"tab colour {rgb!r} is not an RGB hex like C00000")
+            pr.insert(0, etree.Element(q("tabColor", ns), rgb="FF" + rgb.upper()))
+        elif not len(pr) and not pr.attrib:
+            root.remove(pr)
+        self._replaced[entry.part] = serialise(root)
+
     # -- defined names ------------------------------------------------------------
 
     def define_name(self, name: str, refers_to: str, sheet: str | None = None,
@@ -354,6 +423,13 @@ class Workbook:
             refers_to = refers_to[1:]
         index = self._sheet_index(sheet) if sheet is not None else None
         self._set_name(name, refers_to, index, hidden)
+
+    def remove_name(self, name: str, sheet: str | None = None) -> bool:
+        """Remove a defined name (workbook-wide, or scoped to ``sheet``); True if it existed."""
+        index = self._sheet_index(sheet) if sheet is not None else None
+        existed = (name.casefold(), None if index is None else str(index)) in self._names
+        self._set_name(name, None, index)
+        return existed
 
     def _index_names(self) -> dict[tuple[str, str | None], etree._Element]:
         container = self.workbook.find(q("definedNames", self.ns))
@@ -478,7 +554,7 @@ class Workbook:
             self._request_recalc()
         replaced = dict(self._replaced)
         for part, editor in self._editors.items():
-            replaced[part] = serialise(editor.root)
+            replaced[part] = serialise(editor.finish())
         if self._styles is not None and self._styles.changed:
             target = self._added if not self.source.has(self._styles_part) else replaced
             target[self._styles_part] = self._styles.to_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .errors import WorkbookError
 
@@ -23,8 +24,9 @@ def col_letter(col: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=4096)
 def col_index(letters: str) -> int:
-    """A → 1, AB → 28."""
+    """A → 1, AB → 28 (cached: it runs for every cell an edit passes)."""
     n = 0
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64

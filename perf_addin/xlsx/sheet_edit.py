@@ -39,6 +39,7 @@ class SheetEditor:
         self.where = f"{book}: sheet {sheet_name}"
         self.root = root
         self.ns = etree.QName(root).namespace
+        self._f, self._c, self._row_tag = q("f", self.ns), q("c", self.ns), q("row", self.ns)
         self.tables = tables
         self._refuse_protected()
         data = root.find(q("sheetData", self.ns))
@@ -47,33 +48,41 @@ class SheetEditor:
         self.data = data
         self._rows: dict[int, etree._Element] = {}
         self._row_numbers: list[int] = []
-        self._cells: dict[int, dict[int, etree._Element]] = {}
+        self._named_rows: set[int] = set()
         self._index_rows()
         self._merges = [parse_range(m.get("ref")) for m in root.iter(q("mergeCell", self.ns))
                         if m.get("ref")]
         self._arrays, self._shared = self._scan_formulas()
         self._bounds: list[int] | None = None
-        self._overwriting: set[str] = set()
+        self._overwriting: set[tuple[int, int]] = set()
 
     # -- public -------------------------------------------------------------------
 
     def set(self, ref: str, body: CellContent, style_id: int | None) -> None:
         """Write one cell; ``style_id`` None keeps the cell's current style."""
-        row, col = parse_cell(ref)
-        self._guard(row, col, body)
+        self.write(*parse_cell(ref), body, style_id)
+
+    def write(self, row: int, col: int, body: CellContent,
+              style_id: int | None) -> etree._Element | None:
+        """Write one cell by position; returns its new ``<f>`` element, if any."""
+        if self._merges or self._arrays or self.tables:
+            self._guard(row, col, body)
         cell = self._cell(row, col)
-        self._detach_shared(cell, row, col)
+        attrib = cell.attrib
         for name in ("t", "cm", "vm", "ph"):
-            cell.attrib.pop(name, None)
+            if name in attrib:
+                del attrib[name]
         if style_id is not None:
             if style_id:
-                cell.set("s", str(style_id))
-            else:
-                cell.attrib.pop("s", None)
+                attrib["s"] = str(style_id)
+            elif "s" in attrib:
+                del attrib["s"]
         for child in list(cell):
+            if child.tag == self._f and child.get("t") == "shared" and child.get("ref") is not None:
+                self._detach_shared(child, row, col)
             cell.remove(child)
-        self._fill(cell, body)
-        self._grow_dimension(row, col)
+        self._grow(row, col)
+        return self._fill(cell, body)
 
     def fill_formula(self, col: int, rows: list[int], formula: str,
                      bodies: list[CellContent], style_id: int | None) -> None:
@@ -83,58 +92,51 @@ class SheetEditor:
         100,000-row result column small."""
         if not rows:
             return
-        refs = [cell_ref(r, col) for r in rows]
-        self._overwriting = set(refs)
+        self._overwriting = {(r, col) for r in rows}
         try:
-            for i, (ref, body) in enumerate(zip(refs, bodies)):
-                self.set(ref, CellContent(body.type, formula if i == 0 else "", body.value), style_id)
+            members = [self.write(r, col, CellContent(b.type, formula if i == 0 else "", b.value),
+                                  style_id) for i, (r, b) in enumerate(zip(rows, bodies))]
         finally:
             self._overwriting = set()
         si = self._free_shared_index()
-        members = []
-        for i, ref in enumerate(refs):
-            f = self._cells[rows[i]][col].find(q("f", self.ns))
+        for f in members:
             f.set("t", "shared")
-            if i == 0:
-                f.set("ref", f"{refs[0]}:{refs[-1]}")
             f.set("si", si)
-            members.append(f)
+        members[0].set("ref", range_ref(rows[0], col, rows[-1], col))
         self._shared[si] = members
 
-    def typed_values(self, refs: list[str]) -> dict[str, str]:
-        """Cells among ``refs`` that hold a value but no formula: what a person typed."""
+    def typed_values(self, col: int, rows: list[int]) -> dict[int, str]:
+        """Rows whose cell in ``col`` holds a value but no formula: what a person typed."""
         typed = {}
-        for ref in refs:
-            row, col = parse_cell(ref)
-            if row not in self._rows:
-                continue
-            cell = self._row_cells(row).get(col)
-            if cell is not None and cell.find(q("f", self.ns)) is None:
+        f_tag = self._f
+        for row in rows:
+            cell = self._existing(row, col)[0]
+            if cell is not None and cell.find(f_tag) is None:
                 text = "".join(cell.itertext())
                 if text:
-                    typed[ref] = text
+                    typed[row] = text
         return typed
 
+    def finish(self) -> etree._Element:
+        """The edited tree, with its dimension grown to cover what was written."""
+        dim = self.root.find(q("dimension", self.ns))
+        if dim is not None and self._bounds is not None:
+            dim.set("ref", range_ref(*self._bounds))
+        return self.root
+
     def _free_shared_index(self) -> str:
-        used = {f.get("si") for f in self.root.iter(q("f", self.ns)) if f.get("t") == "shared"}
+        used = {si for si, members in self._shared.items()
+                if any(m.getparent() is not None and m.get("t") == "shared" for m in members)}
         n = 0
         while str(n) in used:
             n += 1
         return str(n)
 
-    def value_text(self, ref: str) -> str | None:
-        """The stored text of a cell (inline string or <v>), for guards and tests."""
-        row, col = parse_cell(ref)
-        cell = self._cells.get(row, {}).get(col)
-        if cell is None:
-            return None
-        return "".join(cell.itertext()) or None
-
     # -- indexing -----------------------------------------------------------------
 
     def _index_rows(self) -> None:
         previous = 0
-        for row in self.data.iterchildren(q("row", self.ns)):
+        for row in self.data.iterchildren(self._row_tag):
             number = int(row.get("r") or previous + 1)
             row.set("r", str(number))
             if number <= previous:
@@ -143,25 +145,49 @@ class SheetEditor:
             self._rows[number] = row
             self._row_numbers.append(number)
 
-    def _row_cells(self, number: int) -> dict[int, etree._Element]:
-        cells = self._cells.get(number)
-        if cells is None:
-            cells, previous = {}, 0
-            for cell in self._rows[number].iterchildren(q("c", self.ns)):
-                ref = cell.get("r")
-                col = parse_cell(ref)[1] if ref else previous + 1
-                if not ref:
-                    cell.set("r", cell_ref(number, col))
-                cells[col] = cell
-                previous = col
-            self._cells[number] = cells
-        return cells
+    def _existing(self, row: int, col: int) -> tuple[etree._Element | None, etree._Element | None]:
+        """(the cell at ``col``, or None; the cell it would follow, or None).
+
+        Scans the row from its end: written columns are usually the last ones, so
+        this costs a step or two, where indexing every cell of every row would
+        cost the whole sheet."""
+        row_el = self._rows.get(row)
+        if row_el is None:
+            return None, None
+        for cell in reversed(row_el):
+            if cell.tag != self._c:
+                continue
+            ref = cell.get("r")
+            if ref is None:
+                self._name_cells(row, row_el)
+                return self._existing(row, col)
+            at = col_index(ref.rstrip("0123456789"))
+            if at == col:
+                return cell, None
+            if at < col:
+                return None, cell
+        return None, None
+
+    def _name_cells(self, number: int, row_el: etree._Element) -> None:
+        """Give every cell of a row its ``r`` (the schema lets a producer leave it
+        out when cells are consecutive), once per row."""
+        if number in self._named_rows:
+            return
+        self._named_rows.add(number)
+        previous = 0
+        for cell in row_el.iterchildren(self._c):
+            ref = cell.get("r")
+            if ref:
+                previous = col_index(ref.rstrip("0123456789"))
+            else:
+                previous += 1
+                cell.set("r", cell_ref(number, previous))
 
     def _row(self, number: int) -> etree._Element:
         row = self._rows.get(number)
         if row is not None:
             return row
-        row = etree.Element(q("row", self.ns), r=str(number))
+        row = etree.Element(self._row_tag, r=str(number))
         at = bisect.bisect(self._row_numbers, number)
         if at < len(self._row_numbers):
             self._rows[self._row_numbers[at]].addprevious(row)
@@ -169,22 +195,23 @@ class SheetEditor:
             self.data.append(row)
         self._row_numbers.insert(at, number)
         self._rows[number] = row
-        self._cells[number] = {}
+        self._named_rows.add(number)
         return row
 
     def _cell(self, row: int, col: int) -> etree._Element:
+        found, before = self._existing(row, col)
+        if found is not None:
+            return found
         row_el = self._row(row)
-        cells = self._row_cells(row)
-        cell = cells.get(col)
-        if cell is not None:
-            return cell
-        cell = etree.Element(q("c", self.ns), r=cell_ref(row, col))
-        later = [c for c in cells if c > col]
-        if later:
-            cells[min(later)].addprevious(cell)
+        cell = etree.Element(self._c, r=cell_ref(row, col))
+        if before is not None:
+            before.addnext(cell)
         else:
-            row_el.append(cell)
-        cells[col] = cell
+            first = next(row_el.iterchildren(self._c), None)
+            if first is not None:
+                first.addprevious(cell)
+            else:
+                row_el.append(cell)
         self._widen_spans(row_el, col)
         return cell
 
@@ -235,12 +262,9 @@ class SheetEditor:
                     raise WorkbookError(f"{where} is a header of table {table.name} "
                                         f"({name!r}); rename the column in Excel instead")
 
-    def _detach_shared(self, cell: etree._Element, row: int, col: int) -> None:
-        """Before a shared formula's anchor is overwritten, give every other cell of
-        the group its own formula, translated from the anchor's."""
-        f = cell.find(q("f", self.ns))
-        if f is None or f.get("t") != "shared" or f.get("ref") is None:
-            return
+    def _detach_shared(self, f: etree._Element, row: int, col: int) -> None:
+        """Before a shared formula's anchor ``f`` is overwritten, give every other
+        cell of the group its own formula, translated from the anchor's."""
         from openpyxl.formula.translate import Translator
 
         origin = cell_ref(row, col)
@@ -249,7 +273,9 @@ class SheetEditor:
             if member is f or member.getparent() is None:
                 continue  # the anchor itself, or a cell already overwritten
             target = member.getparent().get("r")
-            if target in self._overwriting:
+            position = (int(target.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+                        col_index(target.rstrip("0123456789")))
+            if position in self._overwriting:
                 continue
             member.text = Translator(formula, origin=origin).translate_formula(target)[1:]
             for name in ("t", "si", "ref"):
@@ -257,31 +283,37 @@ class SheetEditor:
 
     # -- writing ------------------------------------------------------------------
 
-    def _fill(self, cell: etree._Element, body: CellContent) -> None:
+    def _fill(self, cell: etree._Element, body: CellContent) -> etree._Element | None:
         if body.type:
             cell.set("t", body.type)
         if body.inline is not None:
             t = etree.SubElement(etree.SubElement(cell, q("is", self.ns)), q("t", self.ns))
             t.text = escape_text(body.inline)
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-            return
+            return None
+        f = None
         if body.formula is not None:
-            etree.SubElement(cell, q("f", self.ns)).text = body.formula or None
+            f = etree.SubElement(cell, self._f)
+            f.text = body.formula or None
         if body.value is not None:
             v = etree.SubElement(cell, q("v", self.ns))
             v.text = escape_text(body.value) if body.type == "str" else body.value
+        return f
 
-    def _grow_dimension(self, row: int, col: int) -> None:
-        dim = self.root.find(q("dimension", self.ns))
-        if dim is None:
-            return
-        if self._bounds is None:
-            try:
-                self._bounds = list(parse_range(dim.get("ref", "A1")))
-            except WorkbookError:
-                self._bounds = [row, col, row, col]
+    def _grow(self, row: int, col: int) -> None:
         b = self._bounds
-        grown = [min(b[0], row), min(b[1], col), max(b[2], row), max(b[3], col)]
-        if grown != b:
-            self._bounds = grown
-            dim.set("ref", range_ref(*grown))
+        if b is None:
+            dim = self.root.find(q("dimension", self.ns))
+            try:
+                b = list(parse_range(dim.get("ref", "A1"))) if dim is not None else None
+            except WorkbookError:
+                b = None
+            self._bounds = b = b or [row, col, row, col]
+        if row < b[0]:
+            b[0] = row
+        if col < b[1]:
+            b[1] = col
+        if row > b[2]:
+            b[2] = row
+        if col > b[3]:
+            b[3] = col

@@ -187,6 +187,8 @@ def _print(setup: PrintSetup | None) -> str:
     page += f' orientation="{"landscape" if setup.landscape else "portrait"}"'
     if setup.fit_width is not None or setup.fit_height is not None:
         page += f' fitToWidth="{setup.fit_width or 0}" fitToHeight="{setup.fit_height or 0}"'
+    if setup.first_page_number is not None:
+        page += f' firstPageNumber="{setup.first_page_number}" useFirstPageNumber="1"'
     out += page + "/>"
     if setup.header or setup.footer:
         out += "<headerFooter>"

@@ -57,6 +57,9 @@ class PrintSetup:
     center_horizontally: bool = False
     header: str | None = None  # Excel header codes, e.g. "&C&A"
     footer: str | None = None  # e.g. "&L工号 1024&R&P / &N"
+    #: number the sheet's pages from here (&P) instead of continuing the workbook's
+    #: count, so a tab printed together with others still says "page 1"
+    first_page_number: int | None = None
 
     def __post_init__(self) -> None:
         if self.paper not in PAPER_SIZES:
