@@ -86,6 +86,9 @@ RESULT_ALIASES: dict[str, tuple[str, ...]] = {
     "multiplier": ("绩效倍数", "Multiplier"),
     "bonus": ("奖金", "Bonus"),
     "check": ("输入检查", "Input check"),
+    # finance's documented manual overrides, honoured and listed by ``reconcile``
+    "manual_multiplier": ("手工倍数", "Manual multiplier"),
+    "override_reason": ("调整原因", "Override reason"),
 }
 NUMERIC_FIELDS = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus")
 TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor")

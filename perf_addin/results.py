@@ -159,7 +159,9 @@ def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, r
         rows = [r for r in table.rows if r not in typed]
         cached = [v for r, v in zip(table.rows, values) if r not in typed]
         book.fill_formula(table.sheet, col, rows, formula, cached, STYLES[name])
-    book.set_cells(table.sheet, _check_cells(table, problems, columns["check"]))
+    col = columns["check"]
+    stale = book.typed_values(table.sheet, col, table.rows) if "check" in table.result_columns else {}
+    book.set_cells(table.sheet, _check_cells(table, problems, col, set(stale)))
     return kept
 
 
@@ -198,8 +200,10 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def _check_cells(table: EmployeeTable, problems: list[Problem], col: int) -> dict[str, object]:
-    """One line per problem in the row's check cell; a clean row's cell is emptied."""
+def _check_cells(table: EmployeeTable, problems: list[Problem], col: int,
+                 stale: set[int]) -> dict[str, object]:
+    """One line per problem in the row's check cell; a row whose problem was fixed
+    (``stale``: it holds an old note) is emptied; other cells are not touched."""
     notes: dict[int, list[str]] = {}
     for p in problems:
         if p.row is not None:
@@ -207,7 +211,8 @@ def _check_cells(table: EmployeeTable, problems: list[Problem], col: int) -> dic
     cells: dict[str, object] = {}
     for row in table.rows:
         text = "\n".join(notes.get(row, []))
-        cells[cell_ref(row, col)] = Cell(text or None, STYLES["check"])
+        if text or row in stale:
+            cells[cell_ref(row, col)] = Cell(text or None, STYLES["check"])
     return cells
 
 

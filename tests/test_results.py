@@ -193,3 +193,19 @@ def test_libreoffice_recalculates_every_result_to_the_engines(tmp_path, soffice,
             mismatches.append((row, "bonus", lo[cols["bonus"]], expected["bonus_cents"]))
     assert not mismatches, mismatches[:10]
     assert len(table.rows) == len(rows)
+
+
+def test_fixing_an_input_clears_its_note_and_scores_the_row(sample):
+    score_workbook(sample)
+    table = read_employees(sample)
+    check = table.result_columns["check"]
+    row = table.rows[14]  # profit target 0
+    assert openpyxl.load_workbook(sample)["员工"].cell(row, check).value
+    with Workbook.open(sample) as book:
+        book.set_cells("员工", {f"G{row}": 3200})
+        book.save(backup=False)
+    report = score_workbook(sample)
+    ws = openpyxl.load_workbook(sample, data_only=True)["员工"]
+    assert ws.cell(row, check).value is None
+    assert isinstance(ws.cell(row, table.result_columns["score"]).value, float | int)
+    assert len(report.problems) == 3

@@ -16,6 +16,7 @@ from typing import Mapping
 from lxml import etree
 
 from . import atomic, package
+from .chart import CT_CHART, CT_DRAWING, REL_CHART, REL_DRAWING, chart_xml, drawing_xml, rels_xml
 from .errors import WorkbookError
 from .names import check_defined_name, check_sheet_name
 from .refs import absolute, quote_sheet
@@ -293,6 +294,7 @@ class Workbook:
         self.sheets.append(entry)
         self._parts.add(part.lower())
         self._added[part] = render(spec, self.style_id, self.date1904)
+        self._write_charts(part, spec.charts)
         self._sheet_names_for(entry, spec)
         self._structure_changed = True
         return spec.name
@@ -307,12 +309,13 @@ class Workbook:
                                 "ask to replace it to regenerate it")
         if entry.part in self._editors:
             raise WorkbookError(f"sheet {entry.name!r} was edited cell by cell in this session")
-        if self.source.has(rels_path(entry.part)):
+        if not self._drop_own_charts(entry.part):
             raise WorkbookError(f"{self.path.name}: sheet {entry.name!r} has drawings or "
                                 "comments added since it was made; it is left alone")
         spec = SheetSpec(**{**spec.__dict__, "name": entry.name})
         data = render(spec, self.style_id, self.date1904)
         (self._added if entry.part in self._added else self._replaced)[entry.part] = data
+        self._write_charts(entry.part, spec.charts)
         self._sheet_names_for(entry, spec)
         self._drop_calc_chain()
         return entry.name
@@ -331,6 +334,70 @@ class Workbook:
         self._set_name("_xlnm.Print_Area", area, index)
         self._set_name("_xlnm.Print_Titles", titles, index)
         self._set_name(OWNER_NAME, f'"{spec.kind}"', index, hidden=True)
+
+    # -- charts on generated sheets ----------------------------------------------
+
+    def _write_charts(self, sheet_part: str, charts: list) -> None:
+        """The parts behind ``<drawing r:id="rId1"/>``: sheet rels → drawing → charts."""
+        if not charts:
+            return
+        drawing = self._free_part("xl/drawings/drawing{}.xml")
+        targets = []
+        for chart in charts:
+            part = self._free_part("xl/charts/chart{}.xml")
+            self._put(part, chart_xml(chart), CT_CHART)
+            targets.append((REL_CHART, posixpath.relpath(part, posixpath.dirname(drawing))))
+        self._put(drawing, drawing_xml(charts), CT_DRAWING)
+        self._put(rels_path(drawing), rels_xml(targets))
+        self._put(rels_path(sheet_part), rels_xml(
+            [(REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet_part)))]))
+        self._structure_changed = True
+
+    def _drop_own_charts(self, sheet_part: str) -> bool:
+        """Remove the drawing and charts of a generated sheet before it is regenerated.
+        False (nothing removed) when the sheet's relationships hold anything else –
+        comments, pictures, a chart restyled in Excel – which a person added."""
+        sheet_rels = rels_path(sheet_part)
+        if not self.source.has(sheet_rels):
+            return True
+        doomed = [sheet_rels]
+        for rel in self._parse(sheet_rels).iter(q("Relationship", PKG_REL)):
+            if rel.get("Type") != REL_DRAWING:
+                return False
+            drawing = resolve(sheet_part, rel.get("Target", ""))
+            doomed.append(drawing)
+            if not self.source.has(rels_path(drawing)):
+                continue
+            doomed.append(rels_path(drawing))
+            for chart_rel in self._parse(rels_path(drawing)).iter(q("Relationship", PKG_REL)):
+                chart = resolve(drawing, chart_rel.get("Target", ""))
+                if chart_rel.get("Type") != REL_CHART or self.source.has(rels_path(chart)):
+                    return False
+                doomed.append(chart)
+        for part in doomed:
+            self._removed.add(part)
+        for override in list(self.content_types.iter(q("Override", CONTENT_TYPES))):
+            if override.get("PartName", "").lstrip("/") in doomed:
+                override.getparent().remove(override)
+        self._structure_changed = True
+        return True
+
+    def _free_part(self, pattern: str) -> str:
+        n = 1
+        while pattern.format(n).lower() in self._parts:
+            n += 1
+        self._parts.add(pattern.format(n).lower())
+        return pattern.format(n)
+
+    def _put(self, part: str, data: bytes, content_type: str | None = None) -> None:
+        """A new part, or a new version of one that a regeneration just removed."""
+        if self.source.has(part):
+            self._removed.discard(part)
+            self._replaced[part] = data
+        else:
+            self._added[part] = data
+        if content_type is not None:
+            self._add_override("/" + part, content_type)
 
     def _new_part_name(self) -> str:
         n = len(self.sheets) + 1

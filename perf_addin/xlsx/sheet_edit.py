@@ -137,8 +137,10 @@ class SheetEditor:
     def _index_rows(self) -> None:
         previous = 0
         for row in self.data.iterchildren(self._row_tag):
-            number = int(row.get("r") or previous + 1)
-            row.set("r", str(number))
+            r = row.get("r")
+            number = int(r) if r else previous + 1
+            if not r:
+                row.set("r", str(number))
             if number <= previous:
                 raise WorkbookError(f"{self.where}: rows are out of order at row {number}")
             previous = number

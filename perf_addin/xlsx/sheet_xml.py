@@ -19,6 +19,9 @@ DATE_STYLE = Style(num_format="yyyy-mm-dd")
 DATETIME_STYLE = Style(num_format="yyyy-mm-dd hh:mm")
 
 StyleResolver = Callable[[Style], int]
+#: a sheet with charts points at its drawing through its own rels part, which the
+#: editor writes with the drawing as its only relationship
+DRAWING_ELEMENT = '<drawing r:id="rId1"/>'
 
 
 def default_style(value: object) -> Style | None:
@@ -74,6 +77,7 @@ def render(spec: SheetSpec, style_id: StyleResolver, date1904: bool = False) -> 
         _merges(spec.merges),
         _validations(spec.validations),
         _print(spec.print_setup),
+        DRAWING_ELEMENT if spec.charts else "",
         "</worksheet>",
     ]
     return "".join(parts).encode("utf-8")

@@ -120,6 +120,8 @@ class SheetSpec:
     show_gridlines: bool = True
     freeze: str | None = None  # top-left cell of the scrolling pane, e.g. "A3"
     kind: str = "sheet"  # recorded with the sheet so the tool knows it made it
+    #: native charts drawn on the sheet (``chart.BarChart``); the editor writes their parts
+    charts: list = field(default_factory=list)
 
     def check(self) -> None:
         """Reject overlapping merges and bad references before anything is written."""

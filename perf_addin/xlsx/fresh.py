@@ -1,0 +1,111 @@
+"""A new workbook from nothing but the sheets it is told to hold.
+
+Used where a file must hold *only* what was put into it – a per-employee pack that
+is emailed: a copy of the department workbook with sheets deleted would still carry
+other people's data in shared strings, the calculation chain, defined names, cached
+values and ``docProps/app.xml``. Here every part is generated, there is no shared
+string table (text is inline), no calculation chain and no document properties
+beyond a title, so the package holds the given cells and nothing else.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from .errors import WorkbookError
+from .names import check_sheet_name
+from .refs import absolute, quote_sheet
+from .sheet_xml import render
+from .spec import SheetSpec
+from .styles import MINIMAL_STYLES, StyleTable
+from .xml import CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, attr, text
+
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
+_REL_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def new_workbook(sheets: list[SheetSpec], title: str = "") -> bytes:
+    """The .xlsx bytes of a workbook holding exactly ``sheets`` (in order)."""
+    if not sheets:
+        raise WorkbookError("a workbook needs at least one sheet")
+    seen: set[str] = set()
+    for spec in sheets:
+        check_sheet_name(spec.name)
+        if spec.name.casefold() in seen:
+            raise WorkbookError(f"two sheets named {spec.name!r}")
+        if spec.charts:
+            raise WorkbookError("new_workbook does not write charts")
+        seen.add(spec.name.casefold())
+    styles = StyleTable(MINIMAL_STYLES)
+    parts = {f"xl/worksheets/sheet{i}.xml": render(spec, styles.xf_id)
+             for i, spec in enumerate(sheets, start=1)}
+    parts["xl/workbook.xml"] = _workbook_xml(sheets)
+    parts["xl/_rels/workbook.xml.rels"] = _workbook_rels(len(sheets))
+    parts["xl/styles.xml"] = styles.to_bytes()
+    parts["docProps/core.xml"] = _core_xml(title)
+    parts["_rels/.rels"] = (_HEAD + f'<Relationships xmlns="{_PKG}">'
+                            f'<Relationship Id="rId1" Type="{DOC_REL}/officeDocument" '
+                            'Target="xl/workbook.xml"/>'
+                            f'<Relationship Id="rId2" Type="{_REL_CORE}" Target="docProps/core.xml"/>'
+                            "</Relationships>").encode()
+    parts["[Content_Types].xml"] = _content_types(len(sheets))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "xl/workbook.xml",
+                     "xl/_rels/workbook.xml.rels", "xl/styles.xml"):
+            z.writestr(_fixed(name), parts.pop(name))
+        for name, data in parts.items():
+            z.writestr(_fixed(name), data)
+    return buffer.getvalue()
+
+
+def _fixed(name: str) -> zipfile.ZipInfo:
+    """A fixed timestamp: the same pack twice is the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _workbook_xml(sheets: list[SheetSpec]) -> bytes:
+    entries = "".join(f'<sheet name={attr(s.name)} sheetId="{i}" r:id="rId{i}"/>'
+                      for i, s in enumerate(sheets, start=1))
+    names = []
+    for i, spec in enumerate(sheets):
+        setup = spec.print_setup
+        if setup and setup.print_area:
+            ref = quote_sheet(spec.name) + "!" + absolute(setup.print_area)
+            names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">{text(ref)}</definedName>')
+    defined = f"<definedNames>{''.join(names)}</definedNames>" if names else ""
+    return (_HEAD + f'<workbook xmlns="{MAIN}" xmlns:r="{DOC_REL}">'
+            '<bookViews><workbookView activeTab="0"/></bookViews>'
+            f"<sheets>{entries}</sheets>{defined}<calcPr calcId=\"191029\"/></workbook>").encode("utf-8")
+
+
+def _workbook_rels(n: int) -> bytes:
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{DOC_REL}/worksheet" '
+                   f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
+    rels += f'<Relationship Id="rId{n + 1}" Type="{DOC_REL}/styles" Target="styles.xml"/>'
+    return (_HEAD + f'<Relationships xmlns="{_PKG}">{rels}</Relationships>').encode()
+
+
+def _core_xml(title: str) -> bytes:
+    """Only a title: no author, no company, no "last modified by" to leak."""
+    return (_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+            'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            f"<dc:title>{text(title)}</dc:title></cp:coreProperties>").encode("utf-8")
+
+
+def _content_types(n: int) -> bytes:
+    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{CT_WORKSHEET}"/>'
+                     for i in range(1, n + 1))
+    return (_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT_WORKBOOK}"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>'
+            f'<Override PartName="/docProps/core.xml" ContentType="{_CT_CORE}"/>'
+            f"{sheets}</Types>").encode("utf-8")
