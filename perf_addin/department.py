@@ -58,6 +58,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from .rules import Rules, a1, rules_from_rows
+from .xlsx.refs import quote_sheet
 from .scoring import FIELD_TEXT
 
 EMPLOYEE_SHEETS = ("员工", "Employees")
@@ -180,11 +181,7 @@ class EmployeeTable:
 # ------------------------------------------------------------------ addresses
 
 
-def sheet_ref(sheet: str) -> str:
-    """Sheet name as it appears in a reference; quoted when Excel would."""
-    if re.fullmatch(r"[^\W\d]\w*", sheet) and not re.fullmatch(r"[A-Za-z]{1,3}\d+", sheet):
-        return sheet
-    return "'" + sheet.replace("'", "''") + "'"
+sheet_ref = quote_sheet  # a sheet name as it stands in a reference
 
 
 def cell_ref(sheet: str, row0: int, col0: int) -> str:

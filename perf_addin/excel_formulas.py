@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .rules import RULES_SHEET, Rules, rule_cell
+from .xlsx.refs import quote_sheet
 
 ERROR_MARKER = "NA()"
 FUNCTIONS_USED = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "ISLOGICAL", "ROUND", "MAX", "MIN", "NA"})
@@ -44,11 +45,6 @@ class RowRefs:
     tasks_target: str
     rating: str
     base_bonus: str | None = None
-
-
-def quote_sheet(sheet: str) -> str:
-    """``规则`` -> ``'规则'``; an apostrophe inside is doubled, as Excel does."""
-    return "'" + sheet.replace("'", "''") + "'"
 
 
 def rule_ref(key: str, band: int | None = None, sheet: str = RULES_SHEET) -> str:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
 
+from .xlsx.refs import col_letter
+
 RULES_SHEET = "规则"
 NONE_TEXT = "none"
 MAX_BANDS = 12
@@ -308,12 +310,7 @@ class Rules:
 
 def column_letter(col0: int) -> str:
     """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = col0 + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return col_letter(col0 + 1)
 
 
 def a1(row0: int, col0: int, absolute: bool = False) -> str:

@@ -15,7 +15,7 @@ from perf_addin.scoring import grade_table, item_table, score_table
 
 DEFAULT = Rules.default()
 REFS = xf.RowRefs("A2", "B2", "C2", "D2", "E2", "F2")
-RULE_REF = re.compile(r"'((?:[^']|'')+)'!(\$[A-Z]+\$\d+)")
+RULE_REF = re.compile(r"('(?:[^']|'')+'|[^\W\d]\w*)!(\$[A-Z]+\$\d+)")
 
 
 def all_formulas(rules=DEFAULT, sheet=RULES_SHEET):
@@ -65,24 +65,24 @@ def test_formula_is_well_formed(name):
 
 
 def test_sheet_name_is_quoted():
-    assert xf.quote_sheet("规则") == "'规则'"
+    assert xf.quote_sheet("规则") == "规则" and xf.quote_sheet("Dept 1") == "'Dept 1'"
     assert xf.quote_sheet("Bob's rules") == "'Bob''s rules'"
-    assert xf.rule_ref("profit_weight") == "'规则'!$B$3"
+    assert xf.rule_ref("profit_weight") == "规则!$B$3"
     f = xf.profit_points_formula("A2", "B2", sheet="Bob's rules")
     assert "'Bob''s rules'!$B$3" in f and "规则" not in f
 
 
 def test_attainment_rounds_twice_with_the_decimals_cell():
     f = xf.attainment_formula("A2", "B2")
-    assert "ROUND(ROUND(A2/B2*100,9),'规则'!$B$2)" in f
-    assert "ISNUMBER('规则'!$B$2)" in f  # 'none' keeps the exact ratio
+    assert "ROUND(ROUND(A2/B2*100,9),规则!$B$2)" in f
+    assert "ISNUMBER(规则!$B$2)" in f  # 'none' keeps the exact ratio
 
 
 def test_profit_points_reference_the_profit_settings():
     f = xf.profit_points_formula("A2", "B2")
     assert rules_cells(f) == {"$B$2", "$B$3", "$B$4", "$B$5", "$B$6"}
-    assert "'规则'!$B$3+'规则'!$B$4*(" in f  # weight + slope * (attainment - 100)
-    assert "MAX('规则'!$B$5," in f and "MIN('规则'!$B$6," in f
+    assert "规则!$B$3+规则!$B$4*(" in f  # weight + slope * (attainment - 100)
+    assert "MAX(规则!$B$5," in f and "MIN(规则!$B$6," in f
     assert f.startswith("=IF(OR(NOT(ISNUMBER(A2)),ISLOGICAL(A2),NOT(ISNUMBER(B2)),ISLOGICAL(B2),B2<=0),NA(),")
 
 
@@ -98,8 +98,8 @@ def test_score_references_every_input_and_setting():
     for ref in ("A2", "B2", "C2", "D2", "E2"):
         assert f"ISNUMBER({ref})" in f and f"ISLOGICAL({ref})" in f
     assert "F2" not in f  # the base bonus does not affect the score
-    assert "E2<'规则'!$B$11" in f and "E2>'规则'!$B$12" in f
-    assert "ROUND((E2-'规则'!$B$11)*'规则'!$B$13/('规则'!$B$12-'规则'!$B$11),9)" in f
+    assert "E2<规则!$B$11" in f and "E2>规则!$B$12" in f
+    assert "ROUND((E2-规则!$B$11)*规则!$B$13/(规则!$B$12-规则!$B$11),9)" in f
 
 
 def test_band_formulas_reference_every_band_cell():
@@ -109,7 +109,7 @@ def test_band_formulas_reference_every_band_cell():
     assert rules_cells(xf.grade_formula("G2", DEFAULT, label="en")) == bounds | {f"$C${r}" for r in range(16, 21)}
     assert rules_cells(xf.multiplier_formula("G2", 5)) == bounds | {f"$H${r}" for r in range(16, 21)}
     assert rules_cells(xf.bonus_formula("F2", "G2", 5)) == bounds | {f"$H${r}" for r in range(16, 21)}
-    assert "ROUND(G2,9)>='规则'!$D$18" in g  # band B: 90 <= score
+    assert "ROUND(G2,9)>=规则!$D$18" in g  # band B: 90 <= score
     top, middle, bottom = DEFAULT.bands[0], DEFAULT.bands[2], DEFAULT.bands[4]
     three = dataclasses.replace(DEFAULT, bands=(
         dataclasses.replace(top, lower=100.0), middle, dataclasses.replace(bottom, upper=90.0)))
@@ -134,7 +134,7 @@ def test_bonus_rounds_like_the_engine():
 
 
 def test_rule_cell_drives_the_formulas():
-    assert xf.rule_ref("multiplier", 0) == "'规则'!" + rule_cell("multiplier", 0)
+    assert xf.rule_ref("multiplier", 0) == "规则!" + rule_cell("multiplier", 0)
     with pytest.raises(ValueError):
         xf.grade_formula("G2", 0)
 

@@ -24,7 +24,7 @@ def employee(level: str = "员工", profit=(3500, 3200, 109.0, 69.0), tasks=(90,
         ItemLine("profit", profit[0], profit[1], profit[2], 60, profit[3], f"{t}F{ROW}", f"{t}G{ROW}"),
         ItemLine("tasks", tasks[0], tasks[1], tasks[2], 20, tasks[3], f"{t}H{ROW}", f"{t}I{ROW}"),
         ItemLine("rating", rating[0], 20, rating[1] / 20 * 100 if rating[1] is not None else None, 20,
-                 rating[1], f"{t}J{ROW}", "'规则'!$B$12"),
+                 rating[1], f"{t}J{ROW}", "规则!$B$12"),
     )
     return InterviewData(employee_id, name, "销售部", level, "刘军", items,
                          ResultCell(f"{t}L{ROW}", 103.0), ResultCell(f"{t}M{ROW}", "优-"),
@@ -101,7 +101,7 @@ def test_result_formulas_point_back_to_the_employee_row():
     assert v[f"B{r}"] == Formula(f"IF(ISBLANK('员工'!F{ROW}),\"\",'员工'!F{ROW})", 3500)
     assert f"'员工'!F{ROW}" in v[f"D{r}"].text and f"'员工'!G{ROW}" in v[f"D{r}"].text
     assert v[f"D{r}"].cached == 109.0 and v[f"F{r}"].cached == 69.0
-    assert "'规则'!$B$3" == v[f"E{r}"].text  # profit weight, read live from the rules
+    assert "规则!$B$3" == v[f"E{r}"].text  # profit weight, read live from the rules
     total = row_of(spec, "总分")
     assert v[f"B{total}"] == Formula(f"'员工'!L{ROW}", 103.0)
     assert v[f"D{total}"] == Formula(f"'员工'!M{ROW}", "优-")

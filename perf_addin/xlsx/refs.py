@@ -67,9 +67,12 @@ def absolute(ref: str) -> str:
     return f"${col_letter(c1)}${r1}:${col_letter(c2)}${r2}"
 
 
+_LOOKS_LIKE_REF = re.compile(r"[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc]")
+
+
 def quote_sheet(name: str) -> str:
-    """A sheet name as it stands before '!' in a formula: quoted unless plainly safe."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and not _CELL.match(name) \
-            and not re.fullmatch(r"[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*", name):
+    """A sheet name as it stands before '!' in a formula or a message, quoted only
+    where Excel quotes it: 员工 and Sheet1 stay bare, 'Dept 1', 'O''Neil' and 'A1' do not."""
+    if re.fullmatch(r"[^\W\d]\w*", name) and not _LOOKS_LIKE_REF.fullmatch(name):
         return name
     return "'" + name.replace("'", "''") + "'"
