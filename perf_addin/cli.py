@@ -4,6 +4,16 @@
     perf-addin score BOOK.xlsx      score everyone in place
     perf-addin interviews BOOK.xlsx [--only ID ...] [--pdf DIR]
                                     one feedback-interview tab per employee (and PDFs)
+    perf-addin addin build|udfs|install|uninstall|press
+                                    the Excel add-in: build it from vba_shim/, install
+                                    it, or press one of its ribbon buttons on a file
+    perf-addin reconcile BOOK.xlsx [--budget AMOUNT] [--diff OLD.xlsx] [--key-file F]
+                                    finance's 对账 tab: recompute, compare, totals, budget
+    perf-addin seal BOOK.xlsx [--key-file F] [--create-key]
+                                    sign every employee's bonus-relevant values
+    perf-addin share BOOK.xlsx [--portable OUT.xlsx [--values]] [--packs DIR [--only ID ...]
+                     [--password-column H | --generate-passwords] [--pdf]]
+                                    a copy safe to email, and per-employee packs
 
 Errors are one clear line (exit status 2), never a traceback.
 """
@@ -11,6 +21,7 @@ Errors are one clear line (exit status 2), never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from contextlib import contextmanager
@@ -27,10 +38,11 @@ from .interviews import InterviewReport, write_interviews
 from .libreoffice import LibreOfficeError, require_soffice
 from .results import ScoreReport, score_workbook
 from .rules import RulesError
+from .seal import SealError
 from .xlsx import WorkbookError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError)
+USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError)
 MAX_PROBLEMS_SHOWN = 30
 
 console = Console(highlight=False)
@@ -66,7 +78,116 @@ def _parser() -> argparse.ArgumentParser:
     interviews.add_argument("--pdf", type=Path, metavar="DIR",
                             help="also print each tab to a one-page A4 PDF in DIR")
     interviews.set_defaults(run=run_interviews)
+    _finance_parsers(sub)
+    _addin_parser(sub)
     return parser
+
+
+def _finance_parsers(sub: argparse._SubParsersAction) -> None:
+    reconcile = sub.add_parser("reconcile", help="write the reconciliation tab (对账) for finance")
+    reconcile.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    reconcile.add_argument("--budget", metavar="AMOUNT", help="bonus budget of the whole workbook")
+    reconcile.add_argument("--diff", type=Path, metavar="OLD", help="list what changed since OLD.xlsx")
+    reconcile.add_argument("--key-file", type=Path, metavar="F",
+                           help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")
+    reconcile.set_defaults(run=run_reconcile)
+    seal = sub.add_parser("seal", help="sign each employee's bonus-relevant values (HMAC-SHA256)")
+    seal.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    seal.add_argument("--key-file", type=Path, metavar="F",
+                      help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")
+    seal.add_argument("--create-key", action="store_true", help="first create a new key in --key-file")
+    seal.set_defaults(run=run_seal)
+    share = sub.add_parser("share", help="a copy safe to email, and per-employee packs")
+    share.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    share.add_argument("--portable", type=Path, metavar="OUT", help="write a copy with no PERF_* formula")
+    share.add_argument("--values", action="store_true", help="in the copy, use values, not native formulas")
+    share.add_argument("--packs", type=Path, metavar="DIR", help="one file per employee in DIR")
+    share.add_argument("--only", nargs="+", metavar="ID", help="only these employee IDs")
+    group = share.add_mutually_exclusive_group()
+    group.add_argument("--password-column", metavar="HEADER", help="encrypt with the password in this column")
+    group.add_argument("--generate-passwords", action="store_true",
+                       help="encrypt with generated passwords, listed in DIR/passwords.csv")
+    share.add_argument("--pdf", action="store_true", help="also a PDF of each pack (not encrypted)")
+    share.set_defaults(run=run_share)
+
+
+def _key(args: argparse.Namespace, required: bool) -> bytes | None:
+    from .seal import ENV_KEY, load_key
+    if args.key_file is None and not os.environ.get(ENV_KEY) and not required:
+        return None
+    return load_key(args.key_file)
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    from .reconcile import reconcile_workbook
+    key = _key(args, required=False)
+    with _progress() as step:
+        report = reconcile_workbook(args.book, args.budget, args.diff, key, step)
+    return show_reconcile(report)
+
+
+def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
+    from .reconcile import seal_lines
+    rec = report.rec
+    table = Table(title=f"{rec.snapshot.path.name} – {report.sheet}", title_justify="left")
+    for column in ("department", "head count", "base bonus", "paid bonus", "budget", "over/under"):
+        table.add_column(column, justify="left" if column == "department" else "right")
+    money = lambda c: "" if c is None else f"{c / 100:,.2f}"  # noqa: E731
+    for g in rec.by_department:
+        table.add_row(g.label, str(g.head_count), money(g.base_cents), money(g.paid_cents),
+                      money(g.budget_cents), money(g.over_cents))
+    table.add_row("[bold]total[/]", str(len(rec.ids)), f"{rec.base_total:,.2f}", f"{rec.paid_total:,.2f}",
+                  money(rec.budget_cents), money(rec.over_cents))
+    console.print(table)
+    _show_list("Differences and overrides", [f"{d.cell} {d.employee_id} {d.name}: {d.what} {d.workbook} → "
+                                             f"{d.recomputed} ({d.status}{': ' + d.reason if d.reason else ''})"
+                                             for d in rec.differences])
+    _show_list("Input errors (not paid)", [str(p) for p in rec.problems])
+    if rec.diff is not None:
+        _show_list(f"Changes since {rec.diff.old_path.name}",
+                   [f"{c.employee_id} {c.name}: {c.field} {c.old} → {c.new}" for c in rec.diff.changes]
+                   + [f"{i} {n}: added" for i, n in rec.diff.added]
+                   + [f"{i} {n}: removed" for i, n in rec.diff.removed])
+    for line in seal_lines(rec.seal):
+        console.print(f"Seal: {'[bold red]' if rec.seal.problems else ''}{line}")
+    _show_list("Changed after sealing", [f"{eid} {rec.names[i]}" for eid, i in rec.seal.changed]
+               + [f"{eid} {rec.names[i]} (added)" for eid, i in rec.seal.added]
+               + [f"{eid} (removed)" for eid in rec.seal.removed])
+    if report.backup:
+        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+    return 1 if rec.seal.problems else 0
+
+
+def run_seal(args: argparse.Namespace) -> int:
+    from .seal import create_key_file, load_key, seal_workbook
+    if args.create_key:
+        if args.key_file is None:
+            raise SealError("--create-key needs --key-file F (where the new key is written)")
+        create_key_file(args.key_file)
+        console.print(f"New seal key in [bold]{args.key_file}[/] – keep it with finance, never in the workbook")
+    report = seal_workbook(args.book, load_key(args.key_file))
+    console.print(f"Sealed [bold]{report.employees}[/] employees of {report.path.name}")
+    return 0
+
+
+def run_share(args: argparse.Namespace) -> int:
+    from .share import share_workbook
+    with _progress() as step:
+        report = share_workbook(args.book, args.portable, args.values, args.packs, args.only,
+                                args.password_column, args.generate_passwords, args.pdf, step)
+    if report.portable:
+        p = report.portable
+        console.print(f"Portable copy [bold]{p.path}[/]: {len(p.native)} PERF_* formulas made native, "
+                      f"{len(p.values)} replaced by their values")
+    if report.packs:
+        k = report.packs
+        how = "encrypted" if k.encrypted else "[bold red]not encrypted[/]"
+        console.print(f"Packs: [bold]{len(k.packs)}[/] in [bold]{k.folder}[/] ({how})")
+        if k.passwords:
+            console.print(f"Passwords for HR: [bold]{k.passwords}[/] (readable by you only; delete after use)")
+        if k.pdfs:
+            console.print(f"PDFs: {len(k.pdfs)} (PDFs carry no password)")
+    return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -157,6 +278,79 @@ def _show_list(title: str, lines: list[str]) -> None:
         console.print(f"  • {line}")
     if len(lines) > MAX_PROBLEMS_SHOWN:
         console.print(f"  … and {len(lines) - MAX_PROBLEMS_SHOWN} more")
+
+
+# ------------------------------------------------------------------ the Excel add-in
+
+
+def _addin_parser(sub: argparse._SubParsersAction) -> None:
+    addin = sub.add_parser("addin", help="the Excel add-in: build, install, or press a ribbon button on a file")
+    commands = addin.add_subparsers(required=True, metavar="ADDIN_COMMAND")
+    build = commands.add_parser("build", help="build perf_addin.xlam from vba_shim/ (no Excel needed)")
+    build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: ./dist)")
+    build.set_defaults(run=run_addin_build)
+    udfs = commands.add_parser("udfs", help="regenerate vba_shim/PerfUdfs.bas from perf_addin/udfs.py")
+    udfs.set_defaults(run=run_addin_udfs)
+    install = commands.add_parser("install", help="install the add-in into Excel (Windows, macOS)")
+    install.add_argument("--xlam", type=Path, help="an add-in built earlier (default: build one now)")
+    install.set_defaults(run=run_addin_install)
+    uninstall = commands.add_parser("uninstall", help="remove the add-in from Excel (Windows, macOS)")
+    uninstall.set_defaults(run=run_addin_uninstall)
+    press = commands.add_parser("press", help="run a ribbon button on a workbook file, without Excel")
+    press.add_argument("button", help="button id, e.g. perfCheckInputs")
+    press.add_argument("book", type=Path, help="the department workbook")
+    press.add_argument("--rows", type=int, nargs="+", default=[], metavar="ROW",
+                       help="selected sheet rows of the employee table (for perfFeedbackSelected)")
+    press.set_defaults(run=run_addin_press)
+
+
+def run_addin_build(args: argparse.Namespace) -> int:
+    from .addin_build import build_xlam
+
+    with console.status("building the add-in"):
+        xlam = build_xlam(args.out)
+    console.print(f"Built [bold]{xlam}[/] ({xlam.stat().st_size:,} bytes)")
+    return 0
+
+
+def run_addin_udfs(args: argparse.Namespace) -> int:
+    from .addin_build import SHIM_DIR
+    from .vba_udfs import write_module
+
+    console.print(f"Wrote [bold]{write_module(SHIM_DIR)}[/]")
+    return 0
+
+
+def run_addin_install(args: argparse.Namespace) -> int:
+    from .addin_install import install
+
+    config = install(args.xlam)
+    console.print(f"Installed the add-in; Excel will run {sys.executable} (set in {config}). "
+                  "Restart Excel to see the Performance tab.")
+    return 0
+
+
+def run_addin_uninstall(args: argparse.Namespace) -> int:
+    from .addin_install import uninstall
+
+    uninstall()
+    console.print("Removed the add-in. Restart Excel.")
+    return 0
+
+
+def run_addin_press(args: argparse.Namespace) -> int:
+    from .department import read_employees
+    from .ribbon import FileHost, dispatch
+
+    def echo(text: str, error: bool) -> None:
+        if error:
+            errors.print(f"[bold red]error:[/] {text}")
+        else:
+            console.print(text)
+
+    sheet = read_employees(args.book).sheet if args.rows else ""
+    host = FileHost(args.book, selection=(sheet, args.rows), echo=echo)
+    return 0 if dispatch(args.button, host) else 2
 
 
 if __name__ == "__main__":

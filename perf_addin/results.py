@@ -226,3 +226,17 @@ def _total_bonus(scores: pd.DataFrame) -> Decimal | None:
         return None
     cents = scores["bonus_cents"].dropna()
     return Decimal(int(cents.sum())) / 100
+
+
+def ensure_rules_sheet(path: str | Path) -> tuple[str, bool]:
+    """The rules sheet's name, and whether it had to be added (holding the rules in
+    force, the defaults): the Rules button opens it, so it must exist."""
+    path = Path(path)
+    with Workbook.open(path) as book:
+        before = {n.casefold() for n in book.sheet_names}
+        if RULES_SHEET.casefold() in before or "rules" in before:
+            return _ensure_rules_sheet(book, Rules.default()), False
+        book.check_writable()
+        name = _ensure_rules_sheet(book, read_rules(path))
+        book.save()
+    return name, True

@@ -22,6 +22,7 @@ import python_calamine as calamine
 from .department import (RULES_SHEETS, DepartmentError, EmployeeTable, parse_number_text,
                          read_employees, read_rules, sheet_ref)
 from .rules import Rules
+from .xlsx.values import number_text
 
 
 @dataclass
@@ -102,6 +103,36 @@ def is_blank(value: Any) -> bool:
         (isinstance(value, float) and math.isnan(value))
 
 
+def canon(value: Any) -> Any:
+    """A value as compared and signed: numbers as their shortest round-trip text,
+    text stripped, blanks None."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return number_text(value) if math.isfinite(value) else None
+    return str(value).strip()
+
+
+def field_values(snap: Snapshot, fields: tuple[str, ...]) -> list[list[Any]]:
+    """Per employee, the values of ``fields``: the reader's parsed number for a
+    readable input (so "3,100" typed as text and 3100 agree), the raw cell otherwise."""
+    frame = snap.table.frame
+    columns = []
+    for name in fields:
+        raw = snap.raw(name)
+        raw = [None] * snap.n if raw is None else list(raw)
+        if name == "employee_id":
+            columns.append([str(v) for v in frame["employee_id"]])
+        elif name in frame and frame[name].dtype.kind == "f":
+            parsed = frame[name].to_numpy(dtype=float)
+            columns.append([float(p) if math.isfinite(p) else r for p, r in zip(parsed, raw)])
+        else:
+            columns.append(raw)
+    return [list(row) for row in zip(*columns)]
+
+
 def read_snapshot(path: str | Path) -> Snapshot:
     """Read the table, the rules and the raw grids (python-calamine, no Excel)."""
     path = Path(path)
@@ -119,4 +150,5 @@ def read_snapshot(path: str | Path) -> Snapshot:
     return Snapshot(path, table, rules, grid, rules_sheet, rules_grid)
 
 
-__all__ = ["Snapshot", "as_number_or_text", "as_numbers", "is_blank", "read_snapshot", "sheet_ref"]
+__all__ = ["Snapshot", "as_number_or_text", "as_numbers", "canon", "field_values", "is_blank",
+           "read_snapshot", "sheet_ref"]

@@ -1,0 +1,353 @@
+"""The Performance tab's buttons: one thin handler per button id.
+
+Excel calls ``dispatch(button_id)`` through the add-in's one VBA callback
+(``vba_shim/PerfRibbon.bas``). A handler never touches cells one by one: it
+runs the same core function the CLI runs (``score_workbook``,
+``write_interviews``, ``print_tabs`` …) on the workbook's **file**, and talks
+to the user through a small ``Host``:
+
+* ``XlwingsHost`` – live Excel: status-bar progress, screen updating off, the
+  selection, message boxes. Because the core edits the file in place (and
+  Excel locks an open file), a job that writes saves the workbook, closes it,
+  runs, and opens it again at the sheet that was active; Excel's undo history
+  does not survive that, and a workbook that is not saved to a local or synced
+  folder is refused with a message.
+* ``FileHost`` – a workbook file and no Excel: what the tests and
+  ``perf-addin addin press`` use, so every button runs headless too.
+
+Every failure reaches the user as one message with the reason, never a
+traceback (unexpected errors are logged to ``perf-addin-ribbon.log`` in the
+temp folder for support).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol
+
+from .department import DepartmentError, Problem, problems_from_scores, read_employees, read_rules
+from .interviews import existing_tabs, print_tabs, write_interviews
+from .libreoffice import LibreOfficeError
+from .results import ensure_rules_sheet, score_workbook
+from .rules import RulesError
+from .scoring import score_table
+from .xlsx import Cell, Formula, SheetSpec, Style, Workbook, WorkbookError
+
+USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError)
+TITLE = "Performance 绩效"
+LOG_FILE = Path(tempfile.gettempdir()) / "perf-addin-ribbon.log"
+INPUT_ERRORS_SHEET = {"zh": "输入错误", "en": "Input errors"}
+INPUT_ERRORS_KIND = "input-errors"
+INPUT_ERRORS_HEADERS = {"zh": ("单元格", "字段", "问题", "输入值"),
+                        "en": ("Cell", "Field", "Problem", "Value")}
+HEADER = Style(bold=True, fill="E2EFDA", border="thin")
+LINK = Style(font_color="0563C1")
+
+
+class RibbonError(Exception):
+    """A reason to stop that the user can act on; shown as it is."""
+
+
+class Host(Protocol):
+    """What a handler may ask of wherever the workbook is open."""
+
+    path: Path
+
+    def file_job(self) -> Any:
+        """Context manager: the workbook's file may be rewritten inside it."""
+
+    def status(self, text: str | None) -> None: ...
+
+    def message(self, text: str, error: bool = False) -> None: ...
+
+    def screen_updating(self, on: bool) -> None: ...
+
+    def selected_rows(self) -> tuple[str, list[int]]:
+        """The active sheet's name and the 1-based rows of the selection."""
+
+    def activate(self, sheet: str, cell: str = "A1") -> None: ...
+
+
+# ------------------------------------------------------------------ hosts
+
+
+@dataclass
+class FileHost:
+    """A workbook file with no Excel around it; records what Excel would show."""
+
+    path: Path
+    selection: tuple[str, list[int]] = ("", [])
+    messages: list[tuple[str, bool]] = field(default_factory=list)
+    statuses: list[str | None] = field(default_factory=list)
+    active: tuple[str, str] | None = None
+    echo: Callable[[str, bool], None] | None = None
+
+    @contextmanager
+    def file_job(self) -> Iterator[Path]:
+        yield self.path
+
+    def status(self, text: str | None) -> None:
+        self.statuses.append(text)
+
+    def message(self, text: str, error: bool = False) -> None:
+        self.messages.append((text, error))
+        if self.echo:
+            self.echo(text, error)
+
+    def screen_updating(self, on: bool) -> None:
+        pass
+
+    def selected_rows(self) -> tuple[str, list[int]]:
+        return self.selection
+
+    def activate(self, sheet: str, cell: str = "A1") -> None:
+        self.active = (sheet, cell)
+
+
+class XlwingsHost:
+    """Live Excel through xlwings; only Excel can exercise this class."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.path = Path(book.fullname)
+
+    @contextmanager
+    def file_job(self) -> Iterator[Path]:
+        if "://" in self.book.fullname or not self.path.is_file():
+            raise RibbonError("Save the workbook to a folder on this computer first "
+                              "(请先将工作簿保存到本机文件夹).")
+        app, sheet = self.book.app, self.book.sheets.active.name
+        self.book.save()
+        self.book.close()  # Excel locks an open file; the core replaces it
+        try:
+            yield self.path
+        finally:
+            self.book = app.books.open(str(self.path))
+            self.book.sheets[sheet].activate()
+
+    def status(self, text: str | None) -> None:
+        self.book.app.status_bar = text if text else False
+
+    def message(self, text: str, error: bool = False) -> None:
+        self.book.app.alert(text, title=TITLE, mode="critical" if error else "info")
+
+    def screen_updating(self, on: bool) -> None:
+        self.book.app.screen_updating = on
+
+    def selected_rows(self) -> tuple[str, list[int]]:
+        selection = self.book.selection
+        if selection is None:
+            return self.book.sheets.active.name, []
+        rows: set[int] = set()
+        for area in selection.areas:
+            rows.update(range(area.row, area.row + area.rows.count))
+        return selection.sheet.name, sorted(rows)
+
+    def activate(self, sheet: str, cell: str = "A1") -> None:
+        target = self.book.sheets[sheet]
+        target.activate()
+        target.range(cell).select()
+
+
+# ------------------------------------------------------------------ dispatch
+
+
+def dispatch(button_id: str, host: Host | None = None) -> bool:
+    """Run the handler of one ribbon button; True when it succeeded.
+
+    Called by the add-in's VBA as ``dispatch('<button id>')``; without a host
+    it works on ``xw.Book.caller()``.
+    """
+    if host is None:
+        import xlwings as xw
+
+        host = XlwingsHost(xw.Book.caller())
+    handler = HANDLERS.get(button_id)
+    if handler is None:
+        host.message(f"This add-in has no action for the button {button_id!r}; "
+                     "install the add-in and the Python package from the same version.", error=True)
+        return False
+    host.screen_updating(False)
+    try:
+        handler(host)
+        return True
+    except (RibbonError, *USER_ERRORS) as exc:
+        host.message(str(exc), error=True)
+    except Exception as exc:  # the user gets the reason, support gets the traceback
+        logging.basicConfig(filename=LOG_FILE, level=logging.ERROR)
+        logging.getLogger(__name__).exception("ribbon button %s", button_id)
+        host.message(f"Unexpected error ({type(exc).__name__}): {exc}\nDetails: {LOG_FILE}", error=True)
+    finally:
+        host.status(None)
+        host.screen_updating(True)
+    return False
+
+
+# ------------------------------------------------------------------ handlers
+
+
+def score(host: Host) -> None:
+    """Score: writes the Score, Grade, Multiplier, Bonus and Input-check columns
+    (``results.score_workbook``, as ``perf-addin score``)."""
+    with host.file_job() as path:
+        report = score_workbook(path, host.status)
+    grades = ", ".join(f"{code} {n}" for code, n in report.by_grade.items())
+    lines = [f"Scored {report.scored} of {report.employees} employees ({grades})."]
+    if report.problems:
+        lines.append(f"{len(report.problems)} input error(s): click Check inputs for the list.")
+    host.message("\n".join(lines))
+
+
+def feedback_all(host: Host) -> None:
+    """Feedback sheets: one feedback-interview sheet per employee, filled-in fields
+    kept (``interviews.write_interviews``, as ``perf-addin interviews``)."""
+    _feedback(host, None)
+
+
+def feedback_selected(host: Host) -> None:
+    """Feedback sheets for the selected rows: only the employees whose rows are
+    selected in the employee table (``perf-addin interviews --only ID …``)."""
+    sheet, rows = host.selected_rows()
+    table = read_employees(host.path)
+    if sheet != table.sheet:
+        raise RibbonError(f"Select employee rows on the sheet {table.sheet} first "
+                          f"(请先在 {table.sheet} 表中选择员工所在的行).")
+    position = {row: i for i, row in enumerate(table.rows)}
+    ids = [table.frame["employee_id"].iat[position[r]] for r in rows if r in position]
+    ids = list(dict.fromkeys(i for i in ids if i))
+    if not ids:
+        raise RibbonError("The selection holds no employee rows (选中的行中没有员工).")
+    _feedback(host, ids)
+
+
+def _feedback(host: Host, only: list[str] | None) -> None:
+    with host.file_job() as path:
+        report = write_interviews(path, only=only, progress=host.status)
+    new = sum(t.new for t in report.tabs)
+    lines = [f"{len(report.tabs)} feedback sheet(s) written ({new} new)."]
+    lines += [f"Not written: {s}" for s in report.skipped[:10]]
+    if report.left:
+        lines.append(f"Kept for employees no longer in the table: {', '.join(report.left)}")
+    host.message("\n".join(lines))
+    if report.tabs:
+        host.activate(report.tabs[0].tab)
+
+
+def pdf_folder(path: Path) -> Path:
+    """Where Print PDFs puts the files: beside the workbook, named after it."""
+    return path.with_name(f"{path.stem} PDFs")
+
+
+def print_pdfs(host: Host) -> None:
+    """Print PDFs: each feedback sheet to a one-page A4 PDF in the folder
+    '<workbook> PDFs' beside the workbook (``interviews.print_tabs``, LibreOffice)."""
+    with Workbook.open(host.path) as book:
+        tabs = list(existing_tabs(book).values())
+    if not tabs:
+        raise RibbonError("There are no feedback sheets yet: click Feedback sheets first "
+                          "(还没有反馈表，请先点击“反馈表”).")
+    host.status(f"printing {len(tabs)} sheets to PDF")
+    pdfs = print_tabs(host.path, tabs, pdf_folder(host.path))
+    host.message(f"{len(pdfs)} PDF(s) in {pdf_folder(host.path)}")
+
+
+def reconcile(host: Host) -> None:
+    """Reconcile: checks the bonuses against finance's figures – not in this
+    version yet; the button says so instead of failing."""
+    raise RibbonError("Reconcile is not available in this version yet (对账功能尚未发布).")
+
+
+def prepare_email(host: Host) -> None:
+    """Prepare for email: a copy safe to send – not in this version yet; the
+    button says so instead of failing."""
+    raise RibbonError("Prepare for email is not available in this version yet (邮件准备功能尚未发布).")
+
+
+def rules(host: Host) -> None:
+    """Rules: opens the rules sheet, first adding one with the default rules when
+    the workbook has none (``results.ensure_rules_sheet``)."""
+    with Workbook.open(host.path) as book:
+        names = {n.casefold() for n in book.sheet_names}
+    if {"规则", "rules"} & names:
+        sheet, _ = ensure_rules_sheet(host.path)
+    else:
+        with host.file_job() as path:
+            sheet, _ = ensure_rules_sheet(path)
+    host.activate(sheet)
+
+
+def check_inputs(host: Host) -> None:
+    """Check inputs: lists every input error of the employee table on the sheet
+    输入错误 / Input errors, each with a link to its cell (``department`` reader
+    and scoring engine, as ``perf-addin score`` reports them)."""
+    table = read_employees(host.path)
+    problems = input_problems(host.path)
+    sheet = INPUT_ERRORS_SHEET[table.language]
+    with host.file_job() as path, Workbook.open(path) as book:
+        book.check_writable()
+        book.add_sheet(input_errors_sheet(sheet, problems, table.language), replace=True)
+        book.save()
+    host.activate(sheet, "A2" if problems else "A1")
+    host.message(f"{len(problems)} input error(s) listed on the sheet {sheet}."
+                 if problems else "No input errors (没有输入错误).")
+
+
+def input_problems(path: Path) -> list[Problem]:
+    """Every input error, in sheet order: the reader's and the engine's."""
+    table = read_employees(path)
+    scores = score_table(table.frame, read_rules(path))
+    return sorted(table.problems + problems_from_scores(table, scores), key=lambda p: (p.row or 0, p.cell))
+
+
+def link_formula(cell: str) -> Formula:
+    """``=HYPERLINK("#'员工'!G18","员工!G18")`` for a problem cell; a whole-row
+    problem (``员工!7:7``) links to the row's first cell."""
+    sheet, _, address = cell.rpartition("!")
+    name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+    target = f"A{address.split(':')[0]}" if ":" in address else address
+    link = f"#'{name.replace(chr(39), chr(39) * 2)}'!{target}"
+    return Formula(f'HYPERLINK("{_quoted(link)}","{_quoted(cell)}")', cached=cell)
+
+
+def _quoted(text: str) -> str:
+    return text.replace('"', '""')
+
+
+def input_errors_sheet(name: str, problems: list[Problem], language: str) -> SheetSpec:
+    """The Check-inputs sheet: a header row and one linked row per problem."""
+    cells: dict[str, Any] = {f"{col}1": Cell(text, HEADER)
+                             for col, text in zip("ABCD", INPUT_ERRORS_HEADERS[language])}
+    for r, p in enumerate(problems, start=2):
+        cells[f"A{r}"] = Cell(link_formula(p.cell), LINK)
+        cells[f"B{r}"] = p.field
+        cells[f"C{r}"] = p.message
+        cells[f"D{r}"] = _shown(p.value)
+    if not problems:
+        cells["A2"] = "没有输入错误" if language == "zh" else "No input errors"
+    return SheetSpec(name, cells=cells, col_widths={1: 16, 2: 16, 3: 60, 4: 20}, freeze="A2",
+                     kind=INPUT_ERRORS_KIND)
+
+
+def _shown(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value if isinstance(value, (int, float, str)) else str(value)
+
+
+HANDLERS: dict[str, Callable[[Host], None]] = {
+    "perfScore": score,
+    "perfFeedbackAll": feedback_all,
+    "perfFeedbackSelected": feedback_selected,
+    "perfPrintPdfs": print_pdfs,
+    "perfReconcile": reconcile,
+    "perfEmail": prepare_email,
+    "perfRules": rules,
+    "perfCheckInputs": check_inputs,
+}
+
+__all__ = ["FileHost", "HANDLERS", "Host", "RibbonError", "XlwingsHost", "dispatch", "input_errors_sheet",
+           "input_problems", "link_formula", "pdf_folder"]

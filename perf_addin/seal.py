@@ -1,0 +1,232 @@
+"""Finance's seal: a keyed signature over each employee's bonus-relevant values.
+
+``seal_workbook`` stores, per employee, HMAC-SHA256(key, canonical values) in a
+hidden sheet this tool owns (``_perf_seal``); ``check_seal`` recomputes them and
+names every row whose values changed since. The workbook travels (HR → managers →
+employees → finance), so the signature is what tells finance that nobody changed
+a target or a multiplier on the way.
+
+Decisions:
+
+* **The key never enters the workbook.** It comes from ``--key-file`` or the
+  environment variable ``PERF_ADDIN_SEAL_KEY`` (at least 16 bytes; trailing
+  whitespace of a key file is ignored). The seal sheet stores only a *key check* –
+  the HMAC of a fixed text – so a wrong key is told apart from tampered rows
+  (with a wrong key every row would look tampered; instead it is one clear message).
+* **What is signed** (``SEALED_FIELDS``): employee ID, the five score inputs, base
+  bonus, the multiplier and bonus as the workbook shows them (cached values), and
+  the manual-override multiplier and reason. Names, departments and interview notes
+  are not bonus-relevant and may change freely.
+* **Canonical serialisation**: a JSON array, one entry per field, numbers as the
+  shortest text that reads back as the same double (``3100``, ``1.1``), text
+  stripped, blank as ``null`` – so a number typed as text ("3,100") that scoring
+  later converts to 3100 is the same value, and a re-save by Excel (which keeps
+  the same doubles) changes nothing.
+* Rows are matched by employee ID (the n-th occurrence of a duplicated ID with the
+  n-th signature of that ID); rows added or removed since sealing are reported too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import math
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from .snapshot import Snapshot, canon, field_values, is_blank, read_snapshot
+from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
+from .xlsx.values import number_text
+
+SEAL_SHEET = "_perf_seal"
+SEAL_KIND = "seal"
+ENV_KEY = "PERF_ADDIN_SEAL_KEY"
+MIN_KEY_BYTES = 16
+VERSION = "perf-addin seal v1"
+SEALED_FIELDS = ("employee_id", "profit_actual", "profit_target", "tasks_done", "tasks_target",
+                 "rating", "base_bonus", "multiplier", "bonus", "manual_multiplier", "override_reason")
+_KEY_CHECK_TEXT = b"perf-addin seal key check v1"
+_FIRST_ROW = 8  # signatures start here on the seal sheet
+
+
+class SealError(ValueError):
+    """No usable key, or a seal sheet this version cannot read."""
+
+
+# ------------------------------------------------------------------ the key
+
+
+def load_key(key_file: str | Path | None = None) -> bytes:
+    """The key from ``key_file``, else from ``$PERF_ADDIN_SEAL_KEY``."""
+    if key_file is not None:
+        path = Path(key_file)
+        if not path.is_file():
+            raise SealError(f"seal key file {path} not found")
+        key = path.read_bytes().rstrip()
+        where = f"key file {path.name}"
+    elif os.environ.get(ENV_KEY):
+        key = os.environ[ENV_KEY].strip().encode("utf-8")
+        where = f"${ENV_KEY}"
+    else:
+        raise SealError(f"no seal key: give --key-file FILE or set {ENV_KEY}")
+    if len(key) < MIN_KEY_BYTES:
+        raise SealError(f"the seal key in {where} is shorter than {MIN_KEY_BYTES} bytes")
+    return key
+
+
+def create_key_file(path: str | Path) -> Path:
+    """A new random key (256 bits, hex) readable only by its owner; never overwrites."""
+    path = Path(path)
+    if path.exists():
+        raise SealError(f"{path} exists; a key file is never overwritten")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    return path
+
+
+def key_check(key: bytes) -> str:
+    """Identifies the key without revealing it (an HMAC of a fixed text)."""
+    return hmac.new(key, _KEY_CHECK_TEXT, hashlib.sha256).hexdigest()[:32]
+
+
+# ------------------------------------------------------------------ signing
+
+
+def canonical(values: list[Any]) -> bytes:
+    """The bytes that are signed for one employee (see the module docstring)."""
+    return json.dumps([canon(v) for v in values], ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def sealed_values(snap: Snapshot) -> list[list[Any]]:
+    return field_values(snap, SEALED_FIELDS)
+
+
+def signatures(snap: Snapshot, key: bytes) -> list[str]:
+    return [hmac.new(key, canonical(v), hashlib.sha256).hexdigest() for v in sealed_values(snap)]
+
+
+# ------------------------------------------------------------------ storing
+
+
+@dataclass(frozen=True)
+class StoredSeal:
+    key_check: str
+    sealed_at: str
+    rows: list[tuple[str, str]]  # (employee ID, signature) in table order
+
+
+def seal_sheet(seal: StoredSeal) -> SheetSpec:
+    bold = Style(bold=True)
+    cells: dict[str, Any] = {
+        "A1": Cell(VERSION, bold),
+        "A2": "algorithm", "B2": "HMAC-SHA256",
+        "A3": "key check", "B3": seal.key_check,
+        "A4": "sealed at", "B4": seal.sealed_at,
+        "A5": "fields", "B5": ", ".join(SEALED_FIELDS),
+        "A6": "note", "B6": "finance holds the key; this sheet holds no key and no amounts",
+        "A7": Cell("employee_id", bold), "B7": Cell("signature", bold),
+    }
+    for i, (eid, sig) in enumerate(seal.rows):
+        cells[f"A{_FIRST_ROW + i}"] = eid
+        cells[f"B{_FIRST_ROW + i}"] = sig
+    return SheetSpec(SEAL_SHEET, cells=cells, col_widths={1: 14, 2: 70}, kind=SEAL_KIND)
+
+
+def read_seal(path: str | Path) -> StoredSeal | None:
+    """The seal stored in the workbook, or None when it was never sealed."""
+    with calamine.CalamineWorkbook.from_path(str(path)) as book:
+        names = [m.name for m in book.sheets_metadata]
+        if SEAL_SHEET not in names:
+            return None
+        grid = book.get_sheet_by_name(SEAL_SHEET).to_python(skip_empty_area=False)
+    cell = lambda r, c: grid[r][c] if r < len(grid) and c < len(grid[r]) else None  # noqa: E731
+    if cell(0, 0) != VERSION:
+        raise SealError(f"{Path(path).name}: the seal sheet is not a {VERSION!r} seal")
+    rows = []
+    for r in range(_FIRST_ROW - 1, len(grid)):
+        eid, sig = cell(r, 0), cell(r, 1)
+        if is_blank(eid) and is_blank(sig):
+            continue
+        eid = number_text(eid) if isinstance(eid, float) else str(eid)
+        rows.append((eid, str(sig or "")))
+    return StoredSeal(str(cell(2, 1) or ""), str(cell(3, 1) or ""), rows)
+
+
+@dataclass
+class SealReport:
+    path: Path
+    employees: int
+    backup: Path | None = None
+
+
+def seal_workbook(path: str | Path, key: bytes, now: dt.datetime | None = None) -> SealReport:
+    """Sign every employee's bonus-relevant values and store the signatures."""
+    path = Path(path)
+    with Workbook.open(path) as book:
+        book.check_writable()
+        if SEAL_SHEET in book.sheet_names and book.owner_kind(SEAL_SHEET) != SEAL_KIND:
+            raise WorkbookError(f"{path.name}: a sheet named {SEAL_SHEET} exists and was not made "
+                                "by perf-addin")
+        snap = read_snapshot(path)
+        ids = [str(i) for i in snap.table.frame["employee_id"]]
+        stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+        seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key))))
+        book.add_sheet(seal_sheet(seal), replace=True)
+        book.set_sheet_state(SEAL_SHEET, "hidden")
+        backup = book.save()
+    return SealReport(path, len(ids), backup)
+
+
+# ------------------------------------------------------------------ checking
+
+
+@dataclass
+class SealCheck:
+    """The outcome of checking a seal; ``ok`` only when every row verified."""
+
+    sealed_at: str = ""
+    status: str = "ok"  # ok, unsealed, no key, wrong key
+    changed: list[tuple[str, int]] = field(default_factory=list)  # (employee ID, table index)
+    added: list[tuple[str, int]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and not (self.changed or self.added or self.removed)
+
+    @property
+    def problems(self) -> bool:
+        """Something finance must look at (an unsealed workbook is not a problem)."""
+        return self.status in ("no key", "wrong key") or bool(self.changed or self.added or self.removed)
+
+
+def check_seal(snap: Snapshot, stored: StoredSeal | None, key: bytes | None) -> SealCheck:
+    """Compare the stored signatures with the workbook's values now."""
+    if stored is None:
+        return SealCheck(status="unsealed")
+    if key is None:
+        return SealCheck(stored.sealed_at, "no key")
+    if not hmac.compare_digest(key_check(key), stored.key_check):
+        return SealCheck(stored.sealed_at, "wrong key")
+    check = SealCheck(stored.sealed_at)
+    pending: dict[str, list[str]] = {}
+    for eid, sig in stored.rows:
+        pending.setdefault(eid, []).append(sig)
+    ids = [str(i) for i in snap.table.frame["employee_id"]]
+    for i, (eid, sig) in enumerate(zip(ids, signatures(snap, key))):
+        queue = pending.get(eid)
+        if not queue:
+            check.added.append((eid, i))
+        elif not hmac.compare_digest(queue.pop(0), sig):
+            check.changed.append((eid, i))
+    check.removed = [eid for eid, left in pending.items() for _ in left]
+    return check

@@ -1,0 +1,186 @@
+"""Each ribbon button on a copy of the sample workbook, through the file host:
+the same core path as the CLI, with the workbook's contents checked afterwards."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import python_calamine as calamine
+
+from perf_addin import cli
+from perf_addin.department import read_employees
+from perf_addin.interviews import existing_tabs
+from perf_addin.ribbon import FileHost, dispatch, input_problems, link_formula, pdf_folder
+from perf_addin.xlsx import Workbook
+from tests.conftest import PROJECT_ROOT
+
+SAMPLE = PROJECT_ROOT / "workbook" / "sample_department.xlsx"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    target = tmp_path / "department.xlsx"
+    shutil.copyfile(SAMPLE, target)
+    return target
+
+
+def _sheet(path: Path, name: str) -> list[list]:
+    with calamine.CalamineWorkbook.from_path(str(path)) as reader:
+        return reader.get_sheet_by_name(name).to_python()
+
+
+def _press(button: str, path: Path, **kwargs) -> FileHost:
+    host = FileHost(path, **kwargs)
+    assert dispatch(button, host), host.messages
+    assert host.statuses[-1] is None  # status bar handed back
+    return host
+
+
+def test_score_writes_the_result_columns(book: Path) -> None:
+    host = _press("perfScore", book)
+    table = read_employees(book)
+    assert {"score", "grade", "multiplier", "check"} <= set(table.result_columns)
+    header = _sheet(book, table.sheet)[table.header_row - 1]
+    assert "得分" in header and "等级" in header
+    assert "Scored 36 of 40" in host.messages[0][0] and not host.messages[0][1]
+
+
+def test_feedback_all_writes_one_sheet_per_employee(book: Path) -> None:
+    host = _press("perfFeedbackAll", book)
+    with Workbook.open(book) as wb:
+        tabs = existing_tabs(wb)
+    ids = {i for i in read_employees(book).frame["employee_id"] if i}
+    assert set(tabs) == ids
+    assert host.active[0] in tabs.values()
+
+
+def test_feedback_selected_writes_only_the_selected_rows(book: Path) -> None:
+    table = read_employees(book)
+    rows = [table.rows[0], table.rows[3], table.header_row]  # the header row is ignored
+    _press("perfFeedbackSelected", book, selection=(table.sheet, rows))
+    with Workbook.open(book) as wb:
+        tabs = existing_tabs(wb)
+    assert set(tabs) == {table.frame["employee_id"].iat[0], table.frame["employee_id"].iat[3]}
+
+
+def test_feedback_selected_needs_rows_of_the_employee_table(book: Path) -> None:
+    host = FileHost(book, selection=("规则", [5]))
+    assert not dispatch("perfFeedbackSelected", host)
+    text, error = host.messages[0]
+    assert error and "Select employee rows" in text and "Traceback" not in text
+    with Workbook.open(book) as wb:
+        assert not existing_tabs(wb)
+
+
+def test_rules_opens_the_rules_sheet(book: Path) -> None:
+    before = book.read_bytes()
+    host = _press("perfRules", book)
+    assert host.active == ("规则", "A1")
+    assert book.read_bytes() == before  # it existed: nothing written
+
+
+def test_rules_adds_a_default_rules_sheet_when_missing(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "bare.xlsx"
+    shutil.copyfile(SAMPLE, path)
+    wb = openpyxl.load_workbook(path)  # a workbook that is the employee sheet alone
+    del wb["规则"]
+    for name in wb.sheetnames[1:]:
+        del wb[name]
+    wb.save(path)
+    host = _press("perfRules", path)
+    assert host.active == ("规则", "A1")
+    assert _sheet(path, "规则")[0][:2] == ["key", "value"]
+
+
+def test_check_inputs_lists_every_problem_with_a_link(book: Path) -> None:
+    problems = input_problems(book)
+    assert problems
+    host = _press("perfCheckInputs", book)
+    assert host.active == ("输入错误", "A2")
+    rows = _sheet(book, "输入错误")
+    assert rows[0] == ["单元格", "字段", "问题", "输入值"]
+    assert [r[0] for r in rows[1:]] == [p.cell for p in problems]
+    assert [r[2] for r in rows[1:]] == [p.message for p in problems]
+    with Workbook.open(book) as wb:
+        assert wb.owner_kind("输入错误") == "input-errors"
+    # pressed again, the sheet is regenerated in place, not duplicated
+    _press("perfCheckInputs", book)
+    with Workbook.open(book) as wb:
+        assert wb.sheet_names.count("输入错误") == 1
+
+
+def test_check_inputs_formulas_are_hyperlinks(book: Path) -> None:
+    import zipfile
+
+    _press("perfCheckInputs", book)
+    with Workbook.open(book) as wb:
+        part = wb.sheet("输入错误").part
+    xml = zipfile.ZipFile(book).read(part).decode()
+    first = input_problems(book)[0].cell
+    sheet, _, cell = first.partition("!")
+    assert f"<f>HYPERLINK(\"#'{sheet}'!{cell}\",\"{first}\")</f>" in xml
+
+
+def test_link_formula_quotes_and_row_problems() -> None:
+    assert link_formula("员工!G18").text == "HYPERLINK(\"#'员工'!G18\",\"员工!G18\")"
+    assert link_formula("'O''Neil dept'!7:7").text == \
+        "HYPERLINK(\"#'O''Neil dept'!A7\",\"'O''Neil dept'!7:7\")"
+
+
+@pytest.mark.parametrize("button", ["perfReconcile", "perfEmail"])
+def test_features_not_yet_wired_say_so(button: str, book: Path) -> None:
+    before = book.read_bytes()
+    host = FileHost(book)
+    assert not dispatch(button, host)
+    assert host.messages[0][1] and "not available" in host.messages[0][0]
+    assert book.read_bytes() == before
+
+
+def test_unknown_button_and_unexpected_errors_become_messages(book: Path, monkeypatch) -> None:
+    host = FileHost(book)
+    assert not dispatch("perfNope", host)
+    from perf_addin import ribbon
+
+    def boom(host):
+        raise KeyError("x")
+
+    monkeypatch.setitem(ribbon.HANDLERS, "perfScore", boom)
+    monkeypatch.setattr(ribbon, "LOG_FILE", book.with_name("ribbon.log"))
+    host = FileHost(book)
+    assert not dispatch("perfScore", host)
+    text, error = host.messages[0]
+    assert error and "KeyError" in text and "Traceback" not in text
+
+
+def test_print_pdfs_without_feedback_sheets_explains(book: Path) -> None:
+    host = FileHost(book)
+    assert not dispatch("perfPrintPdfs", host)
+    assert "Feedback sheets first" in host.messages[0][0]
+
+
+@pytest.mark.libreoffice
+def test_print_pdfs_writes_one_pdf_per_feedback_sheet(book: Path, soffice, monkeypatch) -> None:
+    table = read_employees(book)
+    _press("perfFeedbackSelected", book, selection=(table.sheet, table.rows[:2]))
+    from perf_addin import interviews
+
+    real = interviews.print_tabs
+    monkeypatch.setattr("perf_addin.ribbon.print_tabs",
+                        lambda path, tabs, out: real(path, tabs, out, office=soffice))
+    host = _press("perfPrintPdfs", book)
+    pdfs = sorted(pdf_folder(book).glob("*.pdf"))
+    assert len(pdfs) == 2 and "2 PDF(s)" in host.messages[0][0]
+
+
+def test_cli_press_runs_a_button(book: Path, capsys) -> None:
+    assert cli.main(["addin", "press", "perfCheckInputs", str(book)]) == 0
+    assert "输入错误" in capsys.readouterr().out
+    table = read_employees(book)
+    assert cli.main(["addin", "press", "perfFeedbackSelected", str(book),
+                     "--rows", str(table.rows[1])]) == 0
+    with Workbook.open(book) as wb:
+        assert set(existing_tabs(wb)) == {table.frame["employee_id"].iat[1]}

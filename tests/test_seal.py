@@ -1,0 +1,84 @@
+"""The seal: HMAC over each employee's bonus-relevant values, key never in the file."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from perf_addin.cli import main
+from perf_addin.seal import (ENV_KEY, SEAL_SHEET, SealError, check_seal, create_key_file, load_key,
+                             read_seal, seal_workbook)
+from perf_addin.snapshot import read_snapshot
+from perf_addin.xlsx import Workbook
+from finance_helpers import finance_book
+
+KEY = b"finance-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = finance_book(tmp_path_factory.mktemp("seal"))
+    seal_workbook(path, KEY)
+    return path
+
+
+def _copy(src: Path, folder: Path) -> Path:
+    shutil.copyfile(src, folder / src.name)
+    return folder / src.name
+
+
+def test_untouched_workbook_verifies(sealed: Path) -> None:
+    check = check_seal(read_snapshot(sealed), read_seal(sealed), KEY)
+    assert check.ok and check.status == "ok"
+    with Workbook.open(sealed) as book:
+        assert book.sheet(SEAL_SHEET).state == "hidden" and book.owner_kind(SEAL_SHEET) == "seal"
+
+
+def test_key_is_nowhere_in_the_package(sealed: Path) -> None:
+    with zipfile.ZipFile(sealed) as z:
+        assert not any(KEY in z.read(n) or KEY.hex().encode() in z.read(n) for n in z.namelist())
+
+
+def test_a_changed_row_is_reported(sealed: Path, tmp_path: Path) -> None:
+    path = _copy(sealed, tmp_path)
+    with Workbook.open(path) as book:
+        book.set_cells("员工", {"G6": 2500, "B7": "renamed"})  # a target (1003) and a name (not sealed)
+        book.save(backup=False)
+    check = check_seal(read_snapshot(path), read_seal(path), KEY)
+    assert [eid for eid, _ in check.changed] == ["1003"] and check.problems
+
+
+def test_wrong_key_and_missing_key_are_reported(sealed: Path) -> None:
+    snap, stored = read_snapshot(sealed), read_seal(sealed)
+    assert check_seal(snap, stored, b"another-key-0123456789").status == "wrong key"
+    assert check_seal(snap, stored, None).status == "no key"
+
+
+def test_key_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = create_key_file(tmp_path / "finance.key")
+    assert len(load_key(key_file)) == 64 and (key_file.stat().st_mode & 0o077) == 0
+    with pytest.raises(SealError, match="never overwritten"):
+        create_key_file(key_file)
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    with pytest.raises(SealError, match="no seal key"):
+        load_key(None)
+    monkeypatch.setenv(ENV_KEY, "short")
+    with pytest.raises(SealError, match="shorter"):
+        load_key(None)
+
+
+def test_cli_exit_status_says_tampered(sealed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _copy(sealed, tmp_path)
+    monkeypatch.setenv(ENV_KEY, KEY.decode())
+    assert main(["reconcile", str(path)]) == 0
+    with Workbook.open(path) as book:
+        book.set_cells("员工", {"K8": 1})  # base bonus of 1005
+        book.save(backup=False)
+    assert main(["reconcile", str(path)]) == 1
+    monkeypatch.setenv(ENV_KEY, "a-wrong-key-of-enough-length")
+    assert main(["reconcile", str(path)]) == 1
+    monkeypatch.delenv(ENV_KEY)
+    assert main(["seal", str(path)]) == 2  # no key: one-line error

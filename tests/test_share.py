@@ -1,0 +1,157 @@
+"""Safe to email: portable copy (no #NAME?), per-employee packs with nobody else's data,
+standard Office encryption, and text that never turns into a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import msoffcrypto
+import pytest
+import python_calamine as calamine
+
+from perf_addin.cli import main
+from perf_addin.department import read_employees
+from perf_addin.scoring import score_table
+from perf_addin.share import csv_safe, portable_copy, write_packs
+from perf_addin.xlsx import Formula, Workbook
+from finance_helpers import finance_book
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = finance_book(tmp_path_factory.mktemp("share"))
+    with Workbook.open(path) as wb:  # a name that looks like a formula
+        wb.set_cells("员工", {"B9": "=HYPERLINK(\"http://x\",\"click\")"})
+        wb.save(backup=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def with_udfs(book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    """PERF_* calls in columns X:Z of the first five employees, cached like Excel would."""
+    path = tmp_path_factory.mktemp("udf") / "udf.xlsx"
+    shutil.copyfile(book, path)
+    table = read_employees(path)
+    scores = score_table(table.frame)
+    cells, expected = {}, []
+    for i, r in enumerate(table.rows[:5]):
+        s, g, b = scores["score"].iat[i], scores["label_zh"].iat[i], scores["bonus"].iat[i]
+        cells[f"X{r}"] = Formula(f"PERF_SCORE(F{r},G{r},H{r},I{r},J{r})", float(s))
+        cells[f"Y{r}"] = Formula(f"PERF_GRADE(X{r})", g)
+        cells[f"Z{r}"] = Formula(f"PERF_BONUS(K{r},X{r})", float(b))
+        expected.append((r, s, g, b))
+    with Workbook.open(path) as wb:
+        wb.set_cells("员工", cells)
+        wb.save(backup=False)
+    return path, expected
+
+
+def test_csv_cells_never_become_formulas() -> None:
+    assert [csv_safe(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "ok", None)] == \
+        ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "ok", ""]
+
+
+def test_portable_copy_with_values_has_no_perf_call(with_udfs, tmp_path: Path) -> None:
+    path, expected = with_udfs
+    out = tmp_path / "values.xlsx"
+    report = portable_copy(path, out, values=True)
+    assert len(report.values) == 15 and not report.native
+    with zipfile.ZipFile(out) as z:
+        assert not any(b"PERF_" in z.read(n) for n in z.namelist())
+        with zipfile.ZipFile(path) as original:  # nothing else changed
+            changed = {n for n in z.namelist() if z.read(n) != original.read(n)}
+    assert changed <= {"xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml",
+                       "xl/_rels/workbook.xml.rels"}
+
+
+@pytest.mark.libreoffice
+def test_portable_copy_recalculates_without_the_addin(with_udfs, tmp_path: Path, soffice) -> None:
+    path, expected = with_udfs
+    out = tmp_path / "portable.xlsx"
+    report = portable_copy(path, out)
+    assert len(report.native) == 15
+    before = soffice.read_sheets(path)["员工"]
+    after = soffice.read_sheets(out)["员工"]
+    assert any("#NAME?" in cell for row in before for cell in row)  # the problem being solved
+    assert not any("#NAME?" in cell for sheet in soffice.read_sheets(out).values() for row in sheet
+                   for cell in row)
+    for r, score, grade, bonus in expected:
+        x, y, z = after[r - 1][23:26]
+        assert float(x) == pytest.approx(score) and y == grade and float(z) == pytest.approx(bonus)
+
+
+@pytest.fixture(scope="module")
+def packs(book: Path, tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("packs")
+    return write_packs(book, folder, generate=True)
+
+
+def _parts(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n).decode("utf-8") for n in z.namelist()}
+
+
+def _decrypt(path: Path, password: str) -> bytes:
+    office = msoffcrypto.OfficeFile(path.open("rb"))
+    office.load_key(password=password)
+    out = io.BytesIO()
+    office.decrypt(out)
+    return out.getvalue()
+
+
+def test_packs_hold_no_other_employee(book: Path, packs) -> None:
+    table = read_employees(book)
+    frame = table.frame
+    people = [(str(r.employee_id), r.name, r.supervisor, r.profit_actual) for r in frame.itertuples()]
+    passwords = {row["file"]: row["password"] for row in csv.DictReader(
+        packs.passwords.open(encoding="utf-8-sig"))}
+    assert len(packs.packs) == 40
+    for pack in packs.packs:
+        text = "\n".join(_parts(_decrypt(pack, passwords[pack.name])).values())
+        own = next(p for p in people if pack.name.startswith(p[0] + "-"))
+        allowed = {own[1], own[2], "孙丽", "周静"}  # the employee, their supervisor, the facilitators
+        for eid, name, _, actual in people:
+            if eid == own[0]:
+                continue
+            assert not re.search(rf"(?<!\d){eid}(?!\d)", text), f"{pack.name} holds ID {eid}"
+            if name not in allowed:
+                assert name not in text, f"{pack.name} holds {name}"
+            if actual == actual and actual != own[3] and actual >= 1000:
+                assert not re.search(rf"(?<![\d.]){int(actual)}(?![\d.])", text), f"{pack.name}: {actual}"
+
+
+def test_formula_like_text_stays_text_in_packs(packs) -> None:
+    passwords = {row["file"]: row["password"] for row in csv.DictReader(
+        packs.passwords.open(encoding="utf-8-sig"))}
+    pack = next(p for p in packs.packs if p.name.startswith("1006-"))
+    parts = _parts(_decrypt(pack, passwords[pack.name]))
+    assert "HYPERLINK" in parts["xl/worksheets/sheet2.xml"]
+    assert "<f>" not in "".join(parts.values())  # values only, never formulas
+    rows = {r["employee_id"]: r for r in csv.DictReader(packs.passwords.open(encoding="utf-8-sig"))}
+    assert rows["1006"]["name"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
+
+
+def test_encryption_round_trip(packs) -> None:
+    rows = list(csv.DictReader(packs.passwords.open(encoding="utf-8-sig")))
+    pack = packs.folder / rows[0]["file"]
+    assert pack.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # an encrypted Office file
+    data = _decrypt(pack, rows[0]["password"])
+    with calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
+        assert wb.sheet_names == ["绩效反馈面谈", "结果"]
+    with pytest.raises(Exception):
+        _decrypt(pack, rows[0]["password"] + "x")
+    assert (packs.passwords.stat().st_mode & 0o077) == 0
+
+
+def test_cli_share_password_column(book: Path, tmp_path: Path) -> None:
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1001", "1002",
+                 "--password-column", "工号"]) == 0
+    assert len(list(tmp_path.glob("*.xlsx"))) == 2
+    assert _decrypt(next(tmp_path.glob("1001-*.xlsx")), "1001")
+    assert main(["share", str(book), "--packs", str(tmp_path), "--password-column", "nope"]) == 2
+    assert main(["share", str(book)]) == 2
