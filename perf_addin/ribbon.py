@@ -23,6 +23,7 @@ temp folder for support).
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,12 +33,15 @@ from typing import Any, Callable, Iterator, Protocol
 from .department import DepartmentError, Problem, problems_from_scores, read_employees, read_rules
 from .interviews import existing_tabs, print_tabs, write_interviews
 from .libreoffice import LibreOfficeError
+from .reconcile import reconcile_workbook, seal_lines
 from .results import ensure_rules_sheet, score_workbook
 from .rules import RulesError
 from .scoring import score_table
+from .seal import ENV_KEY, SealError, load_key
+from .share import share_workbook
 from .xlsx import Cell, Formula, SheetSpec, Style, Workbook, WorkbookError
 
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError)
+USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError)
 TITLE = "Performance 绩效"
 LOG_FILE = Path(tempfile.gettempdir()) / "perf-addin-ribbon.log"
 INPUT_ERRORS_SHEET = {"zh": "输入错误", "en": "Input errors"}
@@ -256,15 +260,39 @@ def print_pdfs(host: Host) -> None:
 
 
 def reconcile(host: Host) -> None:
-    """Reconcile: checks the bonuses against finance's figures – not in this
-    version yet; the button says so instead of failing."""
-    raise RibbonError("Reconcile is not available in this version yet (对账功能尚未发布).")
+    """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
+    compared, totals against the budget, the seal checked when a key is set in
+    ``$PERF_ADDIN_SEAL_KEY`` (``reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
+    key = load_key() if os.environ.get(ENV_KEY) else None
+    with host.file_job() as path:
+        report = reconcile_workbook(path, key=key, progress=host.status)
+    rec = report.rec
+    lines = [f"Paid {rec.paid_total:,.2f} for {len(rec.ids)} employees."]
+    if rec.over_cents is not None:
+        lines.append(f"Against the budget: {rec.over_cents / 100:+,.2f}.")
+    lines.append(f"{len(rec.differences)} difference(s), {len(rec.problems)} input error(s).")
+    lines += seal_lines(rec.seal)
+    host.activate(report.sheet)
+    host.message("\n".join(lines), error=bool(rec.seal and rec.seal.problems))
+
+
+def email_folder(path: Path) -> Path:
+    """Where Prepare for email puts its files: beside the workbook, named after it."""
+    return path.with_name(f"{path.stem} email")
 
 
 def prepare_email(host: Host) -> None:
-    """Prepare for email: a copy safe to send – not in this version yet; the
-    button says so instead of failing."""
-    raise RibbonError("Prepare for email is not available in this version yet (邮件准备功能尚未发布).")
+    """Prepare for email: in the folder '<workbook> email' beside the workbook, a
+    portable copy (no PERF_* formulas) and one encrypted pack per employee with a
+    password list for HR (``share.share_workbook``, as ``perf-addin share``)."""
+    folder = email_folder(host.path)
+    folder.mkdir(exist_ok=True)
+    with host.file_job() as path:
+        report = share_workbook(path, portable=folder / f"{path.stem} (portable){path.suffix}",
+                                packs=folder / "packs", generate=True, progress=host.status)
+    packs = report.packs
+    host.message(f"In {folder}: a portable copy and {len(packs.packs)} encrypted pack(s); "
+                 f"passwords for HR in {packs.passwords.name}.")
 
 
 def rules(host: Host) -> None:

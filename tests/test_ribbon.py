@@ -131,12 +131,28 @@ def test_link_formula_quotes_and_row_problems() -> None:
         "HYPERLINK(\"#'O''Neil dept'!A7\",\"'O''Neil dept'!7:7\")"
 
 
-@pytest.mark.parametrize("button", ["perfReconcile", "perfEmail"])
-def test_features_not_yet_wired_say_so(button: str, book: Path) -> None:
+def test_reconcile_writes_the_tab_and_reports_totals(book: Path, monkeypatch) -> None:
+    monkeypatch.delenv("PERF_ADDIN_SEAL_KEY", raising=False)
+    host = FileHost(book)
+    assert dispatch("perfReconcile", host), host.messages
+    text, error = host.messages[-1]
+    assert not error and "Paid" in text and "employees" in text
+    assert host.active[0] == "对账"
+    rows = _sheet(book, "对账")
+    assert any("销售部" in str(cell) for row in rows for cell in row)
+
+
+def test_prepare_for_email_writes_a_portable_copy_and_encrypted_packs(book: Path) -> None:
+    import msoffcrypto
+
     before = book.read_bytes()
     host = FileHost(book)
-    assert not dispatch(button, host)
-    assert host.messages[0][1] and "not available" in host.messages[0][0]
+    assert dispatch("perfEmail", host), host.messages
+    folder = book.with_name(f"{book.stem} email")
+    packs = sorted((folder / "packs").glob("*.xlsx"))
+    assert (folder / f"{book.stem} (portable).xlsx").exists() and len(packs) == 40
+    with packs[0].open("rb") as f:
+        assert msoffcrypto.OfficeFile(f).is_encrypted()
     assert book.read_bytes() == before
 
 
