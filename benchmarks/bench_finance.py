@@ -13,41 +13,22 @@
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-import xlsxwriter
-
+from bench_score_workbook import build as build_department
 from perf_addin.reconcile import reconcile_workbook
 from perf_addin.results import score_workbook
-from perf_addin.rules import RULES_SHEET, Rules, rules_to_rows
 from perf_addin.seal import seal_workbook
 from perf_addin.share import write_packs
 
-HEADER = ["工号", "姓名", "部门", "职级", "直接上级", "实际盈利", "目标盈利", "完成件数",
-          "目标件数", "平时表现", "奖金基数"]
 KEY = b"benchmark-key-0123456789abcdef"
 
 
 def build(path: Path, rows: int) -> None:
-    rnd = random.Random(1)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    ws = wb.add_worksheet("员工")
-    ws.write_row(0, 0, HEADER)
-    for r in range(1, rows + 1):
-        target = rnd.choice([2400, 3200, 4000])
-        ws.write_row(r, 0, [100000 + r, f"员工{r}", f"部门{r % 8}", "员工", "王伟",
-                            round(target * rnd.uniform(0.7, 1.3)), target,
-                            rnd.randint(60, 140), 100, rnd.randint(10, 20), 10000 + r % 7 * 0.01])
-    rs = wb.add_worksheet(RULES_SHEET)
-    for r, line in enumerate(rules_to_rows(Rules.default())):
-        for c, value in enumerate(line):
-            if value is not None:
-                rs.write(r, c, value)
-    wb.close()
+    build_department(path, rows, departments=8)
 
 
 def timed(label: str, job) -> object:  # noqa: ANN001

@@ -27,16 +27,18 @@ HEADER = ["工号", "姓名", "部门", "职级", "直接上级", "实际盈利"
           "目标件数", "平时表现", "奖金基数"]
 
 
-def build(path: Path, rows: int) -> None:
+def build(path: Path, rows: int, departments: int = 1) -> None:
+    """A department workbook of ``rows`` employees (shared with bench_finance.py)."""
     rnd = random.Random(1)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet("员工")
     ws.write_row(0, 0, HEADER)
     for r in range(1, rows + 1):
         target = rnd.choice([2400, 3200, 4000])
-        ws.write_row(r, 0, [100000 + r, f"员工{r}", "销售部", "员工", "王伟",
+        department = "销售部" if departments == 1 else f"部门{r % departments}"
+        ws.write_row(r, 0, [100000 + r, f"员工{r}", department, "员工", "王伟",
                             round(target * rnd.uniform(0.7, 1.3)), target,
-                            rnd.randint(60, 140), 100, rnd.randint(10, 20), 10000])
+                            rnd.randint(60, 140), 100, rnd.randint(10, 20), 10000 + r % 7 * 0.01])
     rs = wb.add_worksheet(RULES_SHEET)
     for i, row in enumerate(rules_to_rows(Rules.default())):
         for j, value in enumerate(row):
