@@ -34,14 +34,16 @@ class SheetEditor:
     """One existing worksheet part, parsed, edited in place and serialised once."""
 
     def __init__(self, book: str, sheet_name: str, root: etree._Element,
-                 tables: list[TableInfo]) -> None:
+                 tables: list[TableInfo], protected_ok: bool = False) -> None:
         self.name = sheet_name
         self.where = f"{book}: sheet {sheet_name}"
         self.root = root
         self.ns = etree.QName(root).namespace
         self._f, self._c, self._row_tag = q("f", self.ns), q("c", self.ns), q("row", self.ns)
+        self._v = q("v", self.ns)
         self.tables = tables
-        self._refuse_protected()
+        if not protected_ok:
+            self._refuse_protected()
         data = root.find(q("sheetData", self.ns))
         if data is None:
             raise WorkbookError(f"{self.where} has no sheetData; it may be damaged")
@@ -62,12 +64,14 @@ class SheetEditor:
         """Write one cell; ``style_id`` None keeps the cell's current style."""
         self.write(*parse_cell(ref), body, style_id)
 
-    def write(self, row: int, col: int, body: CellContent,
-              style_id: int | None) -> etree._Element | None:
-        """Write one cell by position; returns its new ``<f>`` element, if any."""
+    def write(self, row: int, col: int, body: CellContent, style_id: int | None,
+              cell: etree._Element | None = None) -> etree._Element | None:
+        """Write one cell by position (``cell``, when the caller found it already);
+        returns its new ``<f>`` element, if any."""
         if self._merges or self._arrays or self.tables:
             self._guard(row, col, body)
-        cell = self._cell(row, col)
+        if cell is None:
+            cell = self._cell(row, col)
         attrib = cell.attrib
         for name in ("t", "cm", "vm", "ph"):
             if name in attrib:
@@ -94,8 +98,8 @@ class SheetEditor:
             return
         self._overwriting = {(r, col) for r in rows}
         try:
-            members = [self.write(r, col, CellContent(b.type, formula if i == 0 else "", b.value),
-                                  style_id) for i, (r, b) in enumerate(zip(rows, bodies))]
+            members = [self._fill_one(r, col, CellContent(b.type, formula if i == 0 else "", b.value),
+                                      style_id) for i, (r, b) in enumerate(zip(rows, bodies))]
         finally:
             self._overwriting = set()
         si = self._free_shared_index()
@@ -104,6 +108,35 @@ class SheetEditor:
             f.set("si", si)
         members[0].set("ref", range_ref(rows[0], col, rows[-1], col))
         self._shared[si] = members
+
+    def _fill_one(self, row: int, col: int, body: CellContent,
+                  style_id: int | None) -> etree._Element:
+        """``write`` for one cell of a column fill, with a short path for the usual
+        case – a new cell at the end of its row – since it runs for every row."""
+        if self._merges or self._arrays or self.tables:
+            return self.write(row, col, body, style_id)
+        found, before = self._existing(row, col)
+        if found is not None or (before is None and row in self._rows):
+            return self.write(row, col, body, style_id, found)
+        row_el = self._row(row)
+        attrib = {"r": cell_ref(row, col)}
+        if style_id:
+            attrib["s"] = str(style_id)
+        if body.type:
+            attrib["t"] = body.type
+        cell = etree.Element(self._c, attrib)
+        f = etree.SubElement(cell, self._f)
+        f.text = body.formula or None
+        if body.value is not None:
+            etree.SubElement(cell, self._v).text = (escape_text(body.value) if body.type == "str"
+                                                    else body.value)
+        if before is not None:
+            before.addnext(cell)
+        else:
+            row_el.append(cell)
+        self._widen_spans(row_el, col)
+        self._grow(row, col)
+        return f
 
     def typed_values(self, col: int, rows: list[int]) -> dict[int, str]:
         """Rows whose cell in ``col`` holds a value but no formula: what a person typed."""
@@ -116,6 +149,11 @@ class SheetEditor:
                 if text:
                     typed[row] = text
         return typed
+
+    def style_of(self, ref: str) -> int:
+        """The ``s`` (cell format index) of a cell; 0 for a cell not written yet."""
+        cell, _ = self._existing(*parse_cell(ref))
+        return 0 if cell is None else int(cell.get("s", "0"))
 
     def finish(self) -> etree._Element:
         """The edited tree, with its dimension grown to cover what was written."""
