@@ -13,8 +13,9 @@ real Excel error value: NaN is written as an empty string (which would hide
 the problem), a VT_ERROR variant does not survive the VBA wrapper (xlwings
 issue #776), and an exception fills the whole result with one message.  The
 text starts with ``#N/A`` so it reads like the native formula's ``#N/A``, and
-any arithmetic on it gives ``#VALUE!``; a VBA shim can turn strings starting
-with ``ERROR_PREFIX`` into ``CVErr(xlErrNA)`` if a real error is wanted.
+any arithmetic on it gives ``#VALUE!``. The add-in's VBA wrappers
+(``vba_udfs.errors_function``) turn it into a real ``#N/A`` in the cell, so a SUM
+over the column fails loudly instead of coming out short.
 """
 
 from __future__ import annotations

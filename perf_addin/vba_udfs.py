@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .udfs import UDF_SPECS, UdfSpec
+from .udfs import ERROR_PREFIX, UDF_SPECS, UdfSpec
 
 UDF_PYTHON_MODULE = "perf_addin.udfs"
 VBA_MODULE = "PerfUdfs"
@@ -60,14 +60,43 @@ def wrapper(spec: UdfSpec) -> list[str]:
         _signature(spec),
         '    #If App = "Microsoft Excel" Then',
         "        If TypeOf Application.Caller Is Range Then On Error GoTo failed",
-        f"        {spec.name} = {call}, ActiveWorkbook, Application.Caller)",
+        f"        {spec.name} = {ERRORS_FUNCTION}({call}, ActiveWorkbook, Application.Caller))",
         "        Exit Function",
         "    #Else",
-        f"        {spec.name} = {call})",
+        f"        {spec.name} = {ERRORS_FUNCTION}({call}))",
         "        Exit Function",
         "    #End If",
         "failed:",
         f"    {spec.name} = Err.Description",
+        "End Function",
+        "",
+    ]
+
+
+ERRORS_FUNCTION = "PerfErrors"
+
+
+def errors_function() -> list[str]:
+    """VBA that turns Python's per-row ``"#N/A: reason"`` texts into real ``#N/A``
+    error values. A text would be skipped by SUM, so a bonus total over these
+    cells would come out short without a sign; an error makes it fail loudly.
+    The reason is on the 输入检查 column and the Check inputs sheet."""
+    prefix = vba_string(ERROR_PREFIX)
+    return [
+        f"Private Function {ERRORS_FUNCTION}(result)",
+        "    Dim r As Long, c As Long",
+        "    If IsArray(result) Then",
+        "        For r = LBound(result, 1) To UBound(result, 1)",
+        "            For c = LBound(result, 2) To UBound(result, 2)",
+        "                If VarType(result(r, c)) = vbString Then",
+        f"                    If Left$(result(r, c), {len(ERROR_PREFIX)}) = {prefix} Then result(r, c) = CVErr(xlErrNA)",
+        "                End If",
+        "            Next c",
+        "        Next r",
+        "    ElseIf VarType(result) = vbString Then",
+        f"        If Left$(result, {len(ERROR_PREFIX)}) = {prefix} Then result = CVErr(xlErrNA)",
+        "    End If",
+        f"    {ERRORS_FUNCTION} = result",
         "End Function",
         "",
     ]
@@ -100,6 +129,7 @@ def module_text(specs: dict[str, UdfSpec] = UDF_SPECS) -> str:
     ]
     for spec in specs.values():
         lines += wrapper(spec)
+    lines += errors_function()
     lines += ["' Function-wizard help; errors are ignored so that loading the add-in never stops here.",
               "Public Sub RegisterFunctionHelp()",
               "    On Error Resume Next"]
