@@ -4,6 +4,9 @@
     perf-addin score BOOK.xlsx      score everyone in place
     perf-addin interviews BOOK.xlsx [--only ID ...] [--pdf DIR]
                                     one feedback-interview tab per employee (and PDFs)
+    perf-addin schedule BOOK.xlsx --from DATE --to DATE [--ics DIR]
+                                    plan every interview: schedule tab, time and place
+                                    in each interview tab, calendar invitations
     perf-addin addin build|udfs|install|uninstall|press
                                     the Excel add-in: build it from vba_shim/, install
                                     it, or press one of its ribbon buttons on a file
@@ -38,11 +41,12 @@ from .interviews import InterviewReport, write_interviews
 from .libreoffice import LibreOfficeError, require_soffice
 from .results import ScoreReport, score_workbook
 from .rules import RulesError
+from .scheduling import ScheduleError, ScheduleReport, schedule_workbook
 from .seal import SealError
 from .xlsx import WorkbookError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError)
+USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError, ScheduleError)
 MAX_PROBLEMS_SHOWN = 30
 
 console = Console(highlight=False)
@@ -78,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     interviews.add_argument("--pdf", type=Path, metavar="DIR",
                             help="also print each tab to a one-page A4 PDF in DIR")
     interviews.set_defaults(run=run_interviews)
+    schedule = sub.add_parser("schedule", help="plan the interviews: schedule tab, tabs, invitations")
+    schedule.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    schedule.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE",
+                          help="first day of the period (YYYY-MM-DD)")
+    schedule.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE",
+                          help="last day of the period (YYYY-MM-DD)")
+    schedule.add_argument("--ics", type=Path, metavar="DIR",
+                          help="folder for the .ics invitations (default: '<book> invitations' beside it)")
+    schedule.set_defaults(run=run_schedule)
     _finance_parsers(sub)
     _addin_parser(sub)
     return parser
@@ -217,6 +230,36 @@ def run_interviews(args: argparse.Namespace) -> int:
         report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step)
     show_interviews(report)
     return 0
+
+
+def _date(text: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    from .ribbon import invite_folder
+    with _progress() as step:
+        report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step)
+    show_schedule(report)
+    return 0
+
+
+def show_schedule(report: ScheduleReport) -> None:
+    p = report.plan
+    console.print(f"\nInterviews planned: [bold]{len(p.bookings)}[/] on tab [bold]{report.tab}[/]; "
+                  f"time and place filled into {len(report.filled)} interview tab(s)")
+    _show_list("Not placed" + (" (no complete schedule exists)" if p.proven else ""),
+               [f"{u.request.employee} ({u.request.key}): {u.reason}" for u in p.unplaced])
+    _show_list("Kept as typed", report.kept)
+    _show_list("Notes", report.notes)
+    if report.invites:
+        console.print(f"Invitations: [bold]{len(report.invites)}[/] .ics in [bold]{report.invites[0].parent}[/]")
+    if report.backup:
+        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
 
 
 def show_interviews(report: InterviewReport) -> None:

@@ -79,6 +79,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "tasks_target": ("目标件数", "Tasks target"),
     "rating": ("平时表现", "Rating"),
     "base_bonus": ("奖金基数", "Base bonus"),
+    # optional: where calendar invitations go (``scheduling``)
+    "email": ("邮箱", "电子邮箱", "Email", "E-mail"),
 }
 # Columns the tool writes itself; found so a second run reuses them.
 RESULT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -92,7 +94,7 @@ RESULT_ALIASES: dict[str, tuple[str, ...]] = {
     "override_reason": ("调整原因", "Override reason"),
 }
 NUMERIC_FIELDS = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus")
-TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor")
+TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor", "email")
 REQUIRED_FIELDS = ("employee_id", "name", "profit_actual", "profit_target", "tasks_done", "tasks_target", "rating")
 _TEXT_NAMES = {"employee_id": "employee ID", "name": "name", "department": "department",
                "level": "level", "supervisor": "supervisor"}

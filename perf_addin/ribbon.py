@@ -259,6 +259,28 @@ def print_pdfs(host: Host) -> None:
     host.message(f"{len(pdfs)} PDF(s) in {pdf_folder(host.path)}")
 
 
+def invite_folder(path: Path) -> Path:
+    """Where Schedule puts the .ics invitations: beside the workbook, named after it."""
+    return Path(path).with_name(f"{Path(path).stem} invitations")
+
+
+def schedule(host: Host) -> None:
+    """Schedule: plans every interview over the next two weeks from tomorrow, writes the
+    schedule tab, time and place into the feedback sheets, and .ics invitations in
+    '<workbook> invitations' (``scheduling.schedule_workbook``, as ``perf-addin schedule``)."""
+    from datetime import date, timedelta
+    from .scheduling import schedule_workbook
+    first = date.today() + timedelta(days=1)
+    with host.file_job() as path:
+        report = schedule_workbook(path, first, first + timedelta(days=13), invite_folder(path), host.status)
+    lines = [f"{len(report.plan.bookings)} interview(s) planned, {len(report.plan.unplaced)} not placed; "
+             f"{len(report.invites)} invitation(s) in {invite_folder(path)}."]
+    lines += [f"Not placed: {u.request.employee}: {u.reason}" for u in report.plan.unplaced[:10]]
+    lines += [f"Kept: {k}" for k in report.kept[:5]]
+    host.message("\n".join(lines))
+    host.activate(report.tab)
+
+
 def reconcile(host: Host) -> None:
     """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
     compared, totals against the budget, the seal checked when a key is set in
@@ -371,6 +393,7 @@ HANDLERS: dict[str, Callable[[Host], None]] = {
     "perfFeedbackAll": feedback_all,
     "perfFeedbackSelected": feedback_selected,
     "perfPrintPdfs": print_pdfs,
+    "perfSchedule": schedule,
     "perfReconcile": reconcile,
     "perfEmail": prepare_email,
     "perfRules": rules,
@@ -378,4 +401,4 @@ HANDLERS: dict[str, Callable[[Host], None]] = {
 }
 
 __all__ = ["FileHost", "HANDLERS", "Host", "RibbonError", "XlwingsHost", "dispatch", "input_errors_sheet",
-           "input_problems", "link_formula", "pdf_folder"]
+           "input_problems", "invite_folder", "link_formula", "pdf_folder"]

@@ -24,7 +24,7 @@ from .sheet_edit import SheetEditor, TableInfo
 from .sheet_xml import cell_style, render
 from .spec import CellInput, SheetSpec, as_cell
 from .styles import MINIMAL_STYLES, Style, StyleTable
-from .values import Formula, content
+from .values import Formula, Value, content
 from .xml import (CONTENT_TYPES, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
                   REL_CALC_CHAIN, REL_OFFICE_DOCUMENT, REL_STYLES, REL_TABLE,
                   REL_WORKSHEET, STRICT_MAIN, insert_ordered, local, parse, q, serialise)
@@ -219,6 +219,25 @@ class Workbook:
             self._formulas_written |= isinstance(cell.value, Formula)
         self._drop_calc_chain()
 
+    def fill_unlocked(self, sheet: str, cells: Mapping[str, Value]) -> None:
+        """Type values into the unlocked cells of a protected sheet this tool made.
+
+        This is what a person may do in Excel without unprotecting the sheet, so
+        the protection stays; a locked cell, or a sheet a person made, is refused
+        (``set_cells`` refuses every protected sheet). Each cell keeps its style."""
+        if self.owner_kind(sheet) is None:
+            raise WorkbookError(f"{self.path.name}: sheet {sheet!r} was not made by this tool; "
+                                "only its own sheets are filled in this way")
+        editor = self._editor(sheet, protected_ok=True)
+        styles = self._style_table()
+        for ref in cells:
+            if not styles.is_unlocked(editor.style_of(ref)):
+                raise WorkbookError(f"{editor.where}, cell {ref} is locked; only unlocked input cells "
+                                    "are filled in")
+        for ref, value in cells.items():
+            editor.set(ref, content(value, self.date1904), None)
+        self._drop_calc_chain()
+
     def fill_formula(self, sheet: str, column: int, rows: list[int], formula: str,
                      cached: list, style: Style | None = None) -> None:
         """Write ``formula`` (as it reads in the first of ``rows``) down ``column``,
@@ -243,7 +262,7 @@ class Workbook:
     def style_id(self, style: Style) -> int:
         return self._style_table().xf_id(style)
 
-    def _editor(self, sheet: str) -> SheetEditor:
+    def _editor(self, sheet: str, protected_ok: bool = False) -> SheetEditor:
         entry = self.sheet(sheet)
         if not entry.is_worksheet:
             raise WorkbookError(f"{self.path.name}: {entry.name!r} is a chart sheet, not a worksheet")
@@ -252,7 +271,7 @@ class Workbook:
                 raise WorkbookError(f"sheet {entry.name!r} was just generated; put its cells "
                                     "in its SheetSpec instead")
             self._editors[entry.part] = SheetEditor(self.path.name, entry.name, self._parse(entry.part),
-                                                    self._tables(entry.part))
+                                                    self._tables(entry.part), protected_ok)
         return self._editors[entry.part]
 
     def _tables(self, sheet_part: str) -> list[TableInfo]:

@@ -118,6 +118,15 @@ class StyleTable:
                 return el.get("formatCode")
         return None
 
+    def is_unlocked(self, xf_index: int) -> bool:
+        """Whether cells of this format stay editable on a protected sheet
+        (``<protection locked="0"/>``; Excel's default is locked)."""
+        xfs = self._section("cellXfs")
+        if not 0 <= xf_index < len(xfs):
+            return False
+        protection = xfs[xf_index].find(q("protection", self.ns))
+        return protection is not None and protection.get("locked") in ("0", "false")
+
     def to_bytes(self) -> bytes:
         return serialise(self.root)
 
