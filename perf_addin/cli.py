@@ -7,6 +7,9 @@
     perf-addin schedule BOOK.xlsx --from DATE --to DATE [--ics DIR]
                                     plan every interview: schedule tab, time and place
                                     in each interview tab, calendar invitations
+    perf-addin collect BOOK.xlsx [RETURNED.xlsx ...] [--today DATE] [--reminders DIR [--pdf]]
+                                    merge filled-in interview tabs from returned copies,
+                                    the tracking tab (跟踪), reminder e-mail drafts
     perf-addin addin build|udfs|install|uninstall|press
                                     the Excel add-in: build it from vba_shim/, install
                                     it, or press one of its ribbon buttons on a file
@@ -36,6 +39,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
+from .collect import CollectError, CollectReport, collect_workbook
 from .department import DepartmentError
 from .interviews import InterviewReport, write_interviews
 from .libreoffice import LibreOfficeError, require_soffice
@@ -46,7 +50,8 @@ from .seal import SealError
 from .xlsx import WorkbookError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError, ScheduleError)
+USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError, ScheduleError,
+               CollectError)
 MAX_PROBLEMS_SHOWN = 30
 
 console = Console(highlight=False)
@@ -91,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--ics", type=Path, metavar="DIR",
                           help="folder for the .ics invitations (default: '<book> invitations' beside it)")
     schedule.set_defaults(run=run_schedule)
+    _collect_parser(sub)
     _finance_parsers(sub)
     _addin_parser(sub)
     return parser
@@ -246,6 +252,52 @@ def run_schedule(args: argparse.Namespace) -> int:
         report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step)
     show_schedule(report)
     return 0
+
+
+def _collect_parser(sub: argparse._SubParsersAction) -> None:
+    collect = sub.add_parser("collect", help="merge returned interview tabs, write the tracking tab, reminders")
+    collect.add_argument("book", type=Path, help="the department workbook (the master)")
+    collect.add_argument("returned", type=Path, nargs="*", metavar="RETURNED",
+                         help="copies that came back: full workbooks or per-employee packs")
+    collect.add_argument("--today", type=_date, metavar="DATE", help="the day overdue is counted from")
+    collect.add_argument("--reminders", type=Path, metavar="DIR", help="write .eml drafts per owner to DIR")
+    collect.add_argument("--pdf", action="store_true", help="attach the employee's tab as a PDF (LibreOffice)")
+    collect.add_argument("--password", help="password of encrypted packs")
+    collect.set_defaults(run=run_collect)
+
+
+def run_collect(args: argparse.Namespace) -> int:
+    if args.pdf and args.reminders is None:
+        raise CollectError("--pdf attaches PDFs to the reminders: give --reminders DIR too")
+    with _progress() as step:
+        report = collect_workbook(args.book, args.returned, args.today, args.reminders, args.pdf,
+                                  args.password, step)
+    show_collect(report, args.today)
+    return 0
+
+
+def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - date | None
+    from datetime import date
+    today = today or date.today()
+    open_ = [r for r in report.remedies if not r.done]
+    console.print(f"\nTracking tab [bold]{report.tab}[/]: {len(report.statuses)} employees, "
+                  f"{sum(s.signed for s in report.statuses)} signed, {sum(s.disputed for s in report.statuses)} "
+                  f"disputed, {sum(s.committee_pending for s in report.statuses)} awaiting the committee; "
+                  f"{len(open_)} open remedies")
+    _show_list("Merged from returned copies", report.taken)
+    _show_list("Conflicts (both values kept; the master keeps its own)",
+               [f"{c.tab}!{c.cell or '?'} {c.field}: master {c.master!r}, {c.source}: {c.other!r}"
+                for c in report.conflicts])
+    _show_list("Overdue", [f"{r.name} ({r.employee_id}) {r.item}: {r.action} – {r.owner}, due {r.due}"
+                           for r in report.overdue(today)])
+    _show_list("Notes", report.notes)
+    if report.reminders:
+        console.print(f"Reminder drafts (not sent): [bold]{len(report.reminders)}[/] .eml in "
+                      f"[bold]{report.reminders[0].parent}[/]")
+    if report.unchanged:
+        console.print("Nothing changed: the workbook already held all of this.")
+    elif report.backup:
+        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
 
 
 def show_schedule(report: ScheduleReport) -> None:

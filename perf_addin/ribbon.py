@@ -281,6 +281,30 @@ def schedule(host: Host) -> None:
     host.activate(report.tab)
 
 
+def reminder_folder(path: Path) -> Path:
+    """Where Follow-up puts the reminder drafts: beside the workbook, named after it."""
+    return Path(path).with_name(f"{Path(path).stem} reminders")
+
+
+def collect(host: Host) -> None:
+    """Follow-up: reads what was filled into this workbook's feedback sheets, writes the
+    tracking tab (跟踪) and unsent reminder drafts (.eml) in '<workbook> reminders'
+    (``collect.collect_workbook``, as ``perf-addin collect BOOK --reminders DIR``).
+    Returned copies are merged with the CLI, which takes their file names."""
+    from datetime import date
+    from .collect import collect_workbook
+    with host.file_job() as path:
+        report = collect_workbook(path, reminders=reminder_folder(path), progress=host.status)
+    overdue = report.overdue(date.today())
+    lines = [f"{len(report.statuses)} employee(s): {sum(s.signed for s in report.statuses)} signed, "
+             f"{sum(s.committee_pending for s in report.statuses)} awaiting the committee; "
+             f"{sum(not r.done for r in report.remedies)} open remedies, {len(overdue)} overdue.",
+             f"{len(report.reminders)} reminder draft(s) in {reminder_folder(path)} (not sent)."]
+    lines += [f"Conflict: {c.tab} {c.field}: {c.master!r} / {c.other!r}" for c in report.conflicts[:5]]
+    host.message("\n".join(lines))
+    host.activate(report.tab)
+
+
 def reconcile(host: Host) -> None:
     """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
     compared, totals against the budget, the seal checked when a key is set in
@@ -394,6 +418,7 @@ HANDLERS: dict[str, Callable[[Host], None]] = {
     "perfFeedbackSelected": feedback_selected,
     "perfPrintPdfs": print_pdfs,
     "perfSchedule": schedule,
+    "perfCollect": collect,
     "perfReconcile": reconcile,
     "perfEmail": prepare_email,
     "perfRules": rules,
@@ -401,4 +426,5 @@ HANDLERS: dict[str, Callable[[Host], None]] = {
 }
 
 __all__ = ["FileHost", "HANDLERS", "Host", "RibbonError", "XlwingsHost", "dispatch", "input_errors_sheet",
-           "input_problems", "invite_folder", "link_formula", "pdf_folder"]
+           "input_problems", "invite_folder", "link_formula", "pdf_folder",
+           "reminder_folder"]

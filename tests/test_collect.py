@@ -1,0 +1,265 @@
+"""Collect and track: merging returned copies (full workbooks and packs, also
+encrypted), conflicts kept, the tracking tab, the monthly list and the reminders."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import date
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from lxml import etree
+
+from perf_addin.cli import main
+from perf_addin.collect import KIND, collect_workbook, monthly_meetings, Remedy
+from perf_addin.interview import input_cells, parse_kind
+from perf_addin.interviews import existing_tabs, write_interviews
+from perf_addin.share import encrypt, write_packs
+from perf_addin.xlsx import Workbook
+from tests.test_interviews import HEADER, MAIN, at, grid, sheet_part, type_into
+
+TODAY = date(2026, 4, 1)  # a Wednesday
+
+
+def serial(day: date) -> float:
+    """A date as Excel stores what a person types into a date cell."""
+    return float((day - date(1899, 12, 30)).days)
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory) -> Path:
+    """Three employees, with e-mail addresses, and their interview tabs."""
+    path = tmp_path_factory.mktemp("collect") / "dept.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("员工")
+    ws.write_row(0, 0, HEADER + ["邮箱"])
+    rows = [["1", "甲", "部", "员工", "乙", 90, 100, 10, 10, 15, 1000, "jia@corp.test"],
+            ["2", "乙", "部", "中层", "", 120, 100, 10, 10, 20, 2000, "yi@corp.test"],
+            ["3", "丙", "部", "员工", "乙", 80, 100, 10, 10, 20, 1000, ""]]
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            ws.write_string(r, c, value) if isinstance(value, str) else ws.write(r, c, value)
+    wb.close()
+    write_interviews(path)
+    return path
+
+
+def tabs_and_cells(book: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    with Workbook.open(book) as wb:
+        tabs = existing_tabs(wb)
+        kinds = {eid: parse_kind(wb.owner_kind(tab)) for eid, tab in tabs.items()}
+    return tabs, {eid: input_cells(k.version, k.remedies) for eid, k in kinds.items()}
+
+
+def typed(book: Path, eid: str, fields: dict[str, object]) -> None:
+    tabs, cells = tabs_and_cells(book)
+    type_into(book, tabs[eid], {cells[eid][f]: v for f, v in fields.items()})
+
+
+RETURNED_1 = {"confirm.agreed": "否", "confirm.objection": "数据准确性", "confirm.notes": "另一份记录",
+              "remedy.profit.kind": "培训机会", "remedy.profit.action": "参加销售培训", "remedy.profit.owner": "乙",
+              "remedy.profit.due": serial(date(2026, 3, 15)), "remedy.profit.agreed": "是",
+              "remedy.other.action": "每周复盘", "remedy.other.owner": "外部顾问",
+              "remedy.other.due": serial(date(2026, 5, 20)), "remedy.other.agreed": "是"}
+SIGNED_3 = {"confirm.agreed": "是", "sign.employee": "丙", "sign.supervisor": "乙", "sign.facilitator": "周"}
+
+
+@pytest.fixture
+def pair(master, tmp_path) -> tuple[Path, Path]:
+    """The master with one typed note, and a returned copy that fills (and contradicts) it."""
+    book, other = tmp_path / "dept.xlsx", tmp_path / "returned.xlsx"
+    shutil.copyfile(master, book)
+    typed(book, "1", {"confirm.notes": "主表记录"})
+    shutil.copyfile(book, other)
+    typed(other, "1", RETURNED_1)
+    typed(other, "3", SIGNED_3)
+    return book, other
+
+
+def tracking(book: Path) -> tuple[str, list[list]]:
+    with Workbook.open(book) as wb:
+        name = next(n for n in wb.sheet_names if wb.owner_kind(n) == KIND)
+    return name, grid(book, name)
+
+
+def section(rows: list[list], header: str) -> list[list]:
+    """The rows under the header row starting with ``header`` (the section's table)."""
+    start = next(i for i, r in enumerate(rows) if r and r[0] == header and i > 2 and rows[i - 1][0])
+    out = []
+    for r in rows[start + 1:]:
+        if not r[0]:
+            break
+        out.append(r)
+    return out
+
+
+# ------------------------------------------------------------------ merging
+
+
+def test_returned_values_merge_and_conflicts_keep_both(pair):
+    book, other = pair
+    before = {eid: grid(book, tab) for eid, tab in tabs_and_cells(book)[0].items()}
+    table_before = grid(book, "员工")
+    report = collect_workbook(book, [other], today=TODAY)
+    tabs, cells = tabs_and_cells(book)
+    one = grid(book, tabs["1"])
+    assert at(one, cells["1"]["confirm.agreed"]) == "否"
+    assert at(one, cells["1"]["remedy.profit.action"]) == "参加销售培训"
+    assert at(one, cells["1"]["confirm.notes"]) == "主表记录"  # the master keeps its value
+    [conflict] = report.conflicts
+    assert (conflict.master, conflict.other, conflict.field) == ("主表记录", "另一份记录", "confirm.notes")
+    assert "returned.xlsx" in conflict.source and cells["1"]["confirm.notes"] in conflict.source
+    # nothing else changed: the table, and every cell of the tabs but the merged ones
+    assert grid(book, "员工") == table_before
+    filled = {eid: {cells[eid][f] for f in fields if f != "confirm.notes"}
+              for eid, fields in (("1", RETURNED_1), ("3", SIGNED_3))}
+    for eid, rows in before.items():
+        after = grid(book, tabs[eid])
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                ref = f"{chr(65 + c)}{r + 1}"
+                if ref not in filled.get(eid, ()):
+                    assert after[r][c] == value, (eid, ref)
+    with Workbook.open(book) as wb:  # the tabs stay protected
+        assert all(b"<sheetProtection" in wb.source.read(wb.sheet(t).part) for t in tabs.values())
+
+
+def test_tracking_tab_status_overdue_monthly_and_conflicts(pair):
+    book, other = pair
+    collect_workbook(book, [other], today=TODAY)
+    name, rows = tracking(book)
+    people = {r[0]: r for r in section(rows, "工号")}
+    assert people["1"][3:6] == ["否", "是", "是"]  # not signed, disputed, committee pending
+    assert people["3"][3:6] == ["是", "否", "否"]
+    assert people["1"][7] == 2
+    start = next(i for i, r in enumerate(rows) if r[:3] == ["工号", "姓名", "项目"])
+    remedies = [r for r in rows[start + 1:start + 3]]
+    assert [r[4] for r in remedies] == ["乙", "外部顾问"] and remedies[0][6] == "已逾期"
+    sheet = openpyxl.load_workbook(book)[name]
+    assert sheet[f"A{start + 2}"].fill.fgColor.rgb.endswith("FFC7CE")  # overdue row is red
+    assert not sheet[f"A{start + 3}"].fill.fgColor.rgb.endswith("FFC7CE")
+    meet = next(i for i, r in enumerate(rows) if r[0] == "会议日期")
+    lines = [(r[0], r[5], r[7]) for r in rows[meet + 1:meet + 3]]
+    assert [(d.date() if hasattr(d, "date") else d, o) for d, o, _ in lines] == [
+        (date(2026, 4, 1), "乙"), (date(2026, 5, 1), "外部顾问")]
+    assert lines[0][2] == "部门人事文员"  # the chaser: the facilitator (no name set)
+    head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
+    assert rows[head + 1][4:6] == ["主表记录", "另一份记录"]
+
+
+def test_second_run_changes_nothing_and_conflicts_persist(pair):
+    book, other = pair
+    collect_workbook(book, [other], today=TODAY)
+    again = collect_workbook(book, [other], today=TODAY)
+    assert again.unchanged and not again.taken and len(again.conflicts) == 1
+    alone = collect_workbook(book, today=TODAY)  # without the copy the conflict is still listed
+    assert alone.unchanged and len(alone.conflicts) == 1
+
+
+def test_done_and_resolved_marks_survive_regeneration(pair):
+    book, other = pair
+    collect_workbook(book, [other], today=TODAY)
+    name, rows = tracking(book)
+    start = next(i for i, r in enumerate(rows) if r[:3] == ["工号", "姓名", "项目"])
+    head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
+    with Workbook.open(book) as wb:
+        wb.set_cells(name, {f"H{start + 2}": "✓", f"H{head + 2}": "✓"})
+        wb.save(backup=False)
+    report = collect_workbook(book, [other], today=TODAY)
+    assert not report.conflicts and not report.overdue(TODAY)
+    assert [r.done for r in report.remedies if r.owner == "乙"] == [True]
+
+
+def test_monthly_meetings_first_working_day_until_last_due():
+    def item(due):
+        return Remedy("1", "甲", "profit", "x", "乙", due, "tab")
+    meetings = monthly_meetings([item(date(2026, 3, 1)), item(date(2026, 7, 3))], date(2026, 4, 2), range(5))
+    assert [d for d, _ in meetings] == [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)]
+    assert [len(items) for _, items in meetings] == [1, 0, 1]
+
+
+# ------------------------------------------------------------------ packs
+
+
+def type_inline(path: Path, sheet: str, values: dict[str, str]) -> None:
+    """Typing into a pack, which has no shared strings: inline strings, as LibreOffice may save."""
+    part = sheet_part(path, sheet)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    root = etree.fromstring(parts[part])
+    for ref, value in values.items():
+        cell = root.find(f".//{{{MAIN}}}c[@r='{ref}']")
+        for child in list(cell):
+            cell.remove(child)
+        cell.set("t", "inlineStr")
+        etree.SubElement(etree.SubElement(cell, f"{{{MAIN}}}is"), f"{{{MAIN}}}t").text = value
+    parts[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_encrypted_pack_needs_the_password(master, tmp_path):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(master, book)
+    [pack] = write_packs(book, tmp_path / "packs", only=["3"]).packs
+    _, cells = tabs_and_cells(book)
+    type_inline(pack, "绩效反馈面谈", {cells["3"]["remedy.profit.action"]: "跟进大客户",
+                                  cells["3"]["sign.employee"]: "丙"})
+    pack.write_bytes(encrypt(pack.read_bytes(), "s3cret"))
+    skipped = collect_workbook(book, [pack], today=TODAY)
+    assert not skipped.taken and any("encrypted" in n for n in skipped.notes)
+    wrong = collect_workbook(book, [pack], today=TODAY, password="nope")
+    assert not wrong.taken and any("cannot decrypt" in n for n in wrong.notes)
+    report = collect_workbook(book, [pack], today=TODAY, password="s3cret")
+    assert len(report.taken) == 2 and not report.conflicts
+    tabs, _ = tabs_and_cells(book)
+    assert at(grid(book, tabs["3"]), cells["3"]["remedy.profit.action"]) == "跟进大客户"
+
+
+# ------------------------------------------------------------------ reminders
+
+
+def test_reminders_parse_back_with_pdf(pair, tmp_path, soffice):
+    book, other = pair
+    report = collect_workbook(book, [other], today=TODAY, reminders=tmp_path / "mail", pdf=True, office=soffice)
+    assert len(report.reminders) == 2
+    mails = {}
+    for path in report.reminders:
+        with path.open("rb") as handle:
+            msg = BytesParser(policy=policy.default).parse(handle)
+        mails[str(msg["To"])] = msg
+    yi = next(m for to, m in mails.items() if "yi@corp.test" in to)
+    assert "Reminder" in yi["Subject"] and "提醒" in yi["Subject"] and yi["X-Unsent"] == "1"
+    text = yi.get_body(("plain",)).get_content()
+    assert "【已逾期】" in text and "参加销售培训" in text and "2026-03-15" in text
+    [pdf] = list(yi.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
+    assert any("example.invalid" in to for to in mails)  # the outside owner: a placeholder
+
+
+def test_cli_collect(pair, tmp_path, capsys):
+    book, other = pair
+    assert main(["collect", str(book), str(other), "--today", "2026-04-01",
+                 "--reminders", str(tmp_path / "mail")]) == 0
+    out = capsys.readouterr().out
+    assert "Conflicts" in out and "另一份记录" in out and "Overdue" in out
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+    assert main(["collect", str(tmp_path / "missing.xlsx")]) == 2
+
+
+def test_ribbon_follow_up_button(master, tmp_path):
+    from perf_addin.ribbon import FileHost, dispatch, reminder_folder
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(master, book)
+    typed(book, "1", RETURNED_1)
+    host = FileHost(book)
+    assert dispatch("perfCollect", host), host.messages
+    assert "1 awaiting the committee" in host.messages[0][0] and not host.messages[0][1]
+    assert len(list(reminder_folder(book).glob("*.eml"))) == 2
+    assert tracking(book)[0] == "跟踪"
