@@ -56,6 +56,7 @@ from .seal import SealCheck, check_seal, read_seal
 from .snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot
 from .xlsx import Cell, Formula, SheetSpec, Style, Workbook
 from .xlsx.chart import BarChart
+from .xlsx.refs import quote_sheet
 
 Progress = Callable[[str], None]
 SHEET_NAMES = {"zh": "对账", "en": "Reconciliation"}
@@ -444,10 +445,7 @@ def _department_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict) -> N
     for g in rec.by_department:
         r = tab.next()
         tab.put(r, 1, g.label)
-        crit = f'({rng["dept"]}=A{r})'
-        tab.put(r, 2, Formula(f"SUMPRODUCT(--{crit})", g.head_count))
-        tab.put(r, 3, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['base']}),2)", cents(g.base_cents)), MONEY)
-        tab.put(r, 4, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['paid']}),2)", cents(g.paid_cents)), MONEY)
+        _group_totals(tab, r, 2, f'({rng["dept"]}=A{r})', g, rng)
         _budget_cells(tab, r, g.paid_cents, g.budget_cents)
     last = tab.row
     r = tab.next()
@@ -462,6 +460,14 @@ def _department_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict) -> N
     tab.put(r, 1, t["budget"], Style(bold=True))
     tab.put(r, 4, Formula(f"D{r - 1}", rec.paid_total), MONEY_BOLD)
     _budget_cells(tab, r, int(rec.paid_total * 100), rec.budget_cents)
+
+
+def _group_totals(tab: _Tab, r: int, col: int, crit: str, g: Group, rng: dict) -> None:
+    """Head count, base and paid bonus of one group, as formulas over the detail
+    table (SUMPRODUCT: SUMIF would read * ? = > in a name as patterns)."""
+    tab.put(r, col, Formula(f"SUMPRODUCT(--{crit})", g.head_count))
+    tab.put(r, col + 1, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['base']}),2)", cents(g.base_cents)), MONEY)
+    tab.put(r, col + 2, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['paid']}),2)", cents(g.paid_cents)), MONEY)
 
 
 def _budget_cells(tab: _Tab, r: int, paid: int, budget: int | None) -> None:
@@ -483,10 +489,7 @@ def _grade_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict, sheet: st
         r = tab.next()
         tab.put(r, 1, g.key)
         tab.put(r, 2, g.label)
-        crit = f"({rng['grade']}=A{r})"
-        tab.put(r, 3, Formula(f"SUMPRODUCT(--{crit})", g.head_count))
-        tab.put(r, 4, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['base']}),2)", cents(g.base_cents)), MONEY)
-        tab.put(r, 5, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['paid']}),2)", cents(g.paid_cents)), MONEY)
+        _group_totals(tab, r, 3, f"({rng['grade']}=A{r})", g, rng)
     last = tab.row
     r = tab.next()
     tab.put(r, 1, t["total"], Style(bold=True))
@@ -494,7 +497,7 @@ def _grade_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict, sheet: st
     tab.put(r, 4, Formula(f"ROUND(SUM(D{first}:D{last}),2)", rec.base_total), MONEY_BOLD)
     tab.put(r, 5, Formula(f"ROUND(SUM(E{first}:E{last}),2)", rec.paid_total), MONEY_BOLD)
     tab.row += 12  # room for the chart beside and below the table
-    q = "'" + sheet.replace("'", "''") + "'!"
+    q = quote_sheet(sheet) + "!"
     return BarChart(t["chart"], t["count"], f"{q}$A${first}:$A${last}", f"{q}$C${first}:$C${last}",
                     tuple(g.key for g in rec.by_grade), tuple(float(g.head_count) for g in rec.by_grade),
                     f"G{top}", f"N{top + 16}")
