@@ -42,10 +42,18 @@ def corpus_root() -> Path:
     return Path(override) if override else PROJECT_ROOT.parent / "shared" / "corpus"
 
 
+#: what each corpus is, for the skip reason: neither is part of this repository
+CORPUS_ORIGIN = {
+    "excel-made": "about 1,000 small workbooks saved by Excel itself, one feature each",
+    "poi": "the real-world and deliberately broken spreadsheets of Apache POI's test data",
+}
+
+
 def _corpus(name: str) -> Path:
     folder = corpus_root() / name
     if not folder.is_dir():
-        require(f"corpus folder {folder} not found (set {ENV_CORPUS} to the folder holding {name}/)")
+        require(f"fidelity corpus '{name}' ({CORPUS_ORIGIN[name]}) is not part of this repository and was "
+                f"not found at {folder}; set {ENV_CORPUS} to the folder holding {name}/ to run these tests")
     return folder
 
 

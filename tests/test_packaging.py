@@ -5,6 +5,7 @@ machine (it did once: encryption needed a test-only package)."""
 import ast
 import importlib.metadata as md
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -38,3 +39,13 @@ def test_every_imported_package_is_a_runtime_dependency():
         if not dists & wanted:
             missing.append((module, sorted(dists)))
     assert not missing, f"imported but not in [project].dependencies: {missing}"
+
+
+def test_bare_pytest_collects_every_test_file():
+    """The README promises both `pytest` and `python -m pytest`; only the second
+    put the checkout on sys.path once, so `from tests.conftest import ...` failed."""
+    script = Path(sys.executable).with_name("pytest")
+    run = subprocess.run([str(script), "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "error" not in run.stdout.splitlines()[-1].lower()
