@@ -40,18 +40,14 @@ from rich.table import Table
 
 from . import __version__
 from .collect import CollectError, CollectReport, collect_workbook
-from .department import DepartmentError
+from .errors import USER_ERRORS
 from .interviews import InterviewReport, write_interviews
 from .libreoffice import LibreOfficeError, require_soffice
 from .results import ScoreReport, score_workbook
-from .rules import RulesError
-from .scheduling import ScheduleError, ScheduleReport, schedule_workbook
+from .scheduling import ScheduleReport, schedule_workbook
 from .seal import SealError
-from .xlsx import WorkbookError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError, ScheduleError,
-               CollectError)
 MAX_PROBLEMS_SHOWN = 30
 
 console = Console(highlight=False)

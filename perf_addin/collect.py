@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from .department import EmployeeTable, read_employees, sheet_ref
+from .errors import UserError
 from .interview import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cells, parse_kind
 from .interview_settings import InterviewSettings, settings_from_grid
 from .interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
@@ -56,7 +57,7 @@ SIGNERS = ("sign.employee", "sign.supervisor", "sign.facilitator")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-class CollectError(ValueError):
+class CollectError(UserError, ValueError):
     """A returned file that cannot be used at all (not a workbook, no interview tab)."""
 
 

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
+from .errors import UserError
 from .rules import Rules, a1, rules_from_rows
 from .xlsx.refs import quote_sheet
 from .scoring import FIELD_TEXT
@@ -123,7 +124,7 @@ _NUMBER_CHARS = str.maketrans(
 )
 
 
-class DepartmentError(ValueError):
+class DepartmentError(UserError, ValueError):
     """The workbook cannot be read, or has no usable employee table."""
 
 

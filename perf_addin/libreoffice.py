@@ -32,6 +32,8 @@ from typing import Literal
 
 from lxml import etree
 
+from .errors import UserError
+
 ENV_SOFFICE = "PERF_ADDIN_SOFFICE"
 INSTALL_HINT = "apt-get install -y libreoffice-calc-nogui"
 
@@ -69,7 +71,7 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-class LibreOfficeError(RuntimeError):
+class LibreOfficeError(UserError, RuntimeError):
     """LibreOffice could not be run, or a whole batch went wrong."""
 
 

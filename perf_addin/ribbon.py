@@ -30,18 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from .department import DepartmentError, Problem, problems_from_scores, read_employees, read_rules
+from .department import Problem, problems_from_scores, read_employees, read_rules
+from .errors import USER_ERRORS, UserError
 from .interviews import existing_tabs, print_tabs, write_interviews
-from .libreoffice import LibreOfficeError
 from .reconcile import reconcile_workbook, seal_lines
 from .results import ensure_rules_sheet, score_workbook
-from .rules import RulesError
 from .scoring import score_table
-from .seal import ENV_KEY, SealError, load_key
+from .seal import ENV_KEY, load_key
 from .share import share_workbook
-from .xlsx import Cell, Formula, SheetSpec, Style, Workbook, WorkbookError
+from .xlsx import Cell, Formula, SheetSpec, Style, Workbook
 
-USER_ERRORS = (WorkbookError, DepartmentError, RulesError, OSError, LibreOfficeError, SealError)
 TITLE = "Performance 绩效"
 LOG_FILE = Path(tempfile.gettempdir()) / "perf-addin-ribbon.log"
 INPUT_ERRORS_SHEET = {"zh": "输入错误", "en": "Input errors"}
@@ -52,7 +50,7 @@ HEADER = Style(bold=True, fill="E2EFDA", border="thin")
 LINK = Style(font_color="0563C1")
 
 
-class RibbonError(Exception):
+class RibbonError(UserError):
     """A reason to stop that the user can act on; shown as it is."""
 
 
@@ -179,7 +177,7 @@ def dispatch(button_id: str, host: Host | None = None) -> bool:
     try:
         handler(host)
         return True
-    except (RibbonError, *USER_ERRORS) as exc:
+    except USER_ERRORS as exc:
         host.message(str(exc), error=True)
     except Exception as exc:  # the user gets the reason, support gets the traceback
         logging.basicConfig(filename=LOG_FILE, level=logging.ERROR)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
 
+from .errors import UserError
 from .xlsx.refs import col_letter
 
 RULES_SHEET = "规则"
@@ -83,7 +84,7 @@ BAND_HEADER_ROW = FIRST_SETTING_ROW + len(SETTING_KEYS) + 1
 FIRST_BAND_ROW = BAND_HEADER_ROW + 1
 
 
-class RulesError(ValueError):
+class RulesError(UserError, ValueError):
     """A rule set that cannot be used; ``cell`` names where, when known.
 
     ``key`` identifies the offending setting (``"profit_weight"``) or band value

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .department import EmployeeTable, read_employees, sheet_ref
+from .errors import UserError
 from .interview import facilitator, input_cells, parse_kind
 from .interview_settings import InterviewSettings, office_like, settings_from_grid
 from .interviews import _calamine, _choose, _grid, _rules_sheet, existing_tabs, pdf_name
@@ -51,7 +52,7 @@ TEXT = Style(border="thin")
 WARN = Style(font_color="C00000", border="thin", wrap=True)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UserError, ValueError):
     """A problem with the inputs of planning, naming the cell when there is one."""
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 import python_calamine as calamine
 
+from .errors import UserError
 from .snapshot import Snapshot, canon, field_values, is_blank, read_snapshot
 from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.values import number_text
@@ -56,7 +57,7 @@ _KEY_CHECK_TEXT = b"perf-addin seal key check v1"
 _FIRST_ROW = 8  # signatures start here on the seal sheet
 
 
-class SealError(ValueError):
+class SealError(UserError, ValueError):
     """No usable key, or a seal sheet this version cannot read."""
 
 

@@ -200,3 +200,23 @@ def test_cli_press_runs_a_button(book: Path, capsys) -> None:
                      "--rows", str(table.rows[1])]) == 0
     with Workbook.open(book) as wb:
         assert set(existing_tabs(wb)) == {table.frame["employee_id"].iat[1]}
+
+
+@pytest.mark.parametrize("button", ["perfCollect"])
+def test_a_user_error_of_any_job_is_a_message_not_an_unexpected_error(book: Path, button: str) -> None:
+    """Follow-up on a workbook with no interview tabs yet: the job's own
+    error (CollectError) must reach the user as its message; the ribbon
+    used to catch a shorter list than the command line and call it unexpected."""
+    host = FileHost(book)
+    assert not dispatch(button, host)
+    text, error = host.messages[-1]
+    assert error and "Unexpected error" not in text and "Details:" not in text
+
+
+def test_every_job_error_shares_the_one_base_the_edges_catch() -> None:
+    from perf_addin import collect, department, libreoffice, ribbon, rules, scheduling, seal, xlsx
+    from perf_addin.errors import USER_ERRORS
+    for error in (collect.CollectError, department.DepartmentError, libreoffice.LibreOfficeError,
+                  ribbon.RibbonError, rules.RulesError, scheduling.ScheduleError, seal.SealError,
+                  xlsx.WorkbookError):
+        assert issubclass(error, USER_ERRORS), error

@@ -1,7 +1,9 @@
 """The one error type the writer raises: a sentence a person can act on."""
 
+from ..errors import UserError
 
-class WorkbookError(Exception):
+
+class WorkbookError(UserError):
     """A workbook cannot be read or written as asked.
 
     The message is one line naming the file (and the sheet and cell where there is
