@@ -96,7 +96,10 @@ RESULT_ALIASES: dict[str, tuple[str, ...]] = {
 }
 NUMERIC_FIELDS = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus")
 TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor", "email")
-REQUIRED_FIELDS = ("employee_id", "name", "profit_actual", "profit_target", "tasks_done", "tasks_target", "rating")
+# Every command needs these: scores need the inputs, bonuses and reconciliation the base
+# bonus (a table without one would be paid as 0.00, so it is refused, not guessed).
+REQUIRED_FIELDS = ("employee_id", "name", "profit_actual", "profit_target", "tasks_done", "tasks_target", "rating",
+                   "base_bonus")
 _TEXT_NAMES = {"employee_id": "employee ID", "name": "name", "department": "department",
                "level": "level", "supervisor": "supervisor"}
 
@@ -311,18 +314,29 @@ def _scan(sheet: str, grid: Sequence[Sequence[Any]]) -> tuple[_Header | None, _H
     return None, best
 
 
-def _missing_message(sheets: list[str], best: _Header | None) -> str:
-    where = ", ".join(repr(s) for s in sheets) or "(no worksheets)"
-    wanted = "; ".join(f"{'/'.join(FIELD_ALIASES[f])}" for f in (best.missing if best else REQUIRED_FIELDS))
+_MISSING_HEADER = {
+    "zh": "{file}：{where} 表头行缺少必需的列：{wanted}（补上列标题后再运行；未写入任何内容）",
+    "en": "{file}: the header row {where} lacks the required column(s) {wanted} "
+          "(add the header and run again; nothing was written)",
+}
+
+
+def _missing_message(file: str, sheets: list[str], best: _Header | None) -> str:
+    """One line naming the header row and what it lacks, in the header's language."""
     if best is None:
-        return (f"no employee table found on sheet(s) {where}: no row within the first {HEADER_SCAN_ROWS} "
-                f"has any of the expected headers ({wanted})")
-    found = ", ".join(f"{best.texts[f]!r} ({f})" for f in best.found)
-    return (f"no complete employee table header on sheet {best.sheet!r}: the best candidate is row "
-            f"{best.row0 + 1}, which has {found} but lacks {wanted}")
+        where = ", ".join(repr(s) for s in sheets) or "(no worksheets)"
+        wanted = "; ".join("/".join(FIELD_ALIASES[f]) for f in REQUIRED_FIELDS)
+        return (f"{file}: no employee table found on sheet(s) {where}: no row within the first "
+                f"{HEADER_SCAN_ROWS} has any of the expected headers ({wanted})")
+    lang = "zh" if any(_is_chinese(t) for t in best.texts.values()) else "en"
+    names = [FIELD_ALIASES[f][0 if lang == "zh" else 1] for f in best.missing]
+    row = best.row0 + 1
+    return _MISSING_HEADER[lang].format(file=file, where=f"{sheet_ref(best.sheet)}!{row}:{row}",
+                                        wanted=("、" if lang == "zh" else ", ").join(names))
 
 
-def _locate(book: calamine.CalamineWorkbook, sheet: str | None) -> tuple[_Header, list[list[Any]]]:
+def _locate(book: calamine.CalamineWorkbook, sheet: str | None, file: str = "the workbook"
+            ) -> tuple[_Header, list[list[Any]]]:
     """The header row and its sheet's grid; see the module docstring for the search order."""
     names = _worksheets(book)
     if sheet is not None:
@@ -342,7 +356,7 @@ def _locate(book: calamine.CalamineWorkbook, sheet: str | None) -> tuple[_Header
             return full, grid
         if partial and (best is None or len(partial.found) > len(best.found)):
             best = partial
-    raise DepartmentError(_missing_message(candidates, best))
+    raise DepartmentError(_missing_message(file, candidates, best))
 
 
 def _check_unique(h: _Header) -> None:
@@ -542,7 +556,7 @@ def read_employees(path: str | Path, sheet: str | None = None) -> EmployeeTable:
     bad values never raise, they become ``EmployeeTable.problems``.
     """
     with _open(path) as book:
-        h, grid = _locate(book, sheet)
+        h, grid = _locate(book, sheet, Path(path).name)
     _check_unique(h)
     columns = {f: h.found[f][0] + 1 for f in FIELD_ALIASES if f in h.found}
     results = {f: h.found[f][0] + 1 for f in RESULT_ALIASES if f in h.found}

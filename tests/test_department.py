@@ -94,21 +94,21 @@ def one_value(book, field: str, value: Any) -> EmployeeTable:
 
 
 def test_header_at_c3_with_extra_columns_and_blank_rows(book):
-    header = ["工号", "姓名", "备用", "实际盈利", "目标盈利", None, "完成件数", "目标件数", "平时表现"]
-    row = lambda i, pa: [f"E{i}", f"name{i}", "x", pa, 100, None, 5, 5, 10]  # noqa: E731
-    rows = [header, row(1, 101), [None] * 9, row(2, 102), [None] * 9, [None] * 9, row(3, 103),
-            [None] * 9, [None] * 9, [None] * 9, row(4, 999)]
+    header = ["工号", "姓名", "备用", "实际盈利", "目标盈利", None, "完成件数", "目标件数", "平时表现", "奖金基数"]
+    row = lambda i, pa: [f"E{i}", f"name{i}", "x", pa, 100, None, 5, 5, 10, 100]  # noqa: E731
+    rows = [header, row(1, 101), [None] * 10, row(2, 102), [None] * 10, [None] * 10, row(3, 103),
+            [None] * 10, [None] * 10, [None] * 10, row(4, 999)]
     t = read_employees(book({"员工": ("C3", rows)}))
     assert (t.sheet, t.header_row) == ("员工", 3)
     assert t.columns == {"employee_id": 3, "name": 4, "profit_actual": 6, "profit_target": 7,
-                         "tasks_done": 9, "tasks_target": 10, "rating": 11}
+                         "tasks_done": 9, "tasks_target": 10, "rating": 11, "base_bonus": 12}
     assert t.rows == [4, 6, 9]  # blank rows inside skipped, the row after 3 blank rows is not the table's
     assert t.frame["profit_actual"].tolist() == [101, 102, 103]
     assert t.frame["employee_id"].tolist() == ["E1", "E2", "E3"]
     assert t.cell("rating", 1) == "员工!K6"
     assert t.cell("employee_id", 0) == "员工!C4"
     assert t.problems == []
-    assert "base_bonus" not in t.frame and "department" not in t.columns
+    assert "department" not in t.columns
 
 
 def test_two_blank_rows_do_not_end_the_table(book):
@@ -181,21 +181,31 @@ def test_without_preferred_sheet_the_first_sheet_with_a_header_wins(book):
 
 def test_a_preferred_sheet_without_header_is_an_error_not_a_silent_switch(book):
     path = book({"员工": ("A1", [["工号", "姓名", "实际盈利"]]), "Other": ("A1", [ZH_HEADER, employee(1)])})
-    with pytest.raises(DepartmentError, match="'员工'"):
+    with pytest.raises(DepartmentError, match="员工!1:1 "):
         read_employees(path)
     assert read_employees(path, sheet="Other").rows == [2]
 
 
-def test_missing_required_header_names_sheet_and_what_was_found(book):
+def test_missing_required_header_names_the_header_row_in_the_workbooks_language(book):
     header = [h for h in ZH_HEADER if h != "平时表现"]
     path = book({"员工": ("B4", [["部门绩效表"], [], header, employee(1)[:8]])})
     with pytest.raises(DepartmentError) as err:
         read_employees(path)
-    message = str(err.value)
-    assert "'员工'" in message and "row 6" in message
-    assert "'工号' (employee_id)" in message and "'目标件数' (tasks_target)" in message
-    assert "lacks 平时表现/Rating" in message
-    assert "工号/Employee ID" not in message
+    assert str(err.value) == ("dept.xlsx：员工!6:6 表头行缺少必需的列：平时表现"
+                              "（补上列标题后再运行；未写入任何内容）")
+
+
+@pytest.mark.parametrize("header, missing, message", [
+    (ZH_HEADER, "奖金基数", "dept.xlsx：员工!1:1 表头行缺少必需的列：奖金基数"),
+    (EN_HEADER, "Base bonus", "dept.xlsx: the header row Employees!1:1 lacks the required column(s) Base bonus"),
+    (ZH_HEADER, "目标盈利", "dept.xlsx：员工!1:1 表头行缺少必需的列：目标盈利"),
+])
+def test_a_blank_required_header_is_one_error_not_a_dropped_column(book, header, missing, message):
+    blanked = [None if h == missing else h for h in header]
+    sheet = "员工" if header is ZH_HEADER else "Employees"
+    with pytest.raises(DepartmentError) as err:
+        read_employees(book({sheet: ("A1", [blanked, employee(1), employee(2)])}))
+    assert str(err.value).startswith(message)
 
 
 def test_no_header_anywhere(book):
@@ -300,8 +310,8 @@ def test_lenient_forms_in_a_workbook(book):
 
 
 def test_wan_in_a_wan_column(book):
-    header = ["工号", "姓名", "实际盈利(万元)", "目标盈利（万元）", "完成件数", "目标件数", "平时表现"]
-    t = read_employees(book({"员工": ("A1", [header, ["1", "a", "35万", 32, 1, 1, 1]])}))
+    header = ["工号", "姓名", "实际盈利(万元)", "目标盈利（万元）", "完成件数", "目标件数", "平时表现", "奖金基数"]
+    t = read_employees(book({"员工": ("A1", [header, ["1", "a", "35万", 32, 1, 1, 1, 1]])}))
     assert t.frame[["profit_actual", "profit_target"]].iloc[0].tolist() == [35, 32]
     assert t.units == {"profit_actual": 4, "profit_target": 4}
 
@@ -370,8 +380,9 @@ def test_blank_id_with_data_is_a_problem_but_blank_rows_are_skipped(book):
 
 
 def test_text_fields_from_numbers_and_blanks(book):
-    header = ["工号", "姓名", "职级", "直接上级", "部门", "实际盈利", "目标盈利", "完成件数", "目标件数", "平时表现"]
-    t = read_employees(book({"员工": ("A1", [header, [1, "Ann", 3, None, "  销售 ", 1, 1, 1, 1, 1]])}))
+    header = ["工号", "姓名", "职级", "直接上级", "部门", "实际盈利", "目标盈利", "完成件数", "目标件数", "平时表现",
+              "奖金基数"]
+    t = read_employees(book({"员工": ("A1", [header, [1, "Ann", 3, None, "  销售 ", 1, 1, 1, 1, 1, 1]])}))
     assert t.frame[["level", "supervisor", "department"]].iloc[0].tolist() == ["3", "", "销售"]
     assert t.problems == []  # level / supervisor / department are optional
 
