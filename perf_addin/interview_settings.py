@@ -20,7 +20,7 @@ rows; a missing key or a blank value means the default. Reading is pure
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from .rules import RulesError, a1
@@ -70,6 +70,12 @@ class InterviewSettings:
     work_hours: tuple[tuple[int, int], ...] = DEFAULT_WORK_HOURS  # minutes after midnight
     break_minutes: int = DEFAULT_BREAK
     rooms: tuple[str, ...] = ()  # empty: the places, else the language's default places
+    #: (key, cell) of every setting read from the sheet, so a later check can name the cell
+    cells: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def cell(self, key: str) -> str | None:
+        """Where a setting was read (``规则!K6``), None when it is the default."""
+        return dict(self.cells).get(key)
 
     def places_for(self, lang: str) -> tuple[str, ...]:
         return self.places or _PLACES[lang]
@@ -222,7 +228,7 @@ def settings_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规�
             changes[key] = _PARSERS[key](value if key == "break_minutes" else _text(value), where)
         else:
             changes[key] = _text(value)
-    return replace(settings, **changes)
+    return replace(settings, **changes, cells=tuple((k, where) for k, (_, where) in found.items()))
 
 
 _PARSERS = {"work_days": _work_days, "work_hours": _work_hours, "break_minutes": _break, "rooms": _rooms}

@@ -12,9 +12,10 @@ Rules sheet layout (the table starts at A1; 1-based rows):
 row   content
 ====  =======================================================================
 1     header: ``key | value | 说明 | description``
-2-13  one setting per row: key in A, value in B, Chinese text in C, English
-      text in D (see ``SETTING_KEYS`` for the order; ``rule_cell`` gives B-cells)
-14    empty
+2-14  one setting per row: key in A, value in B, Chinese text in C, English
+      text in D (see ``SETTING_KEYS`` for the order; ``rule_cell`` gives B-cells).
+      Row 14 (``rating_weak_below``) was an empty spacer row in sheets made
+      before that rule existed: an empty row 14 means its default.
 15    band header: ``grade | label_zh | label_en | lower | lower_inclusive |
       upper | upper_inclusive | multiplier`` (columns A-H)
 16-   one grade band per row, highest band first, until the first row whose
@@ -75,12 +76,19 @@ _SETTING_TEXT: dict[str, tuple[str, str]] = {
         "平时表现：填最高分时得到的分数（按比例折算）",
         "Discretionary rating: points at the highest rating (scaled linearly)",
     ),
+    "rating_weak_below": (
+        "平时表现：低于此分数为薄弱项，面谈中商定改进措施",
+        "Discretionary rating: a rating below this is a weak item; the interview agrees remedies for it",
+    ),
 }
 SETTING_KEYS: tuple[str, ...] = tuple(_SETTING_TEXT)
 _OPTIONAL_SETTINGS = {"attainment_decimals", "profit_floor", "profit_cap", "tasks_floor", "tasks_cap"}
+# Settings added after sheets were in use: their row may be empty there (the default applies).
+_LATER_SETTINGS = {"rating_weak_below"}
+WEAK_RATING_SHARE = 0.75  # default: below 15 of 20 (three quarters of the range) is a weak item
 
 FIRST_SETTING_ROW = 2  # 1-based sheet row of SETTING_KEYS[0]
-BAND_HEADER_ROW = FIRST_SETTING_ROW + len(SETTING_KEYS) + 1
+BAND_HEADER_ROW = FIRST_SETTING_ROW + len(SETTING_KEYS)  # fixed at 15: formulas point at the bands
 FIRST_BAND_ROW = BAND_HEADER_ROW + 1
 
 
@@ -149,11 +157,16 @@ class Rating:
     Points = (rating − minimum) × weight ÷ (maximum − minimum): a linear map of
     the allowed range onto 0..weight, which is the identity for the defaults
     (0–20 entered directly as 0–20 points).
+
+    ``weak_below``: a rating below it is a weak item, which gets a remedy line in
+    the interview (the maximum itself is no target a person must reach). None
+    means three quarters of the range: 15 of 20.
     """
 
     minimum: float = 0.0
     maximum: float = 20.0
     weight: float = 20.0
+    weak_below: float | None = None
 
     def __post_init__(self) -> None:
         _require_number(self.minimum, "rating_min", "rating_min")
@@ -163,6 +176,16 @@ class Rating:
             raise RulesError(
                 f"rating_max must be > rating_min ({_fmt(self.minimum)}), found {_fmt(self.maximum)}",
                 key="rating_max",
+            )
+        if self.weak_below is None:
+            object.__setattr__(self, "weak_below",
+                               self.minimum + WEAK_RATING_SHARE * (self.maximum - self.minimum))
+        _require_number(self.weak_below, "rating_weak_below", "rating_weak_below")
+        if not self.minimum <= self.weak_below <= self.maximum:
+            raise RulesError(
+                f"rating_weak_below must lie between rating_min ({_fmt(self.minimum)}) and rating_max "
+                f"({_fmt(self.maximum)}), found {_fmt(self.weak_below)}",
+                key="rating_weak_below",
             )
 
 
@@ -294,7 +317,7 @@ class Rules:
         return cls(
             profit=Item(weight=60.0, slope=1.0, floor=0.0, cap=None, name="profit"),
             tasks=Item(weight=20.0, slope=0.1, floor=0.0, cap=None, name="tasks"),
-            rating=Rating(minimum=0.0, maximum=20.0, weight=20.0),
+            rating=Rating(minimum=0.0, maximum=20.0, weight=20.0, weak_below=15.0),
             bands=(
                 Band("A+", "优+", "Outstanding", 120.0, False, None, False, 1.2),
                 Band("A−", "优-", "Excellent", 100.0, False, 120.0, True, 1.1),
@@ -362,6 +385,7 @@ def _setting_values(rules: Rules) -> dict[str, Any]:
         "rating_min": r.minimum,
         "rating_max": r.maximum,
         "rating_weight": r.weight,
+        "rating_weak_below": r.weak_below,
     }
 
 
@@ -374,7 +398,6 @@ def rules_to_rows(rules: Rules) -> list[list[Any]]:
     values = _setting_values(rules)
     rows = [_pad(list(SETTINGS_HEADER))]
     rows += [_pad([key, values[key], *_SETTING_TEXT[key]]) for key in SETTING_KEYS]
-    rows.append(_pad([]))
     rows.append(list(BAND_COLUMNS))
     for b in rules.bands:
         rows.append([
@@ -436,6 +459,9 @@ def _read_settings(g: _Grid) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for i, key in enumerate(SETTING_KEYS):
         r = FIRST_SETTING_ROW - 1 + i
+        if key in _LATER_SETTINGS and all(g.get(r, c) is None for c in range(len(SETTINGS_HEADER))):
+            values[key] = None  # a sheet made before this rule: its default
+            continue
         if g.get(r, 0) != key:
             raise g.fail(r, 0, f"expected the setting {key!r} in this cell, found {_fmt(g.get(r, 0))}")
         values[key] = g.number(r, 1, key, optional=key in _OPTIONAL_SETTINGS)
@@ -499,7 +525,7 @@ def rules_from_rows(
         return Rules(
             profit=Item(s["profit_weight"], s["profit_slope"], s["profit_floor"], s["profit_cap"], name="profit"),
             tasks=Item(s["tasks_weight"], s["tasks_slope"], s["tasks_floor"], s["tasks_cap"], name="tasks"),
-            rating=Rating(s["rating_min"], s["rating_max"], s["rating_weight"]),
+            rating=Rating(s["rating_min"], s["rating_max"], s["rating_weight"], s["rating_weak_below"]),
             bands=tuple(bands),
             attainment_decimals=s["attainment_decimals"],
         )

@@ -114,7 +114,7 @@ def _rooms(settings: InterviewSettings, lang: str, rules_sheet: str) -> tuple[st
     if bad:  # ``rooms`` is checked when read; the fallback ``places`` only here
         raise RulesError(f"places: {', '.join(bad)} looks like an office or a formal meeting room; "
                          "interviews take place in a relaxed room – set 'rooms' on the rules sheet",
-                         cell=f"{sheet_ref(rules_sheet)}!K")
+                         cell=settings.cell("places") or f"{sheet_ref(rules_sheet)}!K")
     return rooms
 
 

@@ -45,3 +45,16 @@ def test_a_blank_base_bonus_header_is_one_error_and_nothing_is_written(tmp_path,
     assert "0.00" not in result.stdout
     assert book.read_bytes() == before
     assert not (tmp_path / "perf-addin backups").exists()
+
+
+# ------------------------------------------------------------------ rules-sheet errors name a cell
+
+
+def test_an_office_among_the_places_names_its_cell_in_full(tmp_path):
+    book = sample_copy(tmp_path)
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"K6": "会客室、总经理办公室"})  # places; no rooms set
+        wb.save(backup=False)
+    result = run("schedule", str(book), "--from", "2026-03-02", "--to", "2026-03-06", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "规则!K6:" in result.stderr and "总经理办公室" in result.stderr

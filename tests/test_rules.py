@@ -263,3 +263,38 @@ def test_round_trip_rules_rows_rules(rules):
 @given(valid_rules(), st.floats(allow_nan=False, allow_infinity=False))
 def test_every_score_has_exactly_one_band(rules, score):
     assert sum(b.contains(score) for b in rules.bands) == 1
+
+
+# --------------------------------------------------------- the weak-rating threshold (row 14)
+
+
+def test_weak_rating_threshold_is_row_14_in_both_languages_default_15():
+    rows = rules_to_rows(Rules.default())
+    assert rule_cell("rating_weak_below") == "$B$14"
+    assert rows[13][:2] == ["rating_weak_below", 15.0]
+    assert "薄弱项" in rows[13][2] and "weak item" in rows[13][3]
+    assert rows[14][0] == "grade" and rule_cell("grade", 0) == "$A$16"  # the bands stay where formulas look
+    assert Rules.default().rating.weak_below == 15.0
+
+
+def test_a_sheet_from_before_the_threshold_reads_its_default():
+    rows = rules_to_rows(Rules.default())
+    rows[13] = [None] * 8  # the old layout's empty spacer row
+    assert rules_from_rows(rows).rating.weak_below == 15.0
+    rows[11][1] = 10.0  # rating_max 10: three quarters of the range
+    assert rules_from_rows(rows).rating.weak_below == 7.5
+
+
+@pytest.mark.parametrize("value, fragment", [
+    (None, "rating_weak_below is blank"),
+    ("high", "rating_weak_below must be a number, found 'high'"),
+    (21, "rating_weak_below must lie between rating_min (0) and rating_max (20), found 21"),
+    (-1, "found -1"),
+])
+def test_a_bad_weak_rating_threshold_names_its_cell(value, fragment):
+    rows = rules_to_rows(Rules.default())
+    rows[13][1] = value
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows)
+    assert err.value.cell == "规则!B14"
+    assert fragment in err.value.message
