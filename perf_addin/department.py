@@ -60,7 +60,7 @@ import python_calamine as calamine
 from .errors import UserError
 from .rules import Rules, a1, rules_from_rows
 from .xlsx.refs import quote_sheet
-from .scoring import FIELD_TEXT
+from .scoring import FIELD_TEXT, score_table
 
 EMPLOYEE_SHEETS = ("员工", "Employees")
 RULES_SHEETS = ("规则", "Rules")
@@ -603,6 +603,51 @@ def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame) -> list[Pro
     return out
 
 
+@dataclass(frozen=True)
+class HeldBack:
+    """Employees whose inputs are unusable, and why (their problems, by cell).
+
+    By default such an employee goes no further than the table: no new interview
+    tab, no interview slot, no invitation, no pack – a result that is ``#N/A``
+    must not reach a conversation or an e-mail. With ``include`` they go through
+    and every output marks them (``flagged``).
+    """
+
+    problems: dict[int, tuple[Problem, ...]]  # employee index -> its problems
+    lines: dict[int, str]  # employee index -> "1017 张三 – 员工!G18: ..."
+    include: bool = False
+
+    def held(self, i: int) -> bool:
+        return not self.include and i in self.problems
+
+    def flagged(self, i: int) -> bool:
+        return self.include and i in self.problems
+
+    def cells(self, i: int) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.cell for p in self.problems.get(i, ())))
+
+    def held_lines(self, indices: Iterable[int] | None = None) -> list[str]:
+        """One line per held-back employee (of ``indices``, default all), in table order."""
+        wanted = self.problems if indices is None else set(indices)
+        return [] if self.include else [self.lines[i] for i in sorted(self.problems) if i in wanted]
+
+
+def held_back(table: EmployeeTable, rules: Rules, include_errors: bool = False) -> HeldBack:
+    """Which employees are held back from the cycle and why: the one decision every
+    job after scoring (interview tabs, schedule, packs) asks, so they cannot differ."""
+    scores = score_table(table.frame, rules)
+    by_row: dict[int, list[Problem]] = {}
+    for p in table.problems + problems_from_scores(table, scores):
+        if p.row is not None:
+            by_row.setdefault(p.row, []).append(p)
+    problems = {i: tuple(sorted(by_row[row], key=lambda p: p.cell))
+                for i, row in enumerate(table.rows) if row in by_row}
+    ids, names = table.frame["employee_id"], table.frame["name"]
+    lines = {i: f"{ids.iat[i] or '?'} {names.iat[i]} – " + "; ".join(f"{p.cell}: {p.message}" for p in ps)
+             for i, ps in problems.items()}
+    return HeldBack(problems, lines, include_errors)
+
+
 # ------------------------------------------------------------------ rules
 
 
@@ -621,7 +666,7 @@ def read_rules(path: str | Path) -> Rules:
 
 
 __all__ = [
-    "BLANK_RUN", "DepartmentError", "EmployeeTable", "FIELD_ALIASES", "HEADER_SCAN_ROWS", "Problem",
-    "RESULT_ALIASES", "cell_ref", "match_header", "parse_number_text",
+    "BLANK_RUN", "DepartmentError", "EmployeeTable", "FIELD_ALIASES", "HEADER_SCAN_ROWS", "HeldBack", "Problem",
+    "RESULT_ALIASES", "cell_ref", "held_back", "match_header", "parse_number_text",
     "problems_from_scores", "read_employees", "read_rules", "sheet_ref",
 ]

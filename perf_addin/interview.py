@@ -19,9 +19,12 @@ Layout decisions (DOMAIN.md §4–5):
 * Numbers of the result are formulas pointing back to the employee's row of the
   table (``='员工'!F12``) and to the result columns ``results.score_workbook``
   writes, with the engine's values cached; a corrected input updates the tab.
-* The discretionary rating's "target" is the rating maximum: DOMAIN.md §2 gives
-  its weight as the points at 100 % of target, so a rating below the maximum
-  is an item below target and gets a remedy line.
+* The discretionary rating's "target" column shows the rating maximum (its points
+  scale), but the maximum is no bar a person must reach: a rating below the rules
+  sheet's ``rating_weak_below`` (default 15 of 20) is the weak item that gets a
+  remedy line; the status formula compares with that cell.
+* An employee whose inputs are unusable gets a red banner in place of the legend,
+  naming the cells at fault, so the tab cannot pass for a finished result.
 * Fields people fill in are unlocked and yellow; the rest is protected without
   a password (against accidents, not people).
 
@@ -69,6 +72,8 @@ MULTIPLIER = Style(num_format="0.0#", halign="right", **_BASE)
 MONEY = Style(num_format="#,##0.00", halign="right", **_BASE)
 CENTER = Style(halign="center", **_BASE)
 WARN = Style(font_color="C00000", wrap=True, **_BASE)
+BANNER = Style(bold=True, font_size=10, font_color="FFFFFF", fill="C00000", valign="center", wrap=True)
+ERROR_TAB_COLOR = "ED7D31"  # orange: red already marks tabs of employees who left
 INPUT = Style(fill="FFF2CC", wrap=True, locked=False, **_BASE)
 INPUT_DATE = Style(fill="FFF2CC", num_format="yyyy-mm-dd", halign="center", locked=False, **_BASE)
 INPUT_CHOICE = Style(fill="FFF2CC", halign="center", shrink=True, locked=False, **_BASE)
@@ -80,6 +85,7 @@ TEXTS: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "绩效反馈面谈表",
         "legend": "黄色单元格由面谈参与人填写；其余内容由系统根据员工表和规则生成，已保护（无密码）。",
+        "banner": "输入有误，结果无效：{cells}。请先修正员工表再面谈（修正后重新运行评分，本表随之更新）。",
         "tab": "面谈",
         "s1": "一、基本信息", "s2": "二、考核结果", "s3": "三、面谈议程（共 {m} 分钟）",
         "s4": "四、改进措施（未达成目标的项目逐项商定）", "s5": "五、结果确认", "s6": "六、下期计划",
@@ -132,6 +138,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "title": "Performance feedback interview",
         "legend": "Yellow cells are filled in by the participants; everything else is generated from the "
                   "employee table and the rules and is protected (no password).",
+        "banner": "Input error, no valid result: {cells}. Correct the employee table before the interview "
+                  "(score again and this tab follows).",
         "tab": "Interview",
         "s1": "1. Basic information", "s2": "2. Result", "s3": "3. Agenda ({m} minutes)",
         "s4": "4. Remedies (one line per item below target)", "s5": "5. Confirmation", "s6": "6. Next cycle",
@@ -197,7 +205,8 @@ class ItemLine:
     ``actual`` is the table's value as a reader gave it (the raw text when it is
     not a number, None when blank); ``attainment``/``points`` are the engine's,
     None when the inputs are unusable. ``target_ref`` of the rating is the rules
-    cell of the rating maximum.
+    cell of the rating maximum; ``weak_below``/``weak_ref`` (the rating only) are
+    the rules' bar below which it is a weak item, and that bar's cell.
     """
 
     key: str
@@ -208,11 +217,18 @@ class ItemLine:
     points: float | None
     actual_ref: str
     target_ref: str
+    weak_below: float | None = None
+    weak_ref: str | None = None
 
     @property
     def met(self) -> bool | None:
-        """At or above target; None when it cannot be told."""
-        return None if self.attainment is None else self.attainment >= 100
+        """At or above target (for the rating: not below its weak bar); None when it
+        cannot be told."""
+        if self.attainment is None:
+            return None
+        if self.weak_below is not None:
+            return float(self.actual) >= self.weak_below
+        return self.attainment >= 100
 
 
 @dataclass(frozen=True)
@@ -240,6 +256,7 @@ class InterviewData:
     check: ResultCell
     rules_sheet: str = "规则"
     keep_remedies: frozenset[str] = field(default_factory=frozenset)
+    errors: tuple[str, ...] = ()  # cells with unusable input (``员工!G18``): the tab shows a banner
 
     def item(self, key: str) -> ItemLine:
         return next(i for i in self.items if i.key == key)
@@ -412,8 +429,15 @@ def _item_row(f: _Form, item: ItemLine, rules_sheet: str, t: dict[str, Any]) -> 
     f.put(r, 5, 5, Formula(xf.rule_ref(f"{item.key}_weight", sheet=rules_sheet), item.weight), NUMBER)
     f.put(r, 6, 6, Formula(points, _cached(item.points)), NUMBER)
     status = {True: t["met"], False: t["missed"], None: t["invalid"]}[item.met]
-    f.put(r, 7, 8, Formula(f'IF(ISNUMBER({d}),IF({d}>=100,"{t["met"]}","{t["missed"]}"),"{t["invalid"]}")',
+    bar = f"{d}>=100"
+    if item.weak_below is not None:  # the rules cell, or the default where an older sheet has none
+        bar = f"{cell_ref(r, 2)}>=IF(ISNUMBER({item.weak_ref}),{item.weak_ref},{_num_literal(item.weak_below)})"
+    f.put(r, 7, 8, Formula(f'IF(ISNUMBER({d}),IF({bar},"{t["met"]}","{t["missed"]}"),"{t["invalid"]}")',
                            status), CENTER)
+
+
+def _num_literal(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _result_formula(cell: ResultCell) -> Any:
@@ -591,7 +615,10 @@ def build_form(e: InterviewData, s: InterviewSettings, lang: str,
     r = f.next(30)
     f.put(r, 1, WIDTH, t["title"], TITLE)
     r = f.next(24)
-    f.put(r, 1, WIDTH, t["legend"], NOTE)
+    if e.errors:
+        f.put(r, 1, WIDTH, t["banner"].format(cells=("、" if lang == "zh" else ", ").join(e.errors)), BANNER)
+    else:
+        f.put(r, 1, WIDTH, t["legend"], NOTE)
     _basics(f, e, s, t, lang)
     _results(f, e, t)
     _agenda(f, e, s, t, lang)
@@ -623,7 +650,7 @@ def interview_sheet(employee: InterviewData, settings: InterviewSettings, lang: 
         name=name or tab_name(employee.name, employee.employee_id, lang),
         cells=f.cells, merges=f.merges, col_widths=COL_WIDTHS, row_heights=f.heights,
         print_setup=setup, protection=Protection(format_rows=True), validations=f.validations,
-        tab_color=tab_color, show_gridlines=False, kind=kind.text())
+        tab_color=ERROR_TAB_COLOR if employee.errors else tab_color, show_gridlines=False, kind=kind.text())
 
 
 def _placeholder(remedies: tuple[str, ...]) -> InterviewData:

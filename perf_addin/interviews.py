@@ -1,9 +1,17 @@
 """The interview job: one feedback-interview tab per employee, kept in step with the table.
 
-``write_interviews(path)`` scores the workbook first (``results.score_workbook``,
-so the tabs can point at the result columns), then writes every employee's tab –
-or only those given – in one writer session and one atomic save, and optionally
-prints the tabs to one-page PDFs in one LibreOffice run.
+``write_interviews(path)`` scores the workbook (``results.score_into``, so the
+tabs can point at the result columns), then writes every employee's tab – or
+only those given – in the same writer session and one atomic save, and
+optionally prints the tabs to one-page PDFs in one LibreOffice run.
+
+Nothing stale: a tab caches its employee's numbers and says things about them
+(praise, remedy lines), so every run that scores regenerates every existing tab
+(``refresh_tabs``; ``score`` calls it too), and lists the tabs whose shown
+content changed. Employees with unusable inputs are held back
+(``department.held_back``): no new tab, unless asked to include them, and then
+their tab carries a red banner naming the cells at fault. An existing tab of such
+an employee is still refreshed (banner and ``#N/A``): stale numbers would be worse.
 
 Never overwriting what a person typed:
 
@@ -21,9 +29,6 @@ Never overwriting what a person typed:
 New tabs are appended at the end of the workbook, after the employee table and
 the rules sheet: inserting sheets in the middle would renumber every sheet-scoped
 name (``localSheetId``) of the workbook.
-
-The run saves at most once more than ``score_workbook`` did; only one backup is
-kept per run, the one holding the workbook as it was before the run.
 """
 
 from __future__ import annotations
@@ -39,16 +44,16 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from .department import (DepartmentError, EmployeeTable, Problem, problems_from_scores, read_employees,
-                         read_rules, sheet_ref)
+from .department import (DepartmentError, EmployeeTable, HeldBack, Problem, held_back, problems_from_scores,
+                         sheet_ref)
 from .interview import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
                         parse_kind, tab_name)
 from .interview_settings import InterviewSettings, settings_from_grid
 from .libreoffice import LibreOffice, LibreOfficeError, pdf_page_count
-from .results import ScoreReport, score_workbook
+from .results import ScoreReport, score_into
 from .rules import RULES_SHEET, Rules, rule_cell
 from .scoring import excel_round, item_table, score_table
-from .xlsx import Workbook, WorkbookError
+from .xlsx import Cell, CellError, Formula, SheetSpec, Workbook, WorkbookError
 from .xlsx.refs import col_letter, parse_cell, quote_sheet
 
 Progress = Callable[[str], None]
@@ -65,6 +70,7 @@ class TabWritten:
     name: str
     kept: int  # filled-in fields carried over from the earlier tab
     new: bool
+    updated: bool = False  # an existing tab whose numbers or generated text changed
 
 
 @dataclass
@@ -76,53 +82,90 @@ class InterviewReport:
     tabs: list[TabWritten] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # tabs of employees no longer in the table
     skipped: list[str] = field(default_factory=list)  # one line each: who got no tab, and why
+    held: list[str] = field(default_factory=list)  # employees held back for input errors, with the cells
+    refreshed: list[TabWritten] = field(default_factory=list)  # other existing tabs brought up to date
     pdfs: list[Path] = field(default_factory=list)
     backup: Path | None = None
     unchanged: bool = False
+
+    @property
+    def updated(self) -> list[str]:
+        """Existing tabs whose shown numbers or generated text changed in this run."""
+        return [t.tab for t in (*self.tabs, *self.refreshed) if t.updated]
 
 
 # ------------------------------------------------------------------ the job
 
 
 def write_interviews(path: str | Path, only: Sequence[str] | None = None, pdf_dir: str | Path | None = None,
-                     progress: Progress = lambda step: None, office: LibreOffice | None = None) -> InterviewReport:
+                     progress: Progress = lambda step: None, office: LibreOffice | None = None,
+                     include_errors: bool = False) -> InterviewReport:
     """Score, then write (or regenerate) the interview tabs; see the module docstring.
 
-    ``only`` restricts the run to these employee IDs (unknown IDs are an error,
-    before anything is written). ``pdf_dir`` also prints the tabs of this run,
-    one PDF each, named after the tab.
+    ``only`` restricts the new or regenerated tabs to these employee IDs (unknown
+    IDs are an error, before anything is written); every other existing tab is
+    refreshed all the same. ``pdf_dir`` also prints the tabs of this run, one PDF
+    each, named after the tab. ``include_errors`` gives employees with input
+    errors a tab too, marked with a red banner.
     """
     path = Path(path)
-    if only:
-        _check_only(path, only)
-    score = score_workbook(path, progress)
-    progress("reading the table, the rules and the interview settings")
-    table, rules = read_employees(path), read_rules(path)
-    report = InterviewReport(path, score)
     with Workbook.open(path) as book, _calamine(path) as reader:
-        rules_sheet = _rules_sheet(book)
-        settings = settings_from_grid(_grid(reader, rules_sheet), sheet_ref(rules_sheet))
-        existing = existing_tabs(book)
-        chosen = _choose(table, only, report.skipped)
-        data = employee_data(table, rules, rules_sheet)
-        progress(f"writing {len(chosen)} interview tabs")
-        for i in chosen:
-            _write_tab(book, reader, data[i], existing, settings, table.language, report)
-        ids = set(table.frame["employee_id"])
-        report.left = [tab for eid, tab in existing.items() if eid not in ids]
-        for tab in report.left:
-            book.set_tab_color(tab, LEFT_COLOR)
+        book.check_writable()
+        score = score_into(book, path, progress)
+        if only:
+            _check_only(score.table, only)
+        report = InterviewReport(path, score)
+        chosen = _choose(score.table, only, report.skipped)
+        _write_tabs(book, reader, score, chosen, report, include_errors, progress)
         progress("saving")
-        report.backup = book.save(backup=score.backup is None) or score.backup
-        report.unchanged = book.unchanged and score.unchanged
+        report.backup = score.backup = book.save()
+        report.unchanged = score.unchanged = book.unchanged
+    score.tabs_updated = report.updated
     if pdf_dir is not None and report.tabs:
         progress(f"printing {len(report.tabs)} tabs to PDF")
         report.pdfs = print_tabs(path, [t.tab for t in report.tabs], pdf_dir, office)
     return report
 
 
-def _check_only(path: Path, only: Sequence[str]) -> None:
-    ids = set(read_employees(path).frame["employee_id"])
+def refresh_tabs(book: Workbook, score: ScoreReport, progress: Progress = lambda step: None) -> None:
+    """Bring every existing interview tab in line with the results ``score_into`` just
+    wrote into ``book`` (same session, saved by the caller); fills
+    ``score.tabs_updated`` and ``score.tab_notes``."""
+    if not existing_tabs(book):
+        return
+    report = InterviewReport(score.path, score)
+    with _calamine(score.path) as reader:
+        _write_tabs(book, reader, score, [], report, False, progress)
+    score.tabs_updated = report.updated
+    score.tab_notes = report.skipped + [f"{tab}: the employee is no longer in the table (tab coloured red)"
+                                        for tab in report.left]
+
+
+def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreReport, chosen: list[int],
+                report: InterviewReport, include_errors: bool, progress: Progress) -> None:
+    """New tabs for ``chosen`` (unless held back), and every existing tab regenerated."""
+    table, rules = score.table, score.rules
+    rules_sheet = _rules_sheet(book)
+    settings = settings_from_grid(_grid(reader, rules_sheet), sheet_ref(rules_sheet))
+    existing = existing_tabs(book)
+    hold = held_back(table, rules, include_errors)
+    report.held = hold.held_lines(i for i in chosen if table.frame["employee_id"].iat[i] not in existing)
+    chosen = [i for i in chosen if not hold.held(i) or table.frame["employee_id"].iat[i] in existing]
+    first = {eid: i for i, eid in reversed(list(enumerate(table.frame["employee_id"]))) if eid}
+    others = sorted(first[eid] for eid in existing if eid in first and first[eid] not in set(chosen))
+    data = employee_data(table, rules, rules_sheet)
+    progress(f"writing {len(chosen) + len(others)} interview tabs")
+    for i in chosen:
+        _write_tab(book, reader, data[i], existing, settings, table.language, report, report.tabs)
+    for i in others:
+        _write_tab(book, reader, data[i], existing, settings, table.language, report, report.refreshed)
+    report.left = [tab for eid, tab in existing.items() if eid not in first]
+    for tab in report.left:
+        book.set_tab_color(tab, LEFT_COLOR)
+
+
+def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:
+    ids = set(table.frame["employee_id"])
     unknown = [i for i in only if str(i).strip() not in ids]
     if unknown:
         raise DepartmentError(f"no employee with ID {', '.join(map(str, unknown))} in the table")
@@ -167,13 +210,15 @@ def existing_tabs(book: Workbook) -> dict[str, str]:
 
 def _write_tab(book: Workbook, reader: calamine.CalamineWorkbook, data: InterviewData,
                existing: dict[str, str], settings: InterviewSettings, lang: str,
-               report: InterviewReport) -> None:
+               report: InterviewReport, written: list[TabWritten]) -> None:
     old = existing.get(data.employee_id)
     kept: dict[str, Any] = {}
+    old_grid = None
     if old is not None:
         kind = parse_kind(book.owner_kind(old))
+        old_grid = _grid(reader, old)
         try:
-            kept = filled_fields(_grid(reader, old), kind.version, kind.remedies)
+            kept = filled_fields(old_grid, kind.version, kind.remedies)
         except ValueError as exc:
             report.skipped.append(f"{old}: {exc}; the tab is left alone")
             return
@@ -185,12 +230,39 @@ def _write_tab(book: Workbook, reader: calamine.CalamineWorkbook, data: Intervie
     except WorkbookError as exc:
         report.skipped.append(f"{name}: {exc}")
         return
-    report.tabs.append(TabWritten(name, data.employee_id, data.name, len(kept), old is None))
+    updated = old is not None and shown_changed(old_grid, spec)
+    written.append(TabWritten(name, data.employee_id, data.name, len(kept), old is None, updated))
 
 
 def _with_kept_remedies(data: InterviewData, kept: dict[str, Any]) -> InterviewData:
     keys = {fid.split(".")[1] for fid in kept if fid.startswith("remedy.")}
     return replace(data, keep_remedies=frozenset(keys & set(ITEM_KEYS)))
+
+
+def _as_shown(value: Any) -> Any:
+    """A cell as a reader of the saved file sees it: the cached value of a formula,
+    an error or a blank as "" (python-calamine reads both so), numbers as floats."""
+    if isinstance(value, Cell):
+        value = value.value
+    if isinstance(value, Formula):
+        value = value.cached
+    if value is None or isinstance(value, CellError):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def shown_changed(old: Sequence[Sequence[Any]] | None, spec: SheetSpec) -> bool:
+    """Whether the regenerated tab shows anything other than the old one did."""
+    if not old:
+        return True
+    for ref, cell in spec.cells.items():
+        row, col = (n - 1 for n in parse_cell(ref))
+        before = old[row][col] if row < len(old) and col < len(old[row]) else ""
+        if _as_shown(before) != _as_shown(cell):
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ reading back
@@ -240,6 +312,11 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[
     raw = {(p.row, p.field): p.value for p in table.problems}
     problems = table.problems + problems_from_scores(table, scores)
     checks = _check_texts(problems)
+    errors: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row is not None and p.cell not in errors.setdefault(p.row, []):
+            errors[p.row].append(p.cell)
+    rules_ref = quote_sheet(rules_sheet)
     label = "label_zh" if table.language == "zh" else "label_en"
     sheet = quote_sheet(table.sheet)
 
@@ -264,7 +341,8 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[
                                      ("tasks", ("tasks_done", "tasks_target")))]
         lines.append(ItemLine("rating", value("rating", i), rules.rating.maximum, _opt(rating_att[i]),
                               rules.rating.weight, _opt(rating_points[i]), ref("rating", i),
-                              f"{quote_sheet(rules_sheet)}!{rule_cell('rating_max')}"))
+                              f"{rules_ref}!{rule_cell('rating_max')}", rules.rating.weak_below,
+                              f"{rules_ref}!{rule_cell('rating_weak_below')}"))
         out.append(InterviewData(
             employee_id=text("employee_id", i), name=text("name", i), department=text("department", i),
             level=text("level", i), supervisor=text("supervisor", i), items=tuple(lines),
@@ -273,7 +351,7 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[
             multiplier=ResultCell(ref("multiplier", i), _opt(scores["multiplier"].iat[i])),
             bonus=ResultCell(ref("bonus", i), _opt(scores["bonus"].iat[i]) if "bonus" in scores else None),
             check=ResultCell(ref("check", i), checks.get(table.rows[i], "")),
-            rules_sheet=rules_sheet))
+            rules_sheet=rules_sheet, errors=tuple(errors.get(table.rows[i], ()))))
     return out
 
 

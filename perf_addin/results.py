@@ -11,11 +11,16 @@ Nothing a person typed is overwritten: a value typed into a result cell (a manua
 override) is kept and reported. Numbers typed as text ("3,100", "０.３万") are
 turned into real numbers, because a formula cannot read them; each conversion is
 reported with the text it replaced, and the previous file is kept as a backup.
+
+Nothing stale: the interview tabs show a copy of each employee's numbers (cached
+values) and sentences written from them (praise, remedy lines), so scoring brings
+every existing tab in line with the new results in the same writer session and
+the same save (``interviews.refresh_tabs``), keeping what people typed there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
@@ -66,6 +71,12 @@ class ScoreReport:
     backup: Path | None = None
     unchanged: bool = False
     scores: pd.DataFrame | None = None
+    #: the table as scored, with the result columns as written (what the tabs point at)
+    table: EmployeeTable | None = None
+    #: interview tabs whose numbers or generated text changed with this run
+    tabs_updated: list[str] = field(default_factory=list)
+    #: interview tabs left alone or turned red (employee left), one line each
+    tab_notes: list[str] = field(default_factory=list)
 
     @property
     def scored(self) -> int:
@@ -73,26 +84,38 @@ class ScoreReport:
 
 
 def score_workbook(path: str | Path, progress: Progress = lambda step: None) -> ScoreReport:
-    """Read, score and write back one department workbook, atomically."""
+    """Read, score and write back one department workbook, and refresh its interview
+    tabs, in one writer session and one atomic save."""
+    from .interviews import refresh_tabs  # the tabs are built on these results
+
     path = Path(path)
     with Workbook.open(path) as book:
         book.check_writable()  # refuse before any work, not after it
-        progress("reading the employee table")
-        table = read_employees(path)
-        rules = read_rules(path)
-        progress(f"scoring {len(table.rows)} employees")
-        scores = score_table(table.frame, rules)
-        problems = sorted(table.problems + problems_from_scores(table, scores),
-                          key=lambda p: (p.row or 0, p.cell))
-        progress("writing result columns")
-        rules_sheet = _ensure_rules_sheet(book, rules)
-        converted = _convert_text_numbers(book, table)
-        kept = _write_results(book, table, scores, rules, rules_sheet, problems)
+        report = score_into(book, path, progress)
+        refresh_tabs(book, report, progress)
         progress("saving")
-        backup = book.save()
-        unchanged = book.unchanged
+        report.backup = book.save()
+        report.unchanged = book.unchanged
+    return report
+
+
+def score_into(book: Workbook, path: Path, progress: Progress = lambda step: None) -> ScoreReport:
+    """Score the workbook into an open writer session, without saving: the jobs that
+    score first (interviews) write their own sheets into the same session."""
+    progress("reading the employee table")
+    table = read_employees(path)
+    rules = read_rules(path)
+    progress(f"scoring {len(table.rows)} employees")
+    scores = score_table(table.frame, rules)
+    problems = sorted(table.problems + problems_from_scores(table, scores),
+                      key=lambda p: (p.row or 0, p.cell))
+    progress("writing result columns")
+    rules_sheet = _ensure_rules_sheet(book, rules)
+    converted = _convert_text_numbers(book, table)
+    kept, columns = _write_results(book, table, scores, rules, rules_sheet, problems)
+    scored = replace(table, result_columns={**table.result_columns, **columns})
     return ScoreReport(path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
-                       _total_bonus(scores), problems, converted, kept, backup, unchanged, scores)
+                       _total_bonus(scores), problems, converted, kept, scores=scores, table=scored)
 
 
 def _ensure_rules_sheet(book: Workbook, rules: Rules) -> str:
@@ -143,7 +166,7 @@ def _has_content(book: Workbook, table: EmployeeTable, col: int) -> bool:
 
 
 def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, rules: Rules,
-                   rules_sheet: str, problems: list[Problem]) -> list[tuple[str, str]]:
+                   rules_sheet: str, problems: list[Problem]) -> tuple[list[tuple[str, str]], dict[str, int]]:
     lang = table.language
     wanted = [f for f in RESULT_FIELDS if f != "bonus" or "base_bonus" in table.columns]
     columns = _result_columns(book, table, wanted)
@@ -162,7 +185,7 @@ def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, r
     col = columns["check"]
     stale = book.typed_values(table.sheet, col, table.rows) if "check" in table.result_columns else {}
     book.set_cells(table.sheet, _check_cells(table, problems, col, set(stale)))
-    return kept
+    return kept, columns
 
 
 def _formula_columns(table: EmployeeTable, scores: pd.DataFrame, rules: Rules, sheet: str,

@@ -111,7 +111,7 @@ def kind_of(path: Path, tab: str):
 
 def test_every_employee_gets_a_tab_with_the_engine_values(tmp_path):
     book = sample(tmp_path)
-    report = write_interviews(book)
+    report = write_interviews(book, include_errors=True)
     table, rules = read_employees(book), read_rules(book)
     assert len(report.tabs) == 40 and not report.skipped and not report.left
     with Workbook.open(book) as wb:
@@ -128,6 +128,7 @@ def test_every_employee_gets_a_tab_with_the_engine_values(tmp_path):
         expected = scores["score"].iat[i]
         assert (expected in flat) if expected == expected else ("G18: profit target must be > 0, found 0" in
                                                                  "\n".join(map(str, flat)))
+        assert (at(rows, "A2").startswith("输入有误，结果无效：员工!G18")) == (expected != expected)
     head = grid(book, tabs["1001"])
     assert any("孙丽（HR绩效专员）" in str(v) for row in head for v in row)
     staff = grid(book, tabs["1040"])
@@ -148,8 +149,8 @@ def test_tab_formulas_reference_the_employee_row(tmp_path):
 
 def test_regenerating_keeps_filled_fields_and_refreshes_the_rest(tmp_path):
     book = sample(tmp_path)
-    write_interviews(book, only=["1002"])
-    tab = existing_tabs(Workbook.open(book))["1002"]
+    write_interviews(book, only=["1004"])
+    tab = existing_tabs(Workbook.open(book))["1004"]
     kind = kind_of(book, tab)
     cells = input_cells(kind.version, kind.remedies)
     below = [k for k in kind.remedies if k != OTHER]
@@ -160,11 +161,11 @@ def test_regenerating_keeps_filled_fields_and_refreshes_the_rest(tmp_path):
     type_into(book, tab, typed)
     # a correction that puts every item at target moves every field below the remedies
     table = read_employees(book)
-    row = table.rows[list(table.frame["employee_id"]).index("1002")]
+    row = table.rows[list(table.frame["employee_id"]).index("1004")]
     with Workbook.open(book) as wb:
         wb.set_cells("员工", {f"F{row}": 99999, f"H{row}": 999, f"J{row}": 20})
         wb.save(backup=False)
-    report = write_interviews(book, only=["1002"])
+    report = write_interviews(book, only=["1004"])
     assert report.tabs[0].kept == 4 and not report.tabs[0].new
     kind2 = kind_of(book, tab)
     assert kind2.remedies == (item, OTHER)  # the line with entries survives, the others go
@@ -264,7 +265,7 @@ def test_pdf_names_are_safe_files():
 @pytest.mark.libreoffice
 def test_each_tab_prints_to_exactly_one_a4_page_with_chinese_text(tmp_path, soffice):
     book = sample(tmp_path)
-    report = write_interviews(book, pdf_dir=tmp_path / "pdf", office=soffice)
+    report = write_interviews(book, pdf_dir=tmp_path / "pdf", office=soffice, include_errors=True)
     assert soffice.launches >= 1
     launches = soffice.launches
     assert len(report.pdfs) == 40 == len({p.name for p in report.pdfs})
