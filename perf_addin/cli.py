@@ -49,6 +49,7 @@ from .seal import SealError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
 MAX_PROBLEMS_SHOWN = 30
+INCLUDE_ERRORS_HELP = "also employees whose inputs have errors, each marked on every output"
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     interviews.add_argument("--only", nargs="+", metavar="ID", help="only these employee IDs")
     interviews.add_argument("--pdf", type=Path, metavar="DIR",
                             help="also print each tab to a one-page A4 PDF in DIR")
+    interviews.add_argument("--include-errors", action="store_true", help=INCLUDE_ERRORS_HELP)
     interviews.set_defaults(run=run_interviews)
     schedule = sub.add_parser("schedule", help="plan the interviews: schedule tab, tabs, invitations")
     schedule.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="last day of the period (YYYY-MM-DD)")
     schedule.add_argument("--ics", type=Path, metavar="DIR",
                           help="folder for the .ics invitations (default: '<book> invitations' beside it)")
+    schedule.add_argument("--include-errors", action="store_true", help=INCLUDE_ERRORS_HELP)
     schedule.set_defaults(run=run_schedule)
     _collect_parser(sub)
     _finance_parsers(sub)
@@ -123,6 +126,7 @@ def _finance_parsers(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--generate-passwords", action="store_true",
                        help="encrypt with generated passwords, listed in DIR/passwords.csv")
     share.add_argument("--pdf", action="store_true", help="also a PDF of each pack (not encrypted)")
+    share.add_argument("--include-errors", action="store_true", help=INCLUDE_ERRORS_HELP)
     share.set_defaults(run=run_share)
 
 
@@ -189,7 +193,8 @@ def run_share(args: argparse.Namespace) -> int:
     from .share import share_workbook
     with _progress() as step:
         report = share_workbook(args.book, args.portable, args.values, args.packs, args.only,
-                                args.password_column, args.generate_passwords, args.pdf, step)
+                                args.password_column, args.generate_passwords, args.pdf, step,
+                                args.include_errors)
     if report.portable:
         p = report.portable
         console.print(f"Portable copy [bold]{p.path}[/]: {len(p.native)} PERF_* formulas made native, "
@@ -202,6 +207,7 @@ def run_share(args: argparse.Namespace) -> int:
             console.print(f"Passwords for HR: [bold]{k.passwords}[/] (readable by you only; delete after use)")
         if k.pdfs:
             console.print(f"PDFs: {len(k.pdfs)} (PDFs carry no password)")
+        _show_list(HELD_TITLE, k.held)
     return 0
 
 
@@ -229,7 +235,8 @@ def run_interviews(args: argparse.Namespace) -> int:
             errors.print("LibreOffice is not installed, so no PDFs are printed")
             pdf = None
     with _progress() as step:
-        report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step)
+        report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step,
+                                  include_errors=getattr(args, "include_errors", False))
     show_interviews(report)
     return 0
 
@@ -245,7 +252,8 @@ def _date(text: str):
 def run_schedule(args: argparse.Namespace) -> int:
     from .ribbon import invite_folder
     with _progress() as step:
-        report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step)
+        report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step,
+                                   args.include_errors)
     show_schedule(report)
     return 0
 
@@ -312,9 +320,12 @@ def show_schedule(report: ScheduleReport) -> None:
 
 def show_interviews(report: InterviewReport) -> None:
     new = sum(t.new for t in report.tabs)
-    kept = sum(t.kept for t in report.tabs)
+    kept = sum(t.kept for t in (*report.tabs, *report.refreshed))
+    others = f", {len(report.refreshed)} other existing tabs refreshed" if report.refreshed else ""
     console.print(f"\nInterview tabs: [bold]{len(report.tabs)}[/] written ({new} new, "
-                  f"{len(report.tabs) - new} regenerated; {kept} filled-in fields kept)")
+                  f"{len(report.tabs) - new} regenerated{others}; {kept} filled-in fields kept)")
+    _show_list("Tabs updated to the current results", report.updated)
+    _show_list(HELD_TITLE, report.held)
     _show_list("Tabs kept for employees no longer in the table (tab coloured red)", report.left)
     _show_list("Not written", report.skipped)
     if report.pdfs:
@@ -323,6 +334,9 @@ def show_interviews(report: InterviewReport) -> None:
         console.print("Nothing changed: the workbook already held these tabs.")
     elif report.backup:
         console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+
+
+HELD_TITLE = "[red]Held back for input errors[/] (no new tab, slot, invitation or pack; fix the cell, or --include-errors)"
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -355,6 +369,8 @@ def show_report(report: ScoreReport) -> None:
     _show_list("Input errors (no score until fixed)", [str(p) for p in report.problems])
     _show_list("Numbers typed as text, converted", [f"{c}: {t!r} → {v:g}" for c, t, v in report.converted])
     _show_list("Kept values typed into result cells", [f"{c}: {t}" for c, t in report.kept])
+    _show_list("Interview tabs updated to the new results", report.tabs_updated)
+    _show_list("Interview tabs", report.tab_notes)
     if report.unchanged:
         console.print("Nothing changed: the workbook already held these results.")
     elif report.backup:

@@ -201,6 +201,8 @@ def score(host: Host) -> None:
     lines = [f"Scored {report.scored} of {report.employees} employees ({grades})."]
     if report.problems:
         lines.append(f"{len(report.problems)} input error(s): click Check inputs for the list.")
+    if report.tabs_updated:
+        lines.append(f"Feedback sheets updated to the new results: {', '.join(report.tabs_updated[:10])}")
     host.message("\n".join(lines))
 
 
@@ -232,6 +234,7 @@ def _feedback(host: Host, only: list[str] | None) -> None:
     new = sum(t.new for t in report.tabs)
     lines = [f"{len(report.tabs)} feedback sheet(s) written ({new} new)."]
     lines += [f"Not written: {s}" for s in report.skipped[:10]]
+    lines += [f"Held back (input errors, no sheet): {s}" for s in report.held[:10]]
     if report.left:
         lines.append(f"Kept for employees no longer in the table: {', '.join(report.left)}")
     host.message("\n".join(lines))

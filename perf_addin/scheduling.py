@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .department import EmployeeTable, read_employees, sheet_ref
+from .department import EmployeeTable, HeldBack, held_back, read_employees, read_rules, sheet_ref
 from .errors import UserError
 from .interview import facilitator, input_cells, parse_kind
 from .interview_settings import InterviewSettings, office_like, settings_from_grid
@@ -44,6 +44,7 @@ _BLOCKED_HEADERS = {"person": ("人员", "姓名", "person", "name"), "from": ("
 _HEAD = {"zh": ("日期", "时间", "地点", "工号", "被考核者", "直接上级", "面谈主导人", "面谈表"),
          "en": ("Date", "Time", "Place", "Employee ID", "Employee", "Supervisor", "Facilitator", "Interview tab")}
 _UNPLACED = {"zh": ("未能安排", "工号", "被考核者", "原因"), "en": ("Not placed", "Employee ID", "Employee", "Reason")}
+_FLAG = {"zh": "输入有误：{cells}", "en": "input error: {cells}"}
 _TITLE = {"zh": "面谈安排 {a} 至 {b}（每场 {m} 分钟）", "en": "Interviews {a} to {b} ({m} minutes each)"}
 TITLE = Style(bold=True, font_size=13)
 HEAD = Style(bold=True, fill="DDEBF7", border="thin", wrap=True)
@@ -71,7 +72,7 @@ class ScheduleReport:
 
 
 def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | Path | None = None,
-                      progress: Progress = lambda step: None) -> ScheduleReport:
+                      progress: Progress = lambda step: None, include_errors: bool = False) -> ScheduleReport:
     """Plan, write and invite; see the module docstring."""
     path = Path(path)
     if last < first:
@@ -85,7 +86,8 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
         rooms = _rooms(settings, lang, rules_sheet)
         blocked = read_blocked(reader)
         notes: list[str] = []
-        requests, emails = requests_from_table(table, settings, notes)
+        hold = held_back(table, read_rules(path), include_errors)
+        requests, emails = requests_from_table(table, settings, notes, hold)
         calendar = Calendar(first, last, settings.work_days, settings.work_hours, settings.minutes,
                             settings.break_minutes)
         progress(f"planning {len(requests)} interviews")
@@ -96,7 +98,8 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
         progress("filling time and place into the interview tabs")
         _fill_tabs(book, reader, result, tabs, previous, report)
         report.tab = _schedule_name(book, lang)
-        book.add_sheet(schedule_sheet(report.tab, result, calendar, tabs, lang), replace=True)
+        flagged = {table.frame["employee_id"].iat[i]: "、".join(hold.cells(i)) for i in hold.problems}
+        book.add_sheet(schedule_sheet(report.tab, result, calendar, tabs, lang, flagged), replace=True)
         progress("saving")
         report.backup = book.save()
     if ics_dir is not None:
@@ -118,15 +121,17 @@ def _rooms(settings: InterviewSettings, lang: str, rules_sheet: str) -> tuple[st
     return rooms
 
 
-def requests_from_table(table: EmployeeTable, settings: InterviewSettings, notes: list[str]
-                        ) -> tuple[list[Request], dict[str, str]]:
+def requests_from_table(table: EmployeeTable, settings: InterviewSettings, notes: list[str],
+                        hold: HeldBack | None = None) -> tuple[list[Request], dict[str, str]]:
     """One request per employee ID (the first row), and e-mail by name."""
     frame, lang = table.frame, table.language
     emails: dict[str, str] = {}
     if "email" in frame:
         emails = {n: e for n, e in zip(frame["name"], frame["email"]) if n and e}
     requests = []
-    for i in _choose(table, None, notes):
+    chosen = _choose(table, None, notes)
+    notes += [f"not planned, input errors: {line}" for line in hold.held_lines(chosen)] if hold else []
+    for i in (i for i in chosen if not (hold and hold.held(i))):
         name, level = str(frame["name"].iat[i]), str(frame["level"].iat[i]) if "level" in frame else ""
         supervisor = str(frame["supervisor"].iat[i]).strip() if "supervisor" in frame else ""
         role, fac = facilitator(level, settings, lang)
@@ -258,8 +263,10 @@ def _schedule_name(book: Workbook, lang: str) -> str:
     return own or SHEET[lang]
 
 
-def schedule_sheet(name: str, result: Plan, calendar: Calendar, tabs: dict[str, str], lang: str) -> SheetSpec:
-    """The schedule tab: one row per interview, sorted by time, then what could not be placed."""
+def schedule_sheet(name: str, result: Plan, calendar: Calendar, tabs: dict[str, str], lang: str,
+                   flagged: dict[str, str] | None = None) -> SheetSpec:
+    """The schedule tab: one row per interview, sorted by time, then what could not be placed.
+    ``flagged`` (employee ID -> cells) marks interviews of employees with input errors."""
     cells: dict[str, Any] = {"A1": Cell(_TITLE[lang].format(a=calendar.first, b=calendar.last,
                                                              m=calendar.minutes), TITLE)}
     for c, text in enumerate(_HEAD[lang]):
@@ -272,6 +279,8 @@ def schedule_sheet(name: str, result: Plan, calendar: Calendar, tabs: dict[str, 
                   r.supervisor or "", r.facilitator, tabs.get(r.key, ""))
         for c, v in enumerate(values):
             cells[f"{'ABCDEFGH'[c]}{row}"] = v if isinstance(v, Cell) else Cell(v, TEXT)
+        if r.key in (flagged or {}):
+            cells[f"I{row}"] = Cell(_FLAG[lang].format(cells=flagged[r.key]), WARN)
     if result.unplaced:
         row += 2
         for c, text in enumerate(_UNPLACED[lang]):

@@ -39,7 +39,7 @@ from typing import Any, Callable, Sequence
 from lxml import etree
 
 from . import excel_formulas as xf
-from .department import DepartmentError
+from .department import DepartmentError, held_back
 from .interview import interview_sheet
 from .interview_settings import settings_from_grid
 from .interviews import employee_data, pdf_name
@@ -226,6 +226,7 @@ class PackReport:
     pdfs: list[Path] = field(default_factory=list)
     passwords: Path | None = None
     encrypted: bool = False
+    held: list[str] = field(default_factory=list)  # employees with input errors: no pack
 
 
 def build_pack(spec: SheetSpec, result: SheetSpec, title: str) -> bytes:
@@ -248,7 +249,8 @@ def _encrypt_to(job: tuple[bytes, str, str]) -> str:
 
 def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None = None,
                 password_column: str | None = None, generate: bool = False, pdf: bool = False,
-                progress: Progress = lambda step: None, workers: int | None = None) -> PackReport:
+                progress: Progress = lambda step: None, workers: int | None = None,
+                include_errors: bool = False) -> PackReport:
     """One pack per employee (or per ``only`` ID) in ``folder``; see the module docstring."""
     path, folder = Path(path), Path(folder)
     if password_column and generate:
@@ -256,13 +258,15 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
     progress("reading the workbook")
     snap = read_snapshot(path)
     chosen = _chosen(snap, only)
+    hold = held_back(snap.table, snap.rules, include_errors)  # included ones carry the tab's banner
+    held, chosen = hold.held_lines(chosen), [i for i in chosen if not hold.held(i)]
     passwords = _passwords(snap, chosen, password_column, generate)
     lang = snap.table.language
     rules_sheet = snap.rules_sheet or "规则"
     settings = settings_from_grid(snap.rules_grid, rules_sheet)
     data = employee_data(snap.table, snap.rules, rules_sheet)
     folder.mkdir(parents=True, exist_ok=True)
-    report = PackReport(folder, encrypted=passwords is not None)
+    report = PackReport(folder, encrypted=passwords is not None, held=held)
     progress(f"building {len(chosen)} packs")
     built = []
     for i in chosen:
@@ -371,7 +375,7 @@ class ShareReport:
 def share_workbook(path: str | Path, portable: str | Path | None = None, values: bool = False,
                    packs: str | Path | None = None, only: Sequence[str] | None = None,
                    password_column: str | None = None, generate: bool = False, pdf: bool = False,
-                   progress: Progress = lambda step: None) -> ShareReport:
+                   progress: Progress = lambda step: None, include_errors: bool = False) -> ShareReport:
     """What ``perf-addin share`` and the ribbon's "Prepare for email" do."""
     if portable is None and packs is None:
         raise WorkbookError("say what to prepare: --portable OUT.xlsx and/or --packs DIR")
@@ -380,5 +384,6 @@ def share_workbook(path: str | Path, portable: str | Path | None = None, values:
         progress("writing the portable copy")
         report.portable = portable_copy(path, portable, values)
     if packs is not None:
-        report.packs = write_packs(path, packs, only, password_column, generate, pdf, progress)
+        report.packs = write_packs(path, packs, only, password_column, generate, pdf, progress,
+                                   include_errors=include_errors)
     return report
