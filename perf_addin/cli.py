@@ -219,9 +219,8 @@ def run_demo(args: argparse.Namespace) -> int:
     book = args.dir / SAMPLE.name
     shutil.copyfile(SAMPLE, book)
     console.print(f"Copied the sample department to [bold]{book}[/]")
-    run_score(argparse.Namespace(book=book))
     return run_interviews(argparse.Namespace(book=book, only=None, pdf=args.dir / "interviews",
-                                             pdf_optional=True))
+                                             pdf_optional=True, show_score=True))
 
 
 def run_interviews(args: argparse.Namespace) -> int:
@@ -237,6 +236,8 @@ def run_interviews(args: argparse.Namespace) -> int:
     with _progress() as step:
         report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step,
                                   include_errors=getattr(args, "include_errors", False))
+    if getattr(args, "show_score", False):
+        show_report(report.score, saved=False)
     show_interviews(report)
     return 0
 
@@ -354,7 +355,7 @@ def _progress() -> Iterator:
         yield lambda text: progress.update(task, description=text)
 
 
-def show_report(report: ScoreReport) -> None:
+def show_report(report: ScoreReport, saved: bool = True) -> None:
     labels = {b.code: f"{b.code} {b.label_zh} / {b.label_en}" for b in report.rules.bands}
     table = Table(title=f"{report.path.name} – sheet {report.sheet}", title_justify="left")
     table.add_column("grade")
@@ -371,6 +372,8 @@ def show_report(report: ScoreReport) -> None:
     _show_list("Kept values typed into result cells", [f"{c}: {t}" for c, t in report.kept])
     _show_list("Interview tabs updated to the new results", report.tabs_updated)
     _show_list("Interview tabs", report.tab_notes)
+    if not saved:
+        return
     if report.unchanged:
         console.print("Nothing changed: the workbook already held these results.")
     elif report.backup:

@@ -58,3 +58,154 @@ def test_an_office_among_the_places_names_its_cell_in_full(tmp_path):
     result = run("schedule", str(book), "--from", "2026-03-02", "--to", "2026-03-06", cwd=tmp_path)
     assert result.returncode == 2
     assert "规则!K6:" in result.stderr and "总经理办公室" in result.stderr
+
+
+# ------------------------------------------------------------------ the cycle: nothing stale, nothing erased
+
+
+def grid(path: Path, sheet: str) -> list[list]:
+    import python_calamine as calamine
+    with calamine.CalamineWorkbook.from_path(str(path)) as book:
+        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def tab_of(book: Path, employee_id: str) -> tuple[str, dict[str, str]]:
+    """The employee's interview tab and the addresses of its input fields."""
+    from perf_addin.interview import input_cells, parse_kind
+    from perf_addin.interviews import existing_tabs
+    with Workbook.open(book) as wb:
+        tab = existing_tabs(wb)[employee_id]
+        kind = parse_kind(wb.owner_kind(tab))
+    return tab, input_cells(kind.version, kind.remedies)
+
+
+def results_row(rows: list[list]) -> dict[str, object]:
+    """总分 / 等级 / 绩效倍数 / 奖金 as the tab caches them (label, value, label, value ...)."""
+    row = next(r for r in rows if r[0] == "总分")
+    return {row[c]: row[c + 1] for c in (0, 2, 4, 6)}
+
+
+def flat(rows: list[list]) -> str:
+    return "\n".join(str(v) for r in rows for v in r if v not in ("", None))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("cycle")
+    result = run("demo", "--dir", str(folder / "demo"), cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "demo" / SAMPLE.name, result
+
+
+def test_demo_holds_back_the_employees_with_input_errors_and_names_the_cells(demo):
+    book, result = demo
+    out = " ".join(result.stdout.split())
+    assert "Held back for input errors" in out and "--include-errors) (4):" in out
+    assert out.count("Saved. The previous version is in") == 1  # one open, one save
+    for cell in ("员工!G18", "员工!J21", "员工!H24", "员工!J27"):
+        assert cell in out
+    from perf_addin.interviews import existing_tabs
+    with Workbook.open(book) as wb:
+        tabs = existing_tabs(wb)
+    assert len(tabs) == 36 and "1015" not in tabs  # row 18: profit target 0
+
+
+def test_fixed_profit_updates_the_tab_and_keeps_what_was_typed(demo, tmp_path, soffice):
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    tab, cells = tab_of(book, "1004")  # 罗刚, row 7: profit 3108 of 3200, tasks 124 of 100, rating 12
+    before = grid(book, tab)
+    assert results_row(before) == {"总分": 91.4, "等级": "良好", "绩效倍数": 1.0, "奖金": 30000.0}
+    assert "公司盈利（97%）" in flat(before) and "平时表现（上级评分）（60%）" in flat(before)
+    typed = {cells["remedy.profit.action"]: "每周拜访两家重点客户", cells["remedy.rating.action"]: "每月与上级复盘",
+             cells["confirm.notes"]: "对任务数据无异议", cells["meeting.place"]: "花园"}
+    with Workbook.open(book) as wb:  # the person, through the project's own writer (unlocked cells only)
+        wb.fill_unlocked(tab, typed)
+        wb.set_cells("员工", {"F7": 4000})  # the corrected profit
+        wb.save(backup=False)
+
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    after = grid(book, tab)
+    # 4000/3200 = 125 % -> 60 + 25 = 85; tasks 22.4; rating 12: 119.4 -> A− (100, 120] -> 1.1 -> 33,000.00
+    assert results_row(after) == {"总分": 119.4, "等级": "优-", "绩效倍数": 1.1, "奖金": 33000.0}
+    out = " ".join(result.stdout.split())
+    assert f"Interview tabs updated to the new results (1): • {tab}" in out
+    text = flat(after)
+    assert "公司盈利达成 125%（实际 4,000，目标 3,200）" in text  # praise now names the new numbers
+    assert "公司盈利（97%）" not in text and "公司盈利（已达成，保留原填写）" in text
+    tab2, cells2 = tab_of(book, "1004")
+    assert tab2 == tab
+    from perf_addin.xlsx.refs import parse_cell
+    for fid, ref in cells.items():
+        if ref in typed:  # at the field's new address: the remedy lines changed, so fields moved
+            r, c = parse_cell(cells2[fid])
+            assert after[r - 1][c - 1] == typed[ref], fid
+
+    # LibreOffice, recalculating everything, shows what the tab caches
+    shown = soffice.read_sheets(book, recalc=True)[tab]
+    for r, row in enumerate(after):
+        for c, value in enumerate(row):
+            if isinstance(value, float):
+                assert float(shown[r][c].replace(",", "").rstrip("%")) == pytest.approx(value), (r, c)
+            elif isinstance(value, str) and value:
+                assert shown[r][c] == value, (r, c)
+
+    again = run("score", str(book), cwd=tmp_path)
+    assert "Nothing changed" in again.stdout and "updated" not in again.stdout
+
+
+def test_included_employees_with_errors_are_marked_on_tab_schedule_and_pack(demo, tmp_path):
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    result = run("interviews", str(book), "--include-errors", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    tab, _ = tab_of(book, "1015")
+    rows = grid(book, tab)
+    assert rows[1][0].startswith("输入有误，结果无效：员工!G18")
+    from perf_addin.interview import BANNER
+    assert BANNER.fill == "C00000"
+
+    plan = run("schedule", str(book), "--from", "2026-03-02", "--to", "2026-03-13", "--include-errors",
+               "--ics", str(tmp_path / "ics"), cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    schedule = grid(book, "面谈安排")
+    row = next(r for r in schedule if len(r) > 3 and r[3] == "1015")
+    assert row[8] == "输入有误：员工!G18"
+    assert all(r[8] == "" for r in schedule[2:] if len(r) > 8 and r[3] not in ("1015", "1018", "1021", "1024"))
+    assert len(list((tmp_path / "ics").glob("*.ics"))) == 40
+
+    packs = run("share", str(book), "--packs", str(tmp_path / "packs"), "--include-errors", cwd=tmp_path)
+    assert packs.returncode == 0, packs.stderr
+    pack = next((tmp_path / "packs").glob("1015-*.xlsx"))
+    import python_calamine as calamine
+    with calamine.CalamineWorkbook.from_path(str(pack)) as wb:
+        first = wb.get_sheet_by_name(wb.sheet_names[0]).to_python(skip_empty_area=False)
+    assert first[1][0].startswith("输入有误，结果无效：员工!G18")
+
+
+def test_by_default_no_slot_invitation_or_pack_for_errors(demo, tmp_path):
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    plan = run("schedule", str(book), "--from", "2026-03-02", "--to", "2026-03-13", "--ics", str(tmp_path / "ics"),
+               cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    out = " ".join(plan.stdout.split())
+    assert "not planned, input errors: 1015" in out and "员工!G18" in out
+    assert not list((tmp_path / "ics").glob("*-1015.ics")) and len(list((tmp_path / "ics").glob("*.ics"))) == 36
+    packs = run("share", str(book), "--packs", str(tmp_path / "packs"), cwd=tmp_path)
+    assert packs.returncode == 0, packs.stderr
+    assert "Held back for input errors" in packs.stdout and "1015 徐磊 – 员工!G18" in packs.stdout
+    assert not list((tmp_path / "packs").glob("1015-*")) and len(list((tmp_path / "packs").glob("*.xlsx"))) == 36
+
+
+def test_a_bad_weak_rating_threshold_names_its_cell_and_writes_nothing(tmp_path):
+    book = sample_copy(tmp_path)
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"B14": "高"})
+        wb.save(backup=False)
+    before = book.read_bytes()
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["error: 规则!B14: rating_weak_below must be a number, found '高'"]
+    assert book.read_bytes() == before

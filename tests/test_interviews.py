@@ -292,3 +292,25 @@ def test_libreoffice_recalculates_the_tab_to_its_cached_values(tmp_path, soffice
             for c, value in enumerate(row):
                 if isinstance(value, float) and value == value:
                     assert float(shown[r][c].replace(",", "").rstrip("%")) == pytest.approx(value), (tab.tab, r, c)
+
+
+# ------------------------------------------------------------------ the weak-rating threshold
+
+
+def test_a_rating_is_a_weak_item_below_the_rules_threshold_not_below_the_maximum(tmp_path):
+    book = sample(tmp_path)
+    write_interviews(book, only=["1002", "1008", "1001"])  # ratings 17, 15 and 14 of 20
+    tabs = existing_tabs(Workbook.open(book))
+    assert "rating" not in kind_of(book, tabs["1002"]).remedies
+    assert "rating" not in kind_of(book, tabs["1008"]).remedies  # 15 is not below 15
+    assert "rating" in kind_of(book, tabs["1001"]).remedies
+    with zipfile.ZipFile(book) as z:
+        xml = z.read(sheet_part(book, tabs["1002"])).decode()
+    assert "规则!$B$14" in xml  # the status formula reads the rules cell
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"B14": 18})
+        wb.save(backup=False)
+    report = write_interviews(book, only=["1002"])
+    assert "rating" in kind_of(book, tabs["1002"]).remedies
+    assert tabs["1002"] in report.updated
+    assert "平时表现（上级评分）（85%）" in "\n".join(str(v) for r in grid(book, tabs["1002"]) for v in r)
