@@ -209,3 +209,23 @@ def test_a_bad_weak_rating_threshold_names_its_cell_and_writes_nothing(tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["error: 规则!B14: rating_weak_below must be a number, found '高'"]
     assert book.read_bytes() == before
+
+
+def test_an_input_error_after_the_interviews_turns_the_existing_tab_into_a_warning(demo, tmp_path):
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    tab, cells = tab_of(book, "1004")
+    with Workbook.open(book) as wb:
+        wb.fill_unlocked(tab, {cells["confirm.notes"]: "目标待核实"})
+        wb.set_cells("员工", {"G7": 0})  # profit target 0: no valid result
+        wb.save(backup=False)
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert tab in result.stdout
+    rows = grid(book, tab)
+    assert rows[1][0].startswith("输入有误，结果无效：员工!G7")
+    assert results_row(rows) == {"总分": "", "等级": "", "绩效倍数": "", "奖金": ""}  # #N/A, never 0
+    _, cells2 = tab_of(book, "1004")
+    from perf_addin.xlsx.refs import parse_cell
+    r, c = parse_cell(cells2["confirm.notes"])
+    assert rows[r - 1][c - 1] == "目标待核实"
