@@ -38,6 +38,7 @@ set of remedy lines changed or a later layout version moved cells.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote, unquote
 
@@ -663,6 +664,12 @@ def _placeholder(remedies: tuple[str, ...]) -> InterviewData:
 def input_cells(version: str, remedies: tuple[str, ...]) -> dict[str, str]:
     """Field id -> address of every input of a tab of that layout version and remedy
     lines. Only ``v1`` exists; a later version adds its own mapping here."""
+    return dict(_input_cells(version, tuple(remedies)))
+
+
+@lru_cache(maxsize=64)
+def _input_cells(version: str, remedies: tuple[str, ...]) -> dict[str, str]:
+    """Built once per layout (every refresh of every tab asks)."""
     if version != VERSION:
         raise ValueError(f"unknown interview layout {version!r}")
     return build_form(_placeholder(tuple(k for k in remedies if k != OTHER)),

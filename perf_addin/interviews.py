@@ -44,8 +44,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from .department import (DepartmentError, EmployeeTable, HeldBack, Problem, held_back, problems_from_scores,
-                         sheet_ref)
+from .department import DepartmentError, EmployeeTable, Problem, held_back, problems_from_scores, sheet_ref
 from .interview import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
                         parse_kind, tab_name)
 from .interview_settings import InterviewSettings, settings_from_grid
@@ -152,7 +151,8 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
     report.held = hold.held_lines(i for i in chosen if table.frame["employee_id"].iat[i] not in existing)
     chosen = [i for i in chosen if not hold.held(i) or table.frame["employee_id"].iat[i] in existing]
     first = {eid: i for i, eid in reversed(list(enumerate(table.frame["employee_id"]))) if eid}
-    others = sorted(first[eid] for eid in existing if eid in first and first[eid] not in set(chosen))
+    new = set(chosen)
+    others = sorted(first[eid] for eid in existing if eid in first and first[eid] not in new)
     data = employee_data(table, rules, rules_sheet)
     progress(f"writing {len(chosen) + len(others)} interview tabs")
     for i in chosen:
