@@ -341,7 +341,7 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[
                                      ("tasks", ("tasks_done", "tasks_target")))]
         lines.append(ItemLine("rating", value("rating", i), rules.rating.maximum, _opt(rating_att[i]),
                               rules.rating.weight, _opt(rating_points[i]), ref("rating", i),
-                              f"{rules_ref}!{rule_cell('rating_max')}", rules.rating.weak_below,
+                              f"{rules_ref}!{rule_cell('rating_max')}", rules.rating.weak_threshold,
                               f"{rules_ref}!{rule_cell('rating_weak_below')}"))
         out.append(InterviewData(
             employee_id=text("employee_id", i), name=text("name", i), department=text("department", i),

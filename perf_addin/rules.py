@@ -160,13 +160,15 @@ class Rating:
 
     ``weak_below``: a rating below it is a weak item, which gets a remedy line in
     the interview (the maximum itself is no target a person must reach). None
-    means three quarters of the range: 15 of 20.
+    means three quarters of the range (15 of 20), so changing the range moves it;
+    ``weak_threshold`` is the value in force, and what rule sets compare by.
     """
 
     minimum: float = 0.0
     maximum: float = 20.0
     weight: float = 20.0
-    weak_below: float | None = None
+    weak_below: float | None = field(default=None, compare=False)
+    weak_threshold: float = field(init=False)
 
     def __post_init__(self) -> None:
         _require_number(self.minimum, "rating_min", "rating_min")
@@ -177,16 +179,17 @@ class Rating:
                 f"rating_max must be > rating_min ({_fmt(self.minimum)}), found {_fmt(self.maximum)}",
                 key="rating_max",
             )
-        if self.weak_below is None:
-            object.__setattr__(self, "weak_below",
-                               self.minimum + WEAK_RATING_SHARE * (self.maximum - self.minimum))
-        _require_number(self.weak_below, "rating_weak_below", "rating_weak_below")
-        if not self.minimum <= self.weak_below <= self.maximum:
+        weak = self.weak_below
+        if weak is None:
+            weak = self.minimum + WEAK_RATING_SHARE * (self.maximum - self.minimum)
+        _require_number(weak, "rating_weak_below", "rating_weak_below")
+        if not self.minimum <= weak <= self.maximum:
             raise RulesError(
                 f"rating_weak_below must lie between rating_min ({_fmt(self.minimum)}) and rating_max "
-                f"({_fmt(self.maximum)}), found {_fmt(self.weak_below)}",
+                f"({_fmt(self.maximum)}), found {_fmt(weak)}",
                 key="rating_weak_below",
             )
+        object.__setattr__(self, "weak_threshold", float(weak))
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,7 @@ class Rules:
         return cls(
             profit=Item(weight=60.0, slope=1.0, floor=0.0, cap=None, name="profit"),
             tasks=Item(weight=20.0, slope=0.1, floor=0.0, cap=None, name="tasks"),
-            rating=Rating(minimum=0.0, maximum=20.0, weight=20.0, weak_below=15.0),
+            rating=Rating(minimum=0.0, maximum=20.0, weight=20.0),
             bands=(
                 Band("A+", "优+", "Outstanding", 120.0, False, None, False, 1.2),
                 Band("A−", "优-", "Excellent", 100.0, False, 120.0, True, 1.1),
@@ -385,7 +388,7 @@ def _setting_values(rules: Rules) -> dict[str, Any]:
         "rating_min": r.minimum,
         "rating_max": r.maximum,
         "rating_weight": r.weight,
-        "rating_weak_below": r.weak_below,
+        "rating_weak_below": r.weak_threshold,
     }
 
 

@@ -274,15 +274,17 @@ def test_weak_rating_threshold_is_row_14_in_both_languages_default_15():
     assert rows[13][:2] == ["rating_weak_below", 15.0]
     assert "薄弱项" in rows[13][2] and "weak item" in rows[13][3]
     assert rows[14][0] == "grade" and rule_cell("grade", 0) == "$A$16"  # the bands stay where formulas look
-    assert Rules.default().rating.weak_below == 15.0
+    assert Rules.default().rating.weak_threshold == 15.0
+    five = dataclasses.replace(Rules.default().rating, maximum=5)  # the default follows the range
+    assert five.weak_threshold == 3.75
 
 
 def test_a_sheet_from_before_the_threshold_reads_its_default():
     rows = rules_to_rows(Rules.default())
     rows[13] = [None] * 8  # the old layout's empty spacer row
-    assert rules_from_rows(rows).rating.weak_below == 15.0
+    assert rules_from_rows(rows).rating.weak_threshold == 15.0
     rows[11][1] = 10.0  # rating_max 10: three quarters of the range
-    assert rules_from_rows(rows).rating.weak_below == 7.5
+    assert rules_from_rows(rows).rating.weak_threshold == 7.5
 
 
 @pytest.mark.parametrize("value, fragment", [
