@@ -243,3 +243,29 @@ def test_bad_minutes_name_their_cell():
     with pytest.raises(RulesError) as info:
         settings_from_grid(grid, "规则")
     assert info.value.cell == "规则!K5"
+
+
+def test_input_errors_put_a_red_banner_in_place_of_the_legend():
+    from perf_addin.interview import BANNER, ERROR_TAB_COLOR
+    plain = interview_sheet(employee(), SETTINGS)
+    assert values(plain)["A2"].startswith("黄色单元格") and plain.tab_color != ERROR_TAB_COLOR
+    bad = interview_sheet(employee(errors=("员工!G12", "员工!J12")), SETTINGS)
+    assert values(bad)["A2"].startswith("输入有误，结果无效：员工!G12、员工!J12。")
+    assert bad.cells["A2"].style == BANNER and BANNER.fill == "C00000" and bad.tab_color == ERROR_TAB_COLOR
+    en = interview_sheet(employee(errors=("Employees!G12",)), SETTINGS, "en")
+    assert values(en)["A2"].startswith("Input error, no valid result: Employees!G12.")
+    assert input_cells("v1", bad.kind.split("remedies=")[1].split(",")) == input_cells(
+        "v1", plain.kind.split("remedies=")[1].split(","))  # no field moves
+
+
+def test_a_rating_is_weak_below_its_threshold_and_the_status_formula_reads_the_rule():
+    def with_rating(value: float) -> InterviewData:
+        e = employee(rating=(value, value))
+        items = tuple(ItemLine(**{**i.__dict__, "weak_below": 15.0, "weak_ref": "规则!$B$14"})
+                      if i.key == "rating" else i for i in e.items)
+        return InterviewData(**{**e.__dict__, "items": items})
+    assert "rating" not in with_rating(17).remedies and "rating" not in with_rating(15).remedies
+    assert "rating" in with_rating(14.5).remedies
+    spec = interview_sheet(with_rating(17), SETTINGS)
+    status = values(spec)[f"G{row_of(spec, '平时表现（上级评分）')}"]
+    assert isinstance(status, Formula) and "规则!$B$14" in status.text and status.cached == "达成"

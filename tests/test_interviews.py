@@ -283,7 +283,8 @@ def test_each_tab_prints_to_exactly_one_a4_page_with_chinese_text(tmp_path, soff
 @pytest.mark.libreoffice
 def test_libreoffice_recalculates_the_tab_to_its_cached_values(tmp_path, soffice):
     book = sample(tmp_path)
-    report = write_interviews(book, only=["1006", "1015"])
+    report = write_interviews(book, only=["1006", "1015"], include_errors=True)  # 1015: an input error
+    assert len(report.tabs) == 2
     computed = soffice.read_sheets(book, recalc=True)
     for tab in report.tabs:
         cached = grid(book, tab.tab)
