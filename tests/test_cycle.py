@@ -126,6 +126,8 @@ def test_fixed_profit_updates_the_tab_and_keeps_what_was_typed(demo, tmp_path, s
 
     result = run("score", str(book), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "perf-addin backups").iterdir())) == 1  # scored and refreshed in one save
+
     after = grid(book, tab)
     # 4000/3200 = 125 % -> 60 + 25 = 85; tasks 22.4; rating 12: 119.4 -> A− (100, 120] -> 1.1 -> 33,000.00
     assert results_row(after) == {"总分": 119.4, "等级": "优-", "绩效倍数": 1.1, "奖金": 33000.0}
