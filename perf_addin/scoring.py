@@ -473,16 +473,18 @@ def multiplier(score: Any, rules: Rules | None = None) -> np.ndarray:
     return _pick(idx, [b.multiplier for b in rules.bands], np.nan, np.float64)
 
 
-# Below this the native formula's result is a double that holds every cent.
-_CENTS_EXACT_BELOW = 1e13
+# Below this (2^52 cents) the native formula rounds to whole cents and its
+# double holds every cent; above it the formula leaves the product as it is.
+_CENTS_EXACT_BELOW = 2.0 ** 52 / 100
 
 
 def _bonus_cents(base: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact whole cents of base × multiplier; (cents, valid).
 
     The cents are what the native formula ROUND(ROUND(base*mult, 9), 2) gives
-    (``excel_round``, i.e. LibreOffice's ROUND), as integers.  From 10^13 up
-    a double no longer holds every cent, so there the cents are the exact
+    (``excel_round``, i.e. LibreOffice's ROUND), as integers.  From 2^52 cents
+    (about 4.5 × 10^13) up the formula no longer rounds to cents (a double
+    cannot hold them), so there the cents are the exact
     decimal product of the numbers as written (``repr``), half away from zero,
     in Python integers: a base of 1e17 is paid 1.1e19 cents, never an int64
     overflow.  ``cents`` is int64 while every value fits, else an object array

@@ -465,3 +465,50 @@ def test_grade_consistent_with_multiplier(scores):
     assert [by_code[c] for c in codes] == mults.tolist()
     bands = {b.code: b for b in DEFAULT.bands}
     assert all(bands[c].contains(float(excel_round(s, 9))) for c, s in zip(codes, scores))
+
+
+# ------------------------------------------------------- adversarial properties
+
+HUGE = st.floats(min_value=1e280, max_value=1e308)  # / TINY_TARGET * 100 > 1e300
+TINY_TARGET = st.floats(min_value=1e-300, max_value=1e-30)
+
+
+@settings(max_examples=300)
+@given(HUGE, TINY_TARGET, st.sampled_from([1, -1]), st.floats(0, 50), st.floats(60, 500))
+def test_ratios_no_double_holds_are_clamped(size, target, sign, floor, cap):
+    """actual/target beyond a double (or beyond 1e300): the cap above target,
+    the floor below, as if the ratio were ±infinity."""
+    rules = dataclasses.replace(DEFAULT, profit=Item(60.0, 1.0, floor, cap, name="profit"))
+    r = one(sign * size, target, rules=rules)
+    assert r.error is None
+    assert r.profit_points == float(excel_round(cap if sign > 0 else floor, 9))
+
+
+@settings(max_examples=200)
+@given(HUGE, TINY_TARGET)
+def test_unclamped_infinite_points_are_an_input_error_not_a_number(size, target):
+    r = one(size, target)  # default: floor 0, no cap
+    assert r.error == "profit points is too large to compute" and np.isnan(r.score)
+    assert one(-size, target).profit_points == 0  # below target the floor holds
+
+
+@settings(max_examples=300)
+@given(st.integers(-10**6, 10**6), st.integers(1, 10**6), st.floats(0, 20),
+       st.sampled_from([None, "abc", -1.0, True, "", float("nan")]))
+def test_a_bad_base_bonus_never_touches_score_grade_or_multiplier(pa, pt, rating, base):
+    good = one(pa, pt, 100, 100, rating, base_bonus=100)
+    bad = one(pa, pt, 100, 100, rating, base_bonus=base)
+    assert (bad.score, bad.grade, bad.multiplier) == (good.score, good.grade, good.multiplier)
+    assert np.isnan(bad.bonus) and bad.bonus_cents is None and bad.error_field == "base_bonus"
+
+
+@settings(max_examples=500)
+@given(st.integers(5 * 10**15, 10**20), st.sampled_from([B_ROW, A_MINUS_ROW, A_PLUS_ROW]))
+def test_large_bonuses_are_the_exact_decimal_product(cents, inputs):
+    """Beyond 2^52 cents the formula cannot round to cents; the engine pays the
+    exact decimal product of the numbers as written."""
+    base = cents / 100
+    got = score_table(row(*inputs, base_bonus=base)).iloc[0]
+    mult = {B_ROW: "1", A_MINUS_ROW: "1.1", A_PLUS_ROW: "1.2"}[inputs]
+    want = (Decimal(repr(base)) * Decimal(mult) * 100).quantize(Decimal(1), ROUND_HALF_UP)
+    assert got.bonus_cents == int(want) > 0
