@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 from conftest import require
@@ -145,7 +146,7 @@ def expected(scores) -> list[dict[str, Any]]:
     columns = zip(scores.score.tolist(), scores.label_zh.tolist(), scores.multiplier.tolist(),
                   scores.bonus_cents.tolist())
     return [{"score": _num(s), "grade": g, "multiplier": _num(m),
-             "bonus": None if c is None else Decimal(int(c)) / 100} for s, g, m, c in columns]
+             "bonus": None if c is None or c is pd.NA else Decimal(int(c)) / 100} for s, g, m, c in columns]
 
 
 def _num(v: float) -> float | None:
