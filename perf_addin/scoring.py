@@ -9,20 +9,20 @@ has a twin in ``excel_formulas.py``; the two must stay in step:
 * rating points = ``ROUND((rating-min)*weight/(max-min), 9)``
 * score        = ``ROUND(profit + tasks + rating, 9)``
 * grade        = band lookup on ``ROUND(score, 9)``
-* bonus        = base × multiplier, half away from zero to cents
+* bonus        = ``ROUND(ROUND(base*multiplier, 9), 2)`` as exact integer cents
 
-Rounding every intermediate to 9 decimals is deliberate: binary floating point
-turns 20 + 0.1*3 into 20.300000000000001, and a score of
-100.00000000000001 would otherwise fall into band A− instead of B.  Excel and
-LibreOffice do the same IEEE arithmetic, so rounding at the same points in both
-makes the grade independent of that noise (and of which program computed it).
-The guarantee holds while values stay below about 10^6 (a float's error there
-is ~1e-10, below the 9th decimal); scores of millions are not meaningful input.
+Each ROUND is the spreadsheet's ROUND as LibreOffice computes it, grace
+included (``excel_round``), and ``+``/``-`` are its too (``sheet_add``), so
+the cached values are what the formulas recalculate to; docs/rules.md states
+every decision (the 15-digit grace, ratios beyond 10^300, cents beyond 2^52).
+Rounding every intermediate to 9 decimals absorbs binary noise: 20 + 0.1*3 is
+20.300000000000001, and a score of 100.00000000000001 would otherwise fall
+into band A− instead of B.
 
 Input errors never become zeros: a row with a blank, text, boolean,
-non-positive target, out-of-range rating or negative base bonus gets NaN
-numbers, no grade, a reason in ``error`` and the offending input in
-``error_field``; every other row is still scored.
+non-positive target or out-of-range rating gets NaN numbers, no grade, a
+reason in ``error`` and the offending input in ``error_field``; every other
+row is still scored.  An unusable base bonus blanks only the bonus.
 """
 
 from __future__ import annotations
