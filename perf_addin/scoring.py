@@ -79,14 +79,19 @@ _TWO52 = float(2 ** 52)
 _TWO41 = 2199023255552.0
 _E48 = 1.0 / (16777216.0 * 16777216.0)
 _E44 = _E48 * 16.0
-_MANTISSA = np.uint64((1 << 52) - 1)
+
+
+_POW10 = np.array([10.0 ** k for k in range(17)])  # exact literals 1e0 .. 1e16
 
 
 def _pow10(n: np.ndarray) -> np.ndarray:
-    """10^n as LibreOffice's table has it (exact literals up to 1e16)."""
+    """10^n for n >= 0 as LibreOffice's table has it (exact up to 1e16)."""
     n = np.asarray(n)
-    return np.where(np.abs(n) <= 16, 10.0 ** np.clip(n, -16, 16).astype(np.float64),
-                    np.power(10.0, n.astype(np.float64)))
+    out = _POW10[np.clip(n, 0, 16)]
+    far = n > 16
+    if far.any():
+        out[far] = np.power(10.0, n[far].astype(np.float64))
+    return out
 
 
 def _is_whole(a: np.ndarray) -> np.ndarray:
@@ -94,36 +99,23 @@ def _is_whole(a: np.ndarray) -> np.ndarray:
         return (a < 2.0 ** 53) & (np.floor(a) == a)
 
 
-def _fraction_bits(a: np.ndarray) -> np.ndarray:
-    """Binary digits after the point of positive finite ``a`` (0 for whole numbers)."""
-    bits = a.astype(np.float64).view(np.uint64)
-    exponent = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64) - 1023
-    mantissa = bits & _MANTISSA
-    lowest = mantissa & (~mantissa + np.uint64(1))  # lowest set bit
-    with np.errstate(divide="ignore"):
-        position = np.where(mantissa == 0, 53, np.log2(np.maximum(lowest, 1).astype(np.float64)).astype(np.int64) + 1)
-    significant = 53 - position
-    return np.where(exponent >= 52, 0, np.maximum(significant - exponent, 0))
-
-
 def _approx_value(y: np.ndarray) -> np.ndarray:
     """LibreOffice's approxValue for y > 0: 15 significant digits below 2^41."""
     out = y.copy()
-    todo = (y > 0) & (y <= _TWO41) & ~_is_whole(y)
+    with np.errstate(invalid="ignore"):
+        scaled_bits = y * 2048.0  # exact: a power of two, and y <= 2^41
+        # at most 11 binary digits after the point (whole numbers included): left alone
+        todo = (y > 0) & (y <= _TWO41) & (np.floor(scaled_bits) != scaled_bits)
     if not todo.any():
         return out
-    v = y[todo]
-    todo_idx = np.flatnonzero(todo)
-    keep = _fraction_bits(v) <= 11
-    v, todo_idx = v[~keep], todo_idx[~keep]
-    if not v.size:
-        return out
+    idx = np.flatnonzero(todo)
+    v = y[idx]
     e = 14 - np.floor(np.log10(v)).astype(np.int64)
     f = _pow10(np.abs(e))
     scaled = np.where(e < 0, v / f, v * f)
     r = _round_half_away(scaled)
     back = np.where(e < 0, r * f, r / f)
-    out[todo_idx] = np.where(np.isfinite(back) & np.isfinite(scaled), back, v)
+    out[idx] = np.where(np.isfinite(back) & np.isfinite(scaled), back, v)
     return out
 
 
@@ -152,9 +144,8 @@ def excel_round(x: Any, digits: int) -> np.ndarray:
     with np.errstate(all="ignore"):
         passthrough = ~np.isfinite(a) | (a == 0) | (a >= _TWO52) | _is_whole(a)
         _, exp2 = np.frexp(a)
-        d = np.minimum(digits, 53 - exp2)  # decimals the exponent can hold
-        d = np.where(passthrough, digits, np.maximum(d, 1))
-        f = _pow10(d)
+        capped = ~passthrough & (53 - exp2 < digits)  # fewer decimals than asked fit the exponent
+        f = _POW10[digits] if not capped.any() else _pow10(np.where(capped, np.maximum(53 - exp2, 1), digits))
         v = a * f
         small = v < _TWO52
         v = np.where(small & ~passthrough, np.floor(_approx_value(np.where(passthrough, 1.0, v + 0.5))), v)
@@ -514,9 +505,12 @@ def _exact_cents(base: float, mult: float) -> int:
 
 def cents_to_amount(cents: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Cents -> the nearest double of the amount (NaN where not valid)."""
+    cents = np.asarray(cents)
+    if cents.dtype != object and (np.abs(cents) < 2 ** 53).all():
+        return np.where(valid, cents / 100, np.nan)  # int64 -> double is exact here
     out = np.full(len(cents), np.nan)
     idx = np.flatnonzero(valid)
-    out[idx] = [int(c) / 100 for c in np.asarray(cents)[idx]]  # int / int: correctly rounded
+    out[idx] = [int(c) / 100 for c in cents[idx]]  # int / int: correctly rounded
     return out
 
 
@@ -543,7 +537,7 @@ def _grade_columns(score: np.ndarray, rules: Rules, base: Checked | None) -> dic
         valid &= ~base.bad
         out["bonus"] = cents_to_amount(cents, valid)
         paid = np.full(len(valid), None, dtype=object)
-        paid[valid] = [int(c) for c in cents[valid]]
+        paid[valid] = cents[valid].astype(object)  # Python ints
         out["bonus_cents"] = paid  # Python ints: exact at any size
     return out
 
