@@ -34,7 +34,7 @@ import pandas as pd
 import pytest
 
 from conftest import require
-from perf_addin import scoring
+from perf_addin import scoring, udfs
 from perf_addin.department import read_employees
 from perf_addin.gnumeric import INSTALL_HINT, find_ssconvert, recalculated_sheets
 from perf_addin.libreoffice import LibreOffice, read_csv_sheets
@@ -290,3 +290,25 @@ def test_issue_rows_under_the_default_rules(books):
         want = {"score": 90.0, "grade": "良好", "multiplier": 1.0, "bonus": None}
         assert all(same(want[f], line[cols[f] - 1]) for f in FIELDS), line
     assert report.total_bonus == sum(Decimal(int(c)) for c in report.scores.bonus_cents.dropna()) / 100
+
+
+@pytest.mark.parametrize("name", list(rules_sets()))
+def test_perf_functions_agree_with_the_engine_on_every_row(name):
+    """PERF_SCORE / PERF_GRADE / PERF_MULTIPLIER / PERF_BONUS over whole columns
+    (what the add-in computes in Excel) give the engine's values and #N/A rows."""
+    rules = rules_sets()[name]
+    rows = TRAPS + random_rows(random.Random(3), 300)
+    cols = [[[v] for v in c] for c in zip(*rows)]
+    grid = rules_to_rows(rules)
+    names = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus")
+    engine = score_table(dict(zip(names, map(list, zip(*rows)))), rules)
+    score = udfs.PERF_SCORE(*cols[:5], grid)
+    grade, mult = udfs.PERF_GRADE(score, grid), udfs.PERF_MULTIPLIER(score, grid)
+    paid = udfs.PERF_BONUS(cols[5], score, grid)
+    for i, (s, g, m, b) in enumerate(zip(score, grade, mult, paid)):
+        want = engine.iloc[i]
+        if np.isnan(want.score):
+            assert all(str(x[0]).startswith("#N/A: ") for x in (s, g, m, b)), (i, s, g, m, b)
+            continue
+        assert (s[0], g[0], m[0]) == (want.score, want.label_zh, want.multiplier), i
+        assert b[0] == want.bonus if want.bonus_cents is not None else str(b[0]).startswith("#N/A: "), (i, b)
