@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require
+from tests.conftest import require
 from perf_addin.gnumeric import ENV_SSCONVERT, GnumericError, find_ssconvert, recalculated_sheets
-from test_libreoffice import CACHED, make_workbook
+from tests.test_libreoffice import CACHED, make_workbook
 
 
 @pytest.fixture

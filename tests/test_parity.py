@@ -33,7 +33,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import require
+from tests.conftest import require
 from perf_addin import scoring, udfs
 from perf_addin.department import read_employees
 from perf_addin.gnumeric import INSTALL_HINT, find_ssconvert, recalculated_sheets
