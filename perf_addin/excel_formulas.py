@@ -19,8 +19,10 @@ Decisions:
   sheet name always quoted.  The band lookup is a chain of ``IF``s over the
   band rows, so the number of bands is fixed when the formula is written;
   bound values, inclusive flags, labels and multipliers are read live.
-* Only functions that exist in Excel 2010 and LibreOffice 7.4: IF, AND, OR,
-  NOT, ISNUMBER, ISLOGICAL, ROUND, MAX, MIN, NA.
+* Only functions that exist in Excel 2010, LibreOffice 7.4 and Gnumeric: IF,
+  AND, OR, NOT, ISNUMBER, ISLOGICAL, ROUND, MAX, MIN, ABS, NA.
+* Rounding is the spreadsheet's own ROUND; the engine reproduces what
+  LibreOffice computes for it (``scoring.excel_round``; docs/rules.md).
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .rules import RULES_SHEET, Rules, rule_cell
+from .scoring import TOO_LARGE
 from .xlsx.refs import quote_sheet
 
 ERROR_MARKER = "NA()"
-FUNCTIONS_USED = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "ISLOGICAL", "ROUND", "MAX", "MIN", "NA"})
+FUNCTIONS_USED = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "ISLOGICAL", "ROUND", "MAX", "MIN", "NA",
+                            "ABS"})
+LIMIT = f"{TOO_LARGE:.0E}".replace("E+", "E+")  # 1E+300, as a formula literal
 
 
 @dataclass(frozen=True)
@@ -78,12 +83,23 @@ def attainment_expr(actual: str, target: str, sheet: str = RULES_SHEET) -> str:
 
 
 def points_expr(actual: str, target: str, item: Literal["profit", "tasks"], sheet: str = RULES_SHEET) -> str:
-    """ROUND(clamp(weight + slope*(attainment-100), floor, cap), 9)."""
+    """ROUND(clamp(weight + slope*(attainment-100), floor, cap), 9).
+
+    A ratio or a point total beyond ±``TOO_LARGE`` (a ratio no double holds,
+    e.g. 1e300/1e-10) is not computed: it stands for ±infinity, which the cap
+    (above target) or the floor (below) clamps, else #N/A – what the engine
+    does. Testing the size first keeps LibreOffice's overflow (#NUM!) and
+    Gnumeric's wider long double out of the result. A slope of 0 ignores the
+    attainment.
+    """
     w, s, lo, hi = (rule_ref(f"{item}_{k}", sheet=sheet) for k in ("weight", "slope", "floor", "cap"))
-    raw = f"{w}+{s}*({attainment_expr(actual, target, sheet)}-100)"
-    floored = f"IF(ISNUMBER({lo}),MAX({lo},{raw}),{raw})"
-    capped = f"IF(ISNUMBER({hi}),MIN({hi},{floored}),{floored})"
-    return f"ROUND({capped},9)"
+    ratio = f"{actual}/{target}*100"
+    raw = f"{w}+IF({s}=0,0,{s}*({attainment_expr(actual, target, sheet)}-100))"
+    in_range = f"IF(ISNUMBER({ratio}),ABS({ratio})<={LIMIT},FALSE)"
+    raw_ok = f"IF(ISNUMBER({raw}),ABS({raw})<={LIMIT},FALSE)"
+    clamped = f"MIN(IF(ISNUMBER({hi}),{hi},{LIMIT}),MAX(IF(ISNUMBER({lo}),{lo},-{LIMIT}),{raw}))"
+    beyond = f"IF({actual}>{target},IF(ISNUMBER({hi}),{hi},{ERROR_MARKER}),IF(ISNUMBER({lo}),{lo},{ERROR_MARKER}))"
+    return f"ROUND(IF(IF(OR({s}=0,{in_range}),{raw_ok},FALSE),{clamped},{beyond}),9)"
 
 
 def rating_expr(rating: str, sheet: str = RULES_SHEET) -> str:
@@ -165,8 +181,10 @@ def multiplier_formula(score: str, bands: int | Rules, sheet: str = RULES_SHEET)
 def bonus_formula(base: str, score: str, bands: int | Rules, sheet: str = RULES_SHEET) -> str:
     """ROUND(ROUND(base × multiplier, 9), 2): half away from zero to cents.
 
-    Equals the engine's exact-cents result whenever the product is below about
-    3,000,000 (float error stays under the 9th decimal); see scoring._bonus_cents.
+    The engine's cents are this formula's result as LibreOffice computes it
+    (below 2^52 cents; above, a double cannot hold every cent and the engine
+    keeps the exact decimal product); see scoring._bonus_cents.
     """
     mult = band_lookup_expr(score, "multiplier", bands, sheet)
-    return _guard([*_not_numbers(base, score), f"{base}<0"], f"ROUND(ROUND({base}*{mult},9),2)")
+    return _guard([*_not_numbers(base, score), f"{base}<0", f"{base}>{LIMIT}"],
+                  f"ROUND(ROUND({base}*{mult},9),2)")

@@ -175,9 +175,13 @@ def PERF_TASK_POINTS(done, target, rules=None):
     return _item(done, target, "tasks", rules)
 
 
-def _graded(column: str, score: Any, rules: Any, base: Any = None) -> Any:
-    cols, shape, kind = _broadcast(score, *([] if base is None else [base]))
-    result = scoring.grade_table(cols[0], _rules(rules), None if base is None else cols[1])
+_NO_BASE = object()  # PERF_GRADE / PERF_MULTIPLIER: no base bonus at all (None is a blank cell)
+
+
+def _graded(column: str, score: Any, rules: Any, base: Any = _NO_BASE) -> Any:
+    with_base = base is not _NO_BASE
+    cols, shape, kind = _broadcast(score, *([base] if with_base else []))
+    result = scoring.grade_table(cols[0], _rules(rules), cols[1] if with_base else None)
     return _shape_like(_with_errors(result[column], result["error"]), shape, kind)
 
 

@@ -81,8 +81,11 @@ def test_attainment_rounds_twice_with_the_decimals_cell():
 def test_profit_points_reference_the_profit_settings():
     f = xf.profit_points_formula("A2", "B2")
     assert rules_cells(f) == {"$B$2", "$B$3", "$B$4", "$B$5", "$B$6"}
-    assert "规则!$B$3+规则!$B$4*(" in f  # weight + slope * (attainment - 100)
-    assert "MAX(规则!$B$5," in f and "MIN(规则!$B$6," in f
+    assert "规则!$B$3+IF(规则!$B$4=0,0,规则!$B$4*(" in f  # weight + slope * (attainment - 100)
+    assert "MAX(IF(ISNUMBER(规则!$B$5),规则!$B$5,-1E+300)," in f and "MIN(IF(ISNUMBER(规则!$B$6),规则!$B$6,1E+300)," in f
+    # a ratio or total no double holds stands for ±infinity: the cap above target, the floor below
+    assert "IF(A2>B2,IF(ISNUMBER(规则!$B$6),规则!$B$6,NA()),IF(ISNUMBER(规则!$B$5),规则!$B$5,NA()))" in f
+    assert "ABS(A2/B2*100)<=1E+300" in f
     assert f.startswith("=IF(OR(NOT(ISNUMBER(A2)),ISLOGICAL(A2),NOT(ISNUMBER(B2)),ISLOGICAL(B2),B2<=0),NA(),")
 
 
@@ -129,7 +132,7 @@ def test_referenced_cells_hold_rule_values():
 
 def test_bonus_rounds_like_the_engine():
     f = xf.bonus_formula("F2", "G2", DEFAULT)
-    assert f.startswith("=IF(OR(NOT(ISNUMBER(F2)),ISLOGICAL(F2),NOT(ISNUMBER(G2)),ISLOGICAL(G2),F2<0),NA(),")
+    assert f.startswith("=IF(OR(NOT(ISNUMBER(F2)),ISLOGICAL(F2),NOT(ISNUMBER(G2)),ISLOGICAL(G2),F2<0,F2>1E+300),NA(),")
     assert f.endswith(",9),2))") and "ROUND(ROUND(F2*IF(" in f
 
 

@@ -219,3 +219,18 @@ def test_find_soffice_prefers_the_environment_override(monkeypatch: pytest.Monke
     shell = shutil.which("sh") or pytest.skip("no sh")
     monkeypatch.setenv(ENV_SOFFICE, shell)
     assert find_soffice() == shell
+
+
+@pytest.mark.libreoffice
+def test_round_gives_fifteen_digits_of_grace_and_overflow_is_num(soffice: LibreOffice, tmp_path: Path) -> None:
+    """What scoring.excel_round reproduces (docs/rules.md): a value within 15
+    significant digits of a half rounds up, one further away does not; a
+    product no double holds is #NUM!."""
+    book = make_workbook(tmp_path / "grace.xlsx", {"G": {
+        "A1": "=ROUND(100.4999999994996,9)",
+        "A2": "=ROUND(100.49999999949,9)",
+        "A3": "=ROUND(1004999999995/1000000000000*100,9)",
+        "A4": "=10^300*10^10",
+        "A5": "=ISNUMBER(10^300*10^10)",
+    }})
+    assert soffice.read_sheets(book) == {"G": [["100.5"], ["100.499999999"], ["100.5"], ["#NUM!"], ["FALSE"]]}

@@ -107,10 +107,71 @@ def test_excel_round_passes_nan_and_inf_and_keeps_shape():
     assert math.copysign(1, excel_round(-0.2, 0)) == 1  # no "-0" in a sheet
 
 
-@settings(max_examples=2000)
+def lo_round(x: float, digits: int) -> float:
+    """LibreOffice 7.4's ROUND (sal/rtl math.cxx, rtl_math_round "corrected"),
+    transcribed one scalar step at a time with the standard library: the
+    independent reference for the vectorized engine."""
+    if not math.isfinite(x) or x == 0:
+        return x
+    a = abs(x)
+    if digits == 0:  # C's round(): half away from zero on the binary value
+        whole = math.trunc(a)
+        return math.copysign(whole + (1 if a - whole >= 0.5 else 0), x) + 0.0
+    if a >= 2.0 ** 52 or a == math.floor(a):
+        return x
+    d = min(digits, 52 - (math.frexp(a)[1] - 1))
+    factor = 10.0 ** d
+    v = a * factor
+    if v < 2.0 ** 52:
+        v = math.floor(lo_approx(v + 0.5))
+    out = v / factor
+    return math.copysign(out, x) + 0.0 if math.isfinite(out) else x
+
+
+def lo_approx(y: float) -> float:
+    """LibreOffice's approxValue: 15 significant digits, for 0 < y <= 2^41
+    with more than 11 binary fraction digits."""
+    if y > 2.0 ** 41 or y == math.floor(y):
+        return y
+    mantissa, exponent = math.frexp(y)  # y = mantissa * 2**exponent
+    fraction_bits = 0
+    scaled = y
+    while scaled != math.floor(scaled):
+        scaled *= 2
+        fraction_bits += 1
+    if fraction_bits <= 11:
+        return y
+    e = 14 - math.floor(math.log10(y))
+    f = 10.0 ** abs(e)
+    z = y * f if e >= 0 else y / f
+    z = math.floor(z) + (1.0 if z - math.floor(z) >= 0.5 else 0.0)
+    return z / f if e >= 0 else z * f
+
+
+@settings(max_examples=3000)
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e16, max_value=1e16), st.integers(0, 9))
-def test_excel_round_agrees_with_decimal_half_up(x, digits):
-    assert excel_round(x, digits) == half_up(x, digits)
+def test_excel_round_is_libreoffices_round(x, digits):
+    assert excel_round(x, digits) == lo_round(x, digits)
+
+
+@settings(max_examples=2000)
+@given(st.integers(0, 3000), st.integers(0, 10**9 - 1), st.integers(-10**6, 10**6), st.integers(0, 9))
+def test_excel_round_near_nine_decimal_halves(whole, frac, offset, digits):
+    """Values a few units of the 16th digit around x.xxxxxxxxx5: the grace zone."""
+    x = (whole * 10**9 + frac + 0.5) / 1e9 + offset * 1e-16 * max(1, whole)
+    assert excel_round(x, 9) == lo_round(x, 9)
+    assert excel_round(excel_round(x, 9), digits) == lo_round(lo_round(x, 9), digits)
+
+
+@pytest.mark.parametrize("x, digits, expected", [
+    (100.4999999994996, 9, 100.5),       # within 15 significant digits of the half: up
+    (100.49999999949, 9, 100.499999999),  # beyond them: down
+    (1004999999995 / 1e12 * 100, 9, 100.5),
+    (2199.4999999996, 9, 2199.5),         # v + 0.5 still below 2^41: the grace applies
+])
+def test_the_fifteen_digit_grace_measured_in_libreoffice(x, digits, expected):
+    """Values read off LibreOffice 7.4.7 (tests/test_parity.py recalculates more)."""
+    assert excel_round(x, digits) == expected
 
 
 @settings(max_examples=1000)
@@ -207,6 +268,29 @@ def test_formula_rounding_of_bonus_agrees_below_three_million(cents, mult4):
     assert excel_round(excel_round(base * mult, 9), 2) == float(exact)
 
 
+B_ROW, A_MINUS_ROW, A_PLUS_ROW = (100, 100, 100, 100, 15), (3500, 3200, 120, 100, 20), (125, 100, 100, 100, 20)
+
+
+@pytest.mark.parametrize("base, inputs, cents", [
+    (1e17, B_ROW, 10**19),           # int64 cents overflowed here and paid a negative bonus
+    (1e17, A_MINUS_ROW, 11 * 10**18),
+    (9.5e18, A_PLUS_ROW, 114 * 10**19),
+    (123456789012345.67, A_MINUS_ROW, 13580246791358024),  # 1.1 × 123456789012345.67 = 135802467913580.237
+])
+def test_huge_bonuses_are_exact_cents(base, inputs, cents):
+    got = score_table(row(*inputs, base_bonus=base)).iloc[0]
+    assert got.bonus_cents == cents and isinstance(got.bonus_cents, int)
+    assert got.bonus == cents / 100 > 0
+
+
+def test_company_total_of_huge_bonuses_is_exact():
+    out = score_table({"profit_actual": [100] * 3, "profit_target": [100] * 3, "tasks_done": [100] * 3,
+                       "tasks_target": [100] * 3, "rating": [15] * 3, "base_bonus": [1e17, 1e17, 0.01]})
+    assert out.grade.tolist() == ["B"] * 3  # multiplier 1.0
+    assert sum(out.bonus_cents) == 2 * 10**19 + 1
+
+
+
 def test_bonus_with_sub_cent_base_uses_formula_rounding():
     assert bonus([0.125], [95])[0] == 0.13
     assert bonus([1.0049999], [95])[0] == 1.0
@@ -241,9 +325,12 @@ def test_input_errors_are_reported_per_row(kwargs, field, reason):
     assert out.error.tolist() == [None, reason, None]
     assert out.error_field.tolist() == [None, field, None]
     bad = out.iloc[1]
-    assert bad.grade is None and bad.label_zh is None
-    assert all(np.isnan(bad[c]) for c in ("profit_points", "task_points", "rating", "score", "multiplier", "bonus"))
-    assert pd.isna(bad.bonus_cents)
+    assert np.isnan(bad.bonus) and pd.isna(bad.bonus_cents)
+    if field == "base_bonus":  # only the bonus is unusable: the row is still scored and graded
+        assert (bad.score, bad.grade, bad.label_zh, bad.multiplier) == (80, "C", "差", 0.9)
+    else:
+        assert bad.grade is None and bad.label_zh is None
+        assert all(np.isnan(bad[c]) for c in ("profit_points", "task_points", "rating", "score", "multiplier"))
     assert out.iloc[0].score == 111 and out.iloc[2].score == 80
 
 
@@ -378,3 +465,50 @@ def test_grade_consistent_with_multiplier(scores):
     assert [by_code[c] for c in codes] == mults.tolist()
     bands = {b.code: b for b in DEFAULT.bands}
     assert all(bands[c].contains(float(excel_round(s, 9))) for c, s in zip(codes, scores))
+
+
+# ------------------------------------------------------- adversarial properties
+
+HUGE = st.floats(min_value=1e280, max_value=1e308)  # / TINY_TARGET * 100 > 1e300
+TINY_TARGET = st.floats(min_value=1e-300, max_value=1e-30)
+
+
+@settings(max_examples=300)
+@given(HUGE, TINY_TARGET, st.sampled_from([1, -1]), st.floats(0, 50), st.floats(60, 500))
+def test_ratios_no_double_holds_are_clamped(size, target, sign, floor, cap):
+    """actual/target beyond a double (or beyond 1e300): the cap above target,
+    the floor below, as if the ratio were ±infinity."""
+    rules = dataclasses.replace(DEFAULT, profit=Item(60.0, 1.0, floor, cap, name="profit"))
+    r = one(sign * size, target, rules=rules)
+    assert r.error is None
+    assert r.profit_points == float(excel_round(cap if sign > 0 else floor, 9))
+
+
+@settings(max_examples=200)
+@given(HUGE, TINY_TARGET)
+def test_unclamped_infinite_points_are_an_input_error_not_a_number(size, target):
+    r = one(size, target)  # default: floor 0, no cap
+    assert r.error == "profit points is too large to compute" and np.isnan(r.score)
+    assert one(-size, target).profit_points == 0  # below target the floor holds
+
+
+@settings(max_examples=300)
+@given(st.integers(-10**6, 10**6), st.integers(1, 10**6), st.floats(0, 20),
+       st.sampled_from([None, "abc", -1.0, True, "", float("nan")]))
+def test_a_bad_base_bonus_never_touches_score_grade_or_multiplier(pa, pt, rating, base):
+    good = one(pa, pt, 100, 100, rating, base_bonus=100)
+    bad = one(pa, pt, 100, 100, rating, base_bonus=base)
+    assert (bad.score, bad.grade, bad.multiplier) == (good.score, good.grade, good.multiplier)
+    assert np.isnan(bad.bonus) and bad.bonus_cents is None and bad.error_field == "base_bonus"
+
+
+@settings(max_examples=500)
+@given(st.integers(5 * 10**15, 10**20), st.sampled_from([B_ROW, A_MINUS_ROW, A_PLUS_ROW]))
+def test_large_bonuses_are_the_exact_decimal_product(cents, inputs):
+    """Beyond 2^52 cents the formula cannot round to cents; the engine pays the
+    exact decimal product of the numbers as written."""
+    base = cents / 100
+    got = score_table(row(*inputs, base_bonus=base)).iloc[0]
+    mult = {B_ROW: "1", A_MINUS_ROW: "1.1", A_PLUS_ROW: "1.2"}[inputs]
+    want = (Decimal(repr(base)) * Decimal(mult) * 100).quantize(Decimal(1), ROUND_HALF_UP)
+    assert got.bonus_cents == int(want) > 0

@@ -149,3 +149,14 @@ def test_bad_rules_range_names_the_cell():
     rows[6][1] = -5
     with pytest.raises(RulesError, match=r"^规则!B7: tasks_weight must be >= 0, found -5$"):
         udfs.PERF_SCORE(3500, 3200, 120, 100, 20, rows)
+
+
+def test_bonus_of_a_blank_base_is_na_with_a_reason():
+    """PERF_BONUS(None, …) raised KeyError: 'bonus' (None was taken for "no base")."""
+    assert udfs.PERF_BONUS(None, 95) == "#N/A: base bonus is blank"
+    assert udfs.PERF_BONUS([[None], [1000]], [[95], [111]]) == [["#N/A: base bonus is blank"], [1100.0]]
+    assert udfs.PERF_BONUS("abc", 95) == "#N/A: base bonus is text 'abc', not a number"
+
+
+def test_huge_base_bonus_through_the_udf_is_positive_and_exact():
+    assert udfs.PERF_BONUS(1e17, 111) == 1.1e17
