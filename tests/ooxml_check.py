@@ -23,10 +23,13 @@ rule rather than reusing the writer's own helpers.
 
 from __future__ import annotations
 
+import copy
 import os
 import posixpath
 import re
 import zipfile
+import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,10 +93,6 @@ class Schemas:
 
 # -- Markup Compatibility ---------------------------------------------------------
 
-def _prefixes(el: etree._Element, value: str | None) -> set[str]:
-    return {el.nsmap[p] for p in (value or "").split() if p in el.nsmap}
-
-
 def _branch(alternate: etree._Element, understood: frozenset[str]) -> list[etree._Element]:
     """The children a reader that understands ``understood`` takes from an
     ``mc:AlternateContent``: the first Choice whose Requires it meets, else Fallback."""
@@ -107,43 +106,57 @@ def _branch(alternate: etree._Element, understood: frozenset[str]) -> list[etree
     return []
 
 
-def apply_markup_compatibility(el: etree._Element, understood: frozenset[str],
-                               ignorable: frozenset[str] = frozenset()) -> None:
-    """Rewrite ``el`` in place as a reader of ``understood`` namespaces sees it
-    (ECMA-376 Part 3): ignorable elements and attributes removed, alternate
-    content resolved, ``xml:space`` stripped."""
-    ignorable = ignorable | (_prefixes(el, el.get(f"{{{MC}}}Ignorable")) - understood)
-    for name in list(el.attrib):
-        ns = etree.QName(name).namespace
-        if ns == MC or ns in ignorable or name == XML_SPACE:
-            del el.attrib[name]
-    i = 0
-    while i < len(el):
-        child = el[i]
-        if not isinstance(child.tag, str):
-            i += 1
-            continue
-        ns = etree.QName(child).namespace
-        if child.tag == f"{{{MC}}}AlternateContent":
-            chosen = _branch(child, understood)
-            el.remove(child)
+def _any_of(namespaces: set[str]) -> str:
+    """An XPath test: the node's namespace is one of ``namespaces``."""
+    return " or ".join(f"namespace-uri()='{ns}'" for ns in sorted(namespaces) if "'" not in ns)
+
+
+def apply_markup_compatibility(root: etree._Element, understood: frozenset[str]) -> None:
+    """Rewrite ``root`` in place as a reader of ``understood`` namespaces sees it
+    (ECMA-376 Part 3): alternate content resolved, elements and attributes of
+    ignorable namespaces removed, ``xml:space`` stripped.
+
+    Done with a few XPath scans rather than a walk in Python, since a worksheet can
+    hold a million elements; an ``mc:Ignorable`` declaration is applied to the
+    whole part (Excel declares it on the root)."""
+    mc = {"mc": MC}
+    while True:
+        alternates = root.xpath("//mc:AlternateContent[not(ancestor::mc:AlternateContent)]",
+                                namespaces=mc)
+        if not alternates:
+            break
+        for alternate in alternates:
+            parent, chosen = alternate.getparent(), _branch(alternate, understood)
+            if parent is None:
+                return
+            index = parent.index(alternate)
+            parent.remove(alternate)
             for offset, node in enumerate(chosen):
-                el.insert(i + offset, node)
-            continue  # the inserted children are processed in turn
-        if ns in ignorable:
-            el.remove(child)
-            continue
-        apply_markup_compatibility(child, understood, ignorable)
-        i += 1
+                parent.insert(index + offset, node)
+    ignorable = {MC}
+    for el in root.xpath("//*[@mc:Ignorable]", namespaces=mc):
+        ignorable |= {el.nsmap[p] for p in el.get(f"{{{MC}}}Ignorable").split() if p in el.nsmap}
+    ignorable -= understood
+    test = _any_of(ignorable)
+    for el in root.xpath(f"//*[@*[{test}] or @xml:space]"):
+        for name in [n for n in el.attrib
+                     if n == XML_SPACE or etree.QName(n).namespace in ignorable]:
+            del el.attrib[name]
+    for el in root.xpath(f"//*[{test}]"):
+        if el.getparent() is not None:
+            el.getparent().remove(el)
 
 
-def schema_problems(schemas: Schemas, root: etree._Element) -> set[str] | None:
-    """Schema violations of one part (a copy of ``root`` is processed), or None
-    when the schemas do not describe the part's root element."""
+def schema_problems(schemas: Schemas, root: etree._Element,
+                    processed: bool = False) -> set[str] | None:
+    """Schema violations of one part, or None when the schemas do not describe the
+    part's root element. Markup Compatibility is applied to a copy of ``root``
+    unless it is ``processed`` already."""
     if etree.QName(root).namespace not in schemas.covered:
         return None
-    root = etree.fromstring(etree.tostring(root), _PARSER)
-    apply_markup_compatibility(root, schemas.covered)
+    if not processed:
+        root = copy.deepcopy(root)
+        apply_markup_compatibility(root, schemas.covered)
     if schemas.xsd.validate(root):
         return set()
     return {f"schema: {e.message}" for e in schemas.xsd.error_log}
@@ -152,9 +165,17 @@ def schema_problems(schemas: Schemas, root: etree._Element) -> set[str] | None:
 # -- the package --------------------------------------------------------------------
 
 def read_parts(path: Path) -> dict[str, bytes]:
-    """Every part of a package (folder entries are not parts)."""
+    """Every readable part of a package (folder entries are not parts; a part whose
+    data is damaged – in some fuzzed corpus files – is left out)."""
+    parts = {}
     with zipfile.ZipFile(path) as z:
-        return {i.filename: z.read(i) for i in z.infolist() if not i.filename.endswith("/")}
+        for info in z.infolist():
+            if not info.filename.endswith("/"):
+                try:
+                    parts[info.filename] = z.read(info)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+                    continue
+    return parts
 
 
 class Package:
@@ -164,6 +185,7 @@ class Package:
         self.parts = parts
         self.lower = {name.lower(): name for name in parts}
         self._xml: dict[str, etree._Element | None] = {}
+        self._seen: dict[str, etree._Element | None] = {}
         self.overrides: dict[str, list[str]] = {}
         self.defaults: dict[str, str] = {}
         types = self.xml("[Content_Types].xml")
@@ -181,6 +203,16 @@ class Package:
             except (KeyError, etree.XMLSyntaxError):
                 self._xml[name] = None
         return self._xml[name]
+
+    def seen(self, name: str, understood: frozenset[str]) -> etree._Element | None:
+        """The part as a reader of ``understood`` namespaces sees it (Markup
+        Compatibility applied), built once; the raw tree stays as it was."""
+        if name not in self._seen:
+            raw = self.xml(name)
+            self._seen[name] = None if raw is None else copy.deepcopy(raw)
+            if raw is not None:
+                apply_markup_compatibility(self._seen[name], understood)
+        return self._seen[name]
 
     def content_type(self, name: str) -> str | None:
         given = self.overrides.get(name.lower())
@@ -217,18 +249,23 @@ def target_part(source: str, target: str) -> str:
 
 # -- cell references ----------------------------------------------------------------
 
-_CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+@lru_cache(maxsize=None)
+def column(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
 
 
 def cell(ref: str) -> tuple[int, int] | None:
     """(row, column) of ``B7``, or None when it is not a cell inside the grid."""
-    m = _CELL.match(ref.upper())
+    m = _CELL.match(ref)
     if not m:
         return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    row = int(m.group(2))
+    row, col = int(m.group(2)), column(m.group(1))
     return (row, col) if 1 <= row <= MAX_ROW and 1 <= col <= MAX_COL else None
 
 
@@ -277,6 +314,15 @@ def relationship_problems(pkg: Package) -> dict[str, set[str]]:
     return out
 
 
+_INVENTED = re.compile(rb"xmlns:(ns\d+)=")
+
+
+def prefix_problems(data: bytes) -> set[str]:
+    """``ns0:``-style prefixes are what a serialiser invents for an undeclared
+    namespace; readers that match ``r:id`` by its prefix (Gnumeric) lose the element."""
+    return {f"invented namespace prefix {m.decode()}" for m in set(_INVENTED.findall(data))}
+
+
 def rid_problems(pkg: Package, name: str, root: etree._Element) -> set[str]:
     """Every ``r:id``/``r:embed``/... in the part names one of its relationships."""
     ids = set()
@@ -284,11 +330,10 @@ def rid_problems(pkg: Package, name: str, root: etree._Element) -> set[str]:
     if rels is not None:
         ids = {rel.get("Id") for rel in rels.iter(f"{{{PKG}}}Relationship")}
     out = set()
-    for el in root.iter():
-        for key, value in el.attrib.items():
-            if key.startswith(f"{{{REL}}}") and value and value not in ids:
-                out.add(f"<{etree.QName(el).localname} {etree.QName(key).localname}={value!r}> "
-                        "names no relationship")
+    for value in root.xpath("//@*[namespace-uri()=$ns]", ns=REL):
+        if value and value not in ids:
+            out.add(f"<{etree.QName(value.getparent()).localname} "
+                    f"{etree.QName(value.attrname).localname}={str(value)!r}> names no relationship")
     return out
 
 
@@ -327,12 +372,12 @@ def style_sheet_problems(root: etree._Element) -> set[str]:
         for i, xf in enumerate([] if el is None else el.findall(f"{{{MAIN}}}xf")):
             for key, limit in limits.items():
                 if int(xf.get(key, "0")) >= limit:
-                    out.add(f"{section}[{i}] {key}={xf.get(key)} but {limit} defined")
+                    out.add(f"{section}[{i}] {key}={xf.get(key)} out of range")
             fmt = int(xf.get("numFmtId", "0"))
             if fmt >= FIRST_CUSTOM_FORMAT and fmt not in counts.formats:
                 out.add(f"{section}[{i}] numFmtId={fmt} is not defined")
             if parent and int(xf.get("xfId", "0")) >= max(counts.style_xfs, 1):
-                out.add(f"{section}[{i}] xfId={xf.get('xfId')} but {counts.style_xfs} cell styles")
+                out.add(f"{section}[{i}] xfId={xf.get('xfId')} out of range")
     for style in root.iter(f"{{{MAIN}}}cellStyle"):
         if int(style.get("xfId", "0")) >= counts.style_xfs:
             out.add(f"cellStyle {style.get('name')!r} xfId={style.get('xfId')} out of range")
@@ -365,7 +410,7 @@ def worksheet_problems(root: etree._Element, styles: StyleCounts) -> set[str]:
             out.add(f"row {number} comes after row {last_row}")
         last_row = number
         if row.get("s") is not None and int(row.get("s")) >= styles.xfs:
-            out.add(f"row {number} style {row.get('s')} but {styles.xfs} cell formats")
+            out.add(f"row {number} style {row.get('s')} out of range")
         last_col = 0
         for c in row.iter(f"{{{MAIN}}}c"):
             ref = c.get("r")
@@ -376,7 +421,7 @@ def worksheet_problems(root: etree._Element, styles: StyleCounts) -> set[str]:
             last_col = where[1]
             cells.append(where)
             if int(c.get("s", "0")) >= max(styles.xfs, 1):
-                out.add(f"cell {ref} style {c.get('s')} but {styles.xfs} cell formats")
+                out.add(f"cell {ref} style {c.get('s')} out of range")
             f = c.find(f"{{{MAIN}}}f")
             if f is not None:
                 _formula(f, ref or "", where, anchors, members, out)
@@ -393,7 +438,7 @@ def worksheet_problems(root: etree._Element, styles: StyleCounts) -> set[str]:
             out.add(f"column {col.get('min')} style {col.get('style')} out of range")
     for rule in root.iter(f"{{{MAIN}}}cfRule"):
         if rule.get("dxfId") is not None and int(rule.get("dxfId")) >= styles.dxfs:
-            out.add(f"conditional format dxfId={rule.get('dxfId')} but {styles.dxfs} dxfs")
+            out.add(f"conditional format dxfId={rule.get('dxfId')} out of range")
     out |= _merge_problems(root)
     out |= _dimension_problems(root, cells)
     return out
@@ -439,10 +484,10 @@ def _dimension_problems(root: etree._Element, cells: list[tuple[int, int]]) -> s
     box = area(dim.get("ref", ""))
     if box is None:
         return {f"dimension {dim.get('ref')!r} is not a range"}
-    outside = [c for c in cells if not inside(c, box)]
-    if outside:
-        return {f"dimension {dim.get('ref')} does not cover row {outside[0][0]} column {outside[0][1]}"}
-    return set()
+    # one problem per cell, so that cells outside a wrong dimension in the original
+    # do not hide a written cell outside it
+    return {f"dimension does not cover row {r} column {c}" for r, c in cells
+            if not inside((r, c), box)}
 
 
 _BUILTIN_NAMES = {"_xlnm.print_area", "_xlnm.print_titles", "_xlnm._filterdatabase",
@@ -479,7 +524,7 @@ def workbook_problems(root: etree._Element) -> set[str]:
         if problem:
             out.add(f"defined name {name!r}: {problem}")
         if scope is not None and not (scope.isdigit() and int(scope) < count):
-            out.add(f"defined name {name!r}: localSheetId {scope} but {count} sheets")
+            out.add(f"defined name {name!r}: localSheetId {scope} out of range")
         if scope is None and name.lower() in _SHEET_SCOPED:
             out.add(f"defined name {name!r} must be scoped to a sheet")
         if (name.casefold(), scope) in seen:
@@ -491,18 +536,21 @@ def workbook_problems(root: etree._Element) -> set[str]:
 # -- putting it together ------------------------------------------------------------------
 
 def package_problems(pkg: Package, parts: list[str], schemas: Schemas) -> dict[str, set[str]]:
-    """Problems of the named parts of ``pkg`` (plus the package-wide rules), by part."""
+    """Problems of the named parts of ``pkg`` (plus the package-wide rules), by part.
+    Relationship ids are checked in the raw part (Excel follows ``r:id`` in
+    extensions it understands); counts and order as a reader sees the part."""
     out = content_type_problems(pkg)
     for name, found in relationship_problems(pkg).items():
         out.setdefault(name, set()).update(found)
-    styles = StyleCounts.of(next((pkg.xml(n) for n in pkg.parts_of_type({CT_STYLES})), None))
+    style_part = next(iter(pkg.parts_of_type({CT_STYLES})), None)
+    styles = StyleCounts.of(pkg.seen(style_part, schemas.covered) if style_part else None)
     for name in parts:
-        root = pkg.xml(name)
-        if root is None:
+        raw = pkg.xml(name)
+        if raw is None:
             continue
         found = out.setdefault(name, set())
-        found |= schema_problems(schemas, root) or set()
-        found |= rid_problems(pkg, name, root)
+        found |= rid_problems(pkg, name, raw) | prefix_problems(pkg.parts[name])
+        root = pkg.seen(name, schemas.covered)
         kind = pkg.content_type(name)
         if kind in WORKSHEET_TYPES:
             found |= worksheet_problems(root, styles)
@@ -510,6 +558,7 @@ def package_problems(pkg: Package, parts: list[str], schemas: Schemas) -> dict[s
             found |= workbook_problems(root)
         elif kind == CT_STYLES:
             found |= style_sheet_problems(root)
+        found |= schema_problems(schemas, root, processed=True) or set()
     return out
 
 
@@ -536,9 +585,24 @@ def introduced(before: dict[str, bytes] | None, after: dict[str, bytes],
     touched = [n for n, data in after.items()
                if (before or {}).get(n) != data and is_xml(new, n)]
     now = package_problems(new, touched, schemas)
-    was = package_problems(old, [n for n in touched if n in old.parts], schemas)
+    # the original is checked only where the written part has problems: usually nowhere
+    suspects = [n for n in touched if now.get(n) and n in old.parts]
+    was = package_problems(old, suspects, schemas) if before is not None else {}
     problems = [f"{name}: {p}" for name, found in sorted(now.items())
                 for p in sorted(found - was.get(name, set()))]
-    validated = sum(etree.QName(new.xml(n)).namespace in schemas.covered
-                    for n in touched if new.xml(n) is not None)
+    validated = sum(new.xml(n) is not None and etree.QName(new.xml(n)).namespace in schemas.covered
+                    for n in touched)
     return Check(problems, len(touched), validated)
+
+
+def check_file(pair: tuple[Path | None, Path]) -> Check:
+    """:func:`introduced` for a written file and the file it was written from."""
+    before, after = pair
+    return introduced(read_parts(before) if before else None, read_parts(after), Schemas.load())
+
+
+def check_files(pairs: list[tuple[Path | None, Path]], workers: int = 2) -> list[Check]:
+    """:func:`check_file` for many files, in ``workers`` processes (CI has two cores)."""
+    Schemas.load()  # skip or fail here, in the test, not in a worker
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(check_file, pairs, chunksize=8))
