@@ -116,3 +116,18 @@ def test_a_fresh_workbook_has_a_valid_theme():
     scheme = root.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}clrScheme")
     assert len(scheme) == 12  # dk1 lt1 dk2 lt2 accent1-6 hlink folHlink
     assert introduced(None, parts, Schemas.load()).problems == []
+
+
+def test_regenerating_a_chart_sheet_keeps_every_part_typed_once(poi_dir, tmp_path):
+    """Regeneration removes the drawing, charts and their relationship parts and
+    writes them again: their content types go and come back, never twice."""
+    path = copy(poi_dir / "InlineStrings.xlsx", tmp_path)
+    for _ in range(2):
+        with Workbook.open(path) as book:
+            book.add_sheet(with_chart(), replace=True)
+            book.save(backup=False)
+    pkg = Package(read_parts(path))
+    assert [n for n in pkg.parts if n != "[Content_Types].xml" and pkg.content_type(n) is None] == []
+    assert all(len(types) == 1 for types in pkg.overrides.values())
+    assert set(pkg.overrides) - {n.lower() for n in pkg.parts} == set()  # no stale entries
+    assert introduced(read_parts(poi_dir / "InlineStrings.xlsx"), pkg.parts, Schemas.load()).problems == []
