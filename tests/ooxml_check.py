@@ -129,10 +129,10 @@ def apply_markup_compatibility(root: etree._Element, understood: frozenset[str])
             parent, chosen = alternate.getparent(), _branch(alternate, understood)
             if parent is None:
                 return
-            index = parent.index(alternate)
+            at = parent.index(alternate)
             parent.remove(alternate)
             for offset, node in enumerate(chosen):
-                parent.insert(index + offset, node)
+                parent.insert(at + offset, node)
     ignorable = {MC}
     for el in root.xpath("//*[@mc:Ignorable]", namespaces=mc):
         ignorable |= {el.nsmap[p] for p in el.get(f"{{{MC}}}Ignorable").split() if p in el.nsmap}
@@ -252,6 +252,15 @@ def target_part(source: str, target: str) -> str:
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
+def index(value: object) -> int:
+    """An index attribute as a number; what is not one (the schemas report it) is
+    taken as out of every range."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1 << 31
+
+
 @lru_cache(maxsize=None)
 def column(letters: str) -> int:
     col = 0
@@ -357,7 +366,7 @@ class StyleCounts:
         def count(section: str, item: str) -> int:
             el = root.find(f"{{{MAIN}}}{section}")
             return 0 if el is None else len(el.findall(f"{{{MAIN}}}{item}"))
-        formats = {int(n.get("numFmtId", "-1")) for n in root.iter(f"{{{MAIN}}}numFmt")}
+        formats = {index(n.get("numFmtId", "-1")) for n in root.iter(f"{{{MAIN}}}numFmt")}
         return cls(count("cellXfs", "xf"), count("cellStyleXfs", "xf"), count("fonts", "font"),
                    count("fills", "fill"), count("borders", "border"), count("dxfs", "dxf"), formats)
 
@@ -371,15 +380,15 @@ def style_sheet_problems(root: etree._Element) -> set[str]:
         el = root.find(f"{{{MAIN}}}{section}")
         for i, xf in enumerate([] if el is None else el.findall(f"{{{MAIN}}}xf")):
             for key, limit in limits.items():
-                if int(xf.get(key, "0")) >= limit:
+                if index(xf.get(key, "0")) >= limit:
                     out.add(f"{section}[{i}] {key}={xf.get(key)} out of range")
-            fmt = int(xf.get("numFmtId", "0"))
+            fmt = index(xf.get("numFmtId", "0"))
             if fmt >= FIRST_CUSTOM_FORMAT and fmt not in counts.formats:
                 out.add(f"{section}[{i}] numFmtId={fmt} is not defined")
-            if parent and int(xf.get("xfId", "0")) >= max(counts.style_xfs, 1):
+            if parent and index(xf.get("xfId", "0")) >= max(counts.style_xfs, 1):
                 out.add(f"{section}[{i}] xfId={xf.get('xfId')} out of range")
     for style in root.iter(f"{{{MAIN}}}cellStyle"):
-        if int(style.get("xfId", "0")) >= counts.style_xfs:
+        if index(style.get("xfId", "0")) >= counts.style_xfs:
             out.add(f"cellStyle {style.get('name')!r} xfId={style.get('xfId')} out of range")
     return out
 
@@ -405,11 +414,11 @@ def worksheet_problems(root: etree._Element, styles: StyleCounts) -> set[str]:
     members: list[tuple[str, tuple[int, int], bool]] = []
     last_row = 0
     for row in ([] if data is None else data.iter(f"{{{MAIN}}}row")):
-        number = int(row.get("r", last_row + 1))
+        number = index(row.get("r", last_row + 1))
         if number <= last_row or number > MAX_ROW:
             out.add(f"row {number} comes after row {last_row}")
         last_row = number
-        if row.get("s") is not None and int(row.get("s")) >= styles.xfs:
+        if row.get("s") is not None and index(row.get("s")) >= styles.xfs:
             out.add(f"row {number} style {row.get('s')} out of range")
         last_col = 0
         for c in row.iter(f"{{{MAIN}}}c"):
@@ -420,7 +429,7 @@ def worksheet_problems(root: etree._Element, styles: StyleCounts) -> set[str]:
                 continue
             last_col = where[1]
             cells.append(where)
-            if int(c.get("s", "0")) >= max(styles.xfs, 1):
+            if index(c.get("s", "0")) >= max(styles.xfs, 1):
                 out.add(f"cell {ref} style {c.get('s')} out of range")
             f = c.find(f"{{{MAIN}}}f")
             if f is not None:
@@ -430,14 +439,16 @@ def worksheet_problems(root: etree._Element, styles: StyleCounts) -> set[str]:
         if anchor is None:
             out.add(f"shared formula si={si} has no anchor")
         elif anchor[1] is not None and not inside(where, anchor[1]):
-            out.add(f"shared formula si={si}: a member lies outside the anchor's ref")
+            out.add(f"shared formula si={si}: member at row {where[0]} column {where[1]} "
+                    "lies outside the anchor's ref")
         elif before:
-            out.add(f"shared formula si={si}: a member comes before its anchor")
+            out.add(f"shared formula si={si}: member at row {where[0]} column {where[1]} "
+                    "comes before its anchor")
     for col in root.iter(f"{{{MAIN}}}col"):
-        if int(col.get("style", "0")) >= max(styles.xfs, 1):
+        if index(col.get("style", "0")) >= max(styles.xfs, 1):
             out.add(f"column {col.get('min')} style {col.get('style')} out of range")
     for rule in root.iter(f"{{{MAIN}}}cfRule"):
-        if rule.get("dxfId") is not None and int(rule.get("dxfId")) >= styles.dxfs:
+        if rule.get("dxfId") is not None and index(rule.get("dxfId")) >= styles.dxfs:
             out.add(f"conditional format dxfId={rule.get('dxfId')} out of range")
     out |= _merge_problems(root)
     out |= _dimension_problems(root, cells)

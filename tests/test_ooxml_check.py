@@ -55,6 +55,7 @@ def test_a_valid_package_passes(base, schemas):
     (SHEET, '<c r="B2"><v>1</v>', '<c r="B2"><f t="shared" si="0"/><v>1</v>',
      "shared formula si=0 has no anchor"),
     (SHEET, '<sheetData>', '<sheetData><bogus/>', "schema: Element"),
+    (SHEET, '<c r="A1"', '<c r="A1"><f t="shared" si="4" ref="A1:A1">1</f></c><c r="A0"', "out of order"),
     ("xl/workbook.xml", '<calcPr', '<definedNames><definedName name="A1">1</definedName>'
      '<definedName name="ok" localSheetId="5">1</definedName></definedNames><calcPr',
      "defined name 'A1': reads as a cell reference"),
@@ -78,6 +79,15 @@ def test_each_rule_is_enforced(base, schemas, part, old, new, expected):
     # rewritten – a newline after the root – so that it is checked again)
     rewritten = {**after, part: after[part] + b"\n"}
     assert not any(expected in p for p in found(after, rewritten, schemas))
+
+
+def test_shared_formula_members_stay_inside_their_anchors_ref(base, schemas):
+    anchored = broken(base, SHEET, '<row r="2">', '<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">'
+                      '1+1</f><v>2</v></c>')
+    member = broken(anchored, SHEET, '<c r="B2"><v>1</v>', '<c r="B2"><f t="shared" si="0"/><v>1</v>')
+    assert [p for p in found(None, anchored, schemas) if "shared" in p] == []
+    assert [p for p in found(None, member, schemas) if "shared" in p] == \
+        [f"{SHEET}: shared formula si=0: member at row 2 column 2 lies outside the anchor's ref"]
 
 
 def test_only_new_faults_count(base, schemas):
