@@ -9,7 +9,9 @@ of the Open XML SDK's validator, which predicts Excel's repairs), opens every fi
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,3 +123,12 @@ def test_a_second_strict_reader_opens_every_output(cycle):
                    if e.severity is ValidationSeverity.ERROR]
     assert len(files) >= 4
     assert not errors, "\n".join(errors)
+
+
+def test_the_portable_copy_has_ordinary_permissions(cycle):
+    """A new file gets 0666 less the umask, like any program's new file (the
+    temporary file it is renamed from is created 0600)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    portable = next(w.path for w in cycle.results if w.step == "share --portable")
+    assert stat.S_IMODE(portable.stat().st_mode) == 0o666 & ~umask
