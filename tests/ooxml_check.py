@@ -3,7 +3,8 @@
 Excel does not run here, so its rules are checked directly:
 
 * every XML part the writer added or changed is validated against the ECMA-376
-  Transitional schemas (``../shared/ooxml-xsd``, or ``$PERF_ADDIN_OOXML_XSD``) after
+  Transitional schemas (not in this repository: read from ``$PERF_ADDIN_OOXML_XSD``,
+  by default ``shared/ooxml-xsd`` beside the checkout, like the corpora) after
   Markup Compatibility processing (ECMA-376 Part 3: ignorable namespaces dropped,
   ``mc:AlternateContent`` replaced by the branch a reader of these schemas takes)
   and with ``xml:space`` removed (the bare schemas reject it where Excel writes it);
@@ -86,8 +87,9 @@ class Schemas:
         """Skip (fail under CI) when the schemas are not there."""
         folder = schema_folder()
         if not (folder / "wrapper.xsd").is_file():
-            require(f"ECMA-376 schemas not found in {folder} (set {ENV_XSD} to the folder "
-                    "holding wrapper.xsd)")
+            require(f"the ECMA-376 Transitional schemas (XSD files, not part of this repository) "
+                    f"were not found at {folder}; set {ENV_XSD} to the folder holding "
+                    "wrapper.xsd to run these tests")
         return cls(*_load(str(folder)))
 
 
