@@ -142,3 +142,31 @@ def test_an_xlsm_keeps_its_macros(tmp_path, excel_made_dir):
     before, after = parts(src), parts(path)
     assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
     assert b"macroEnabled" in after["[Content_Types].xml"]
+
+
+def test_a_new_file_gets_ordinary_permissions(tmp_path):
+    """A copy saved elsewhere (``save(to=…)``, ``share --portable``) is a new file like
+    any other: 0644 under umask 022, not the 0600 of a temporary file."""
+    path = make_book(tmp_path / "book.xlsx")
+    old = os.umask(0o022)
+    try:
+        with Workbook.open(path) as book:
+            book.add_sheet(SheetSpec("New"))
+            book.save(tmp_path / "copy.xlsx")
+        assert stat.S_IMODE((tmp_path / "copy.xlsx").stat().st_mode) == 0o644
+        os.umask(0o027)
+        with Workbook.open(path) as book:
+            book.add_sheet(SheetSpec("New"))
+            book.save(tmp_path / "private.xlsx")
+        assert stat.S_IMODE((tmp_path / "private.xlsx").stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_saving_in_place_keeps_the_files_permissions(tmp_path):
+    path = make_book(tmp_path / "book.xlsx")
+    path.chmod(0o664)
+    with Workbook.open(path) as book:
+        book.add_sheet(SheetSpec("New"))
+        book.save()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o664

@@ -55,12 +55,22 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None], backup: bool = T
         kept = _keep_backup(path) if backup and path.exists() else None
         if path.exists():
             shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
     return kept
+
+
+def _umask() -> int:
+    """The process's umask: ``mkstemp`` creates files 0600, while a new workbook should
+    get the permissions any program's new file gets (0644 under the usual umask)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _keep_backup(path: Path) -> Path:

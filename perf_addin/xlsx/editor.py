@@ -25,7 +25,7 @@ from .sheet_xml import cell_style, render
 from .spec import CellInput, SheetSpec, as_cell
 from .styles import MINIMAL_STYLES, Style, StyleTable
 from .values import Formula, Value, content
-from .xml import (CONTENT_TYPES, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
+from .xml import (CONTENT_TYPES, CT_RELATIONSHIPS, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
                   REL_CALC_CHAIN, REL_OFFICE_DOCUMENT, REL_STYLES, REL_TABLE,
                   REL_WORKSHEET, STRICT_MAIN, insert_ordered, local, parse, q, serialise)
 
@@ -78,6 +78,7 @@ class Workbook:
         self._removed: set[str] = set()
         self._editors: dict[str, SheetEditor] = {}
         self._styles: StyleTable | None = None
+        self._overrides: dict[str, etree._Element] | None = None
         self._formulas_written = False
         self._structure_changed = False
         self._load_structure()
@@ -302,9 +303,10 @@ class Workbook:
         part = self._new_part_name()
         rel_id = self._add_relationship(REL_WORKSHEET, posixpath.relpath(
             part, posixpath.dirname(self.workbook_part)))
-        self._add_override("/" + part, CT_WORKSHEET)
+        self._set_content_type(part, CT_WORKSHEET)
         self._max_sheet_id += 1
         sheet_id = self._max_sheet_id
+        self._declare_on_root("r", DOC_REL)
         container = self.workbook.find(q("sheets", self.ns))
         el = etree.SubElement(container, q("sheet", self.ns), name=spec.name, sheetId=str(sheet_id))
         el.set(q("id", DOC_REL), rel_id)
@@ -367,9 +369,10 @@ class Workbook:
             self._put(part, chart_xml(chart), CT_CHART)
             targets.append((REL_CHART, posixpath.relpath(part, posixpath.dirname(drawing))))
         self._put(drawing, drawing_xml(charts), CT_DRAWING)
-        self._put(rels_path(drawing), rels_xml(targets))
+        self._put(rels_path(drawing), rels_xml(targets), CT_RELATIONSHIPS)
         self._put(rels_path(sheet_part), rels_xml(
-            [(REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet_part)))]))
+            [(REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet_part)))]),
+            CT_RELATIONSHIPS)
         self._structure_changed = True
 
     def _drop_own_charts(self, sheet_part: str) -> bool:
@@ -408,15 +411,14 @@ class Workbook:
         self._parts.add(pattern.format(n).lower())
         return pattern.format(n)
 
-    def _put(self, part: str, data: bytes, content_type: str | None = None) -> None:
+    def _put(self, part: str, data: bytes, content_type: str) -> None:
         """A new part, or a new version of one that a regeneration just removed."""
         if self.source.has(part):
             self._removed.discard(part)
             self._replaced[part] = data
         else:
             self._added[part] = data
-        if content_type is not None:
-            self._add_override("/" + part, content_type)
+        self._set_content_type(part, content_type)
 
     def _new_part_name(self) -> str:
         n = len(self.sheets) + 1
@@ -558,7 +560,7 @@ class Workbook:
             if part is None:
                 part = posixpath.join(posixpath.dirname(self.workbook_part), "styles.xml")
                 self._add_relationship(REL_STYLES, "styles.xml")
-                self._add_override("/" + part, CT_STYLES)
+                self._set_content_type(part, CT_STYLES)
                 self._styles = StyleTable(MINIMAL_STYLES)
                 self._styles.changed = True
             else:
@@ -582,9 +584,58 @@ class Workbook:
         self._structure_changed = True
         return f"rId{n}"
 
-    def _add_override(self, part_name: str, content_type: str) -> None:
-        etree.SubElement(self.content_types, q("Override", CONTENT_TYPES),
-                         PartName=part_name, ContentType=content_type)
+    def _set_content_type(self, part: str, content_type: str) -> None:
+        """Make ``part`` typed as ``content_type`` (OPC M1.14: a part without a content
+        type makes the package invalid). Nothing is assumed about the original's
+        ``<Default>`` entries: some producers type every part, even ``.rels``, by
+        ``<Override>``, and others map ``xml`` to something other than
+        ``application/xml``; an Override is added unless a Default already gives
+        exactly this type."""
+        override = self._override(part)
+        if override is not None:
+            if override.get("ContentType") != content_type:
+                override.set("ContentType", content_type)
+                self._structure_changed = True
+            return
+        if self._default_type(part) == content_type:
+            return
+        self._overrides[part.lower()] = etree.SubElement(
+            self.content_types, q("Override", CONTENT_TYPES),
+            PartName="/" + part, ContentType=content_type)
+        self._structure_changed = True
+
+    def _override(self, part: str) -> etree._Element | None:
+        """The part's ``<Override>``, if it is still in the content types (part names
+        compare case-insensitively)."""
+        if self._overrides is None:
+            self._overrides = {o.get("PartName", "").lstrip("/").lower(): o
+                               for o in self.content_types.iter(q("Override", CONTENT_TYPES))}
+        override = self._overrides.get(part.lower())
+        return override if override is not None and override.getparent() is not None else None
+
+    def _default_type(self, part: str) -> str | None:
+        base = posixpath.basename(part)  # "_rels/.rels" has the extension "rels"
+        extension = base.rsplit(".", 1)[1].lower() if "." in base else ""
+        for default in self.content_types.iter(q("Default", CONTENT_TYPES)):
+            if default.get("Extension", "").lower() == extension:
+                return default.get("ContentType")
+        return None
+
+    def _declare_on_root(self, prefix: str, ns: str) -> None:
+        """Declare ``ns`` on the workbook's root, as Excel does, when no prefix there
+        binds it. Without this lxml invents ``ns0:`` on each new element – legal XML,
+        but some readers (Gnumeric) match ``r:id`` by prefix and lose the sheet."""
+        root = self.workbook
+        if ns in root.nsmap.values():
+            return
+        taken = set(root.nsmap)
+        name, n = prefix, 1
+        while name in taken:
+            name, n = f"{prefix}{n}", n + 1
+        new = etree.Element(root.tag, dict(root.attrib), nsmap={**root.nsmap, name: ns})
+        new.text = root.text
+        new.extend(list(root))  # moves the children: elements indexed elsewhere stay valid
+        self.workbook = new
         self._structure_changed = True
 
     def _drop_calc_chain(self) -> None:

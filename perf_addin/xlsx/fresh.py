@@ -5,7 +5,8 @@ is emailed: a copy of the department workbook with sheets deleted would still ca
 other people's data in shared strings, the calculation chain, defined names, cached
 values and ``docProps/app.xml``. Here every part is generated, there is no shared
 string table (text is inline), no calculation chain and no document properties
-beyond a title, so the package holds the given cells and nothing else.
+beyond a title, so the package holds the given cells and nothing else – plus the
+standard Office theme, a part Excel requires of every workbook.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .refs import absolute, quote_sheet
 from .sheet_xml import render
 from .spec import SheetSpec
 from .styles import MINIMAL_STYLES, StyleTable
+from .theme import CT_THEME, REL_THEME, theme_xml
 from .xml import CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, attr, text
 
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -46,6 +48,7 @@ def new_workbook(sheets: list[SheetSpec], title: str = "") -> bytes:
     parts["xl/workbook.xml"] = _workbook_xml(sheets)
     parts["xl/_rels/workbook.xml.rels"] = _workbook_rels(len(sheets))
     parts["xl/styles.xml"] = styles.to_bytes()
+    parts["xl/theme/theme1.xml"] = theme_xml()
     parts["docProps/core.xml"] = _core_xml(title)
     parts["_rels/.rels"] = (_HEAD + f'<Relationships xmlns="{_PKG}">'
                             f'<Relationship Id="rId1" Type="{DOC_REL}/officeDocument" '
@@ -56,7 +59,7 @@ def new_workbook(sheets: list[SheetSpec], title: str = "") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name in ("[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "xl/workbook.xml",
-                     "xl/_rels/workbook.xml.rels", "xl/styles.xml"):
+                     "xl/_rels/workbook.xml.rels", "xl/theme/theme1.xml", "xl/styles.xml"):
             z.writestr(_fixed(name), parts.pop(name))
         for name, data in parts.items():
             z.writestr(_fixed(name), data)
@@ -88,7 +91,8 @@ def _workbook_xml(sheets: list[SheetSpec]) -> bytes:
 def _workbook_rels(n: int) -> bytes:
     rels = "".join(f'<Relationship Id="rId{i}" Type="{DOC_REL}/worksheet" '
                    f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-    rels += f'<Relationship Id="rId{n + 1}" Type="{DOC_REL}/styles" Target="styles.xml"/>'
+    rels += f'<Relationship Id="rId{n + 1}" Type="{REL_THEME}" Target="theme/theme1.xml"/>'
+    rels += f'<Relationship Id="rId{n + 2}" Type="{DOC_REL}/styles" Target="styles.xml"/>'
     return (_HEAD + f'<Relationships xmlns="{_PKG}">{rels}</Relationships>').encode()
 
 
@@ -106,6 +110,7 @@ def _content_types(n: int) -> bytes:
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/xl/workbook.xml" ContentType="{_CT_WORKBOOK}"/>'
+            f'<Override PartName="/xl/theme/theme1.xml" ContentType="{CT_THEME}"/>'
             f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>'
             f'<Override PartName="/docProps/core.xml" ContentType="{_CT_CORE}"/>'
             f"{sheets}</Types>").encode("utf-8")

@@ -20,6 +20,7 @@ REL_TABLE = DOC_REL + "/table"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_RELATIONSHIPS = "application/vnd.openxmlformats-package.relationships+xml"
 
 _PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False,
                           huge_tree=True, no_network=True)
