@@ -37,7 +37,7 @@ from .xlsx.refs import quote_sheet
 ERROR_MARKER = "NA()"
 FUNCTIONS_USED = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "ISLOGICAL", "ROUND", "MAX", "MIN", "NA",
                             "ABS"})
-LIMIT = f"{TOO_LARGE:.0E}".replace("E+", "E+")  # 1E+300, as a formula literal
+LIMIT = f"{TOO_LARGE:.0E}"  # "1E+300", as a formula literal
 
 
 @dataclass(frozen=True)
