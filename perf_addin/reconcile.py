@@ -232,7 +232,7 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     grades = np.where(pd_isna(grades), NO_GRADE, grades).astype(object)
     departments = np.array([department_key(v) for v in snap.texts("department")], dtype=object)
     differences = _differences(snap, ids, names, recomputed, manual, reasons, documented,
-                               np.where(valid, pay, np.nan), paid)
+                               pay, paid)  # a bad base bonus alone leaves the multiplier standing
     budgets = budgets or {}
     whole = budget_cents if budget_cents is not None else budgets.get(
         "*", sum(budgets.values()) if budgets else None)

@@ -38,9 +38,11 @@ from perf_addin import scoring, udfs
 from perf_addin.department import read_employees
 from perf_addin.gnumeric import INSTALL_HINT, find_ssconvert, recalculated_sheets
 from perf_addin.libreoffice import LibreOffice, read_csv_sheets
+from perf_addin.reconcile import reconcile
 from perf_addin.results import score_workbook
 from perf_addin.rules import RULES_SHEET, Band, Item, Rating, Rules, rules_to_rows
 from perf_addin.scoring import score_table
+from perf_addin.snapshot import read_snapshot
 from perf_addin.xlsx.fresh import new_workbook
 from perf_addin.xlsx.refs import cell_ref
 from perf_addin.xlsx.spec import SheetSpec
@@ -312,3 +314,13 @@ def test_perf_functions_agree_with_the_engine_on_every_row(name):
             continue
         assert (s[0], g[0], m[0]) == (want.score, want.label_zh, want.multiplier), i
         assert b[0] == want.bonus if want.bonus_cents is not None else str(b[0]).startswith("#N/A: "), (i, b)
+
+
+def test_reconcile_sees_no_multiplier_difference_on_a_bad_base_bonus(tmp_path):
+    """The formulas give such a row its multiplier; finance must not list it as changed."""
+    path = department(tmp_path / "d.xlsx", [(3500, 3200, 120, 100, 20, 1e17), (100, 100, 100, 100, 10, "abc")],
+                      DEFAULT)
+    score_workbook(path)
+    rec = reconcile(read_snapshot(path))
+    assert rec.differences == []
+    assert int(rec.paid_cents[0]) == 11 * 10**18 and rec.paid_cents[1] == -1
