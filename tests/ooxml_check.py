@@ -37,7 +37,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from conftest import PROJECT_ROOT, require
+from tests.conftest import PROJECT_ROOT, require
 
 ENV_XSD = "PERF_ADDIN_OOXML_XSD"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
