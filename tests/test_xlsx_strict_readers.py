@@ -9,13 +9,14 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from ooxml_check import Package, Schemas, introduced, read_parts, schema_problems
+from perf_addin.gnumeric import INSTALL_HINT, find_ssconvert
 from perf_addin.xlsx import Cell, SheetSpec, Style, Workbook
 from perf_addin.xlsx.chart import BarChart
 from perf_addin.xlsx.fresh import new_workbook
+from tests.conftest import require
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -89,13 +90,14 @@ def test_a_new_sheet_uses_the_r_prefix_declared_on_the_root(poi_dir, tmp_path):
 
 
 def test_gnumeric_reads_the_new_sheet_of_a_prefixed_workbook(poi_dir, tmp_path):
-    if shutil.which("ssconvert") is None:
-        pytest.skip("Gnumeric's ssconvert is not installed")
+    ssconvert = find_ssconvert()
+    if ssconvert is None:
+        require(f"Gnumeric's ssconvert not found: {INSTALL_HINT}")
     path = copy(poi_dir / "59746_NoRowNums.xlsx", tmp_path)
     with Workbook.open(path) as book:
         book.add_sheet(SheetSpec("New", cells={"A1": "written", "B1": Cell(7, Style(bold=True))}))
         book.save(backup=False)
-    subprocess.run(["ssconvert", "-S", str(path), str(tmp_path / "out.csv")],
+    subprocess.run([ssconvert, "-S", str(path), str(tmp_path / "out.csv")],
                    capture_output=True, timeout=120, check=False)
     assert (tmp_path / "out.csv.1").read_text().split() == ["written,7"]
 
