@@ -4,9 +4,10 @@
     perf-addin score BOOK.xlsx      score everyone in place
     perf-addin interviews BOOK.xlsx [--only ID ...] [--pdf DIR]
                                     one feedback-interview tab per employee (and PDFs)
-    perf-addin schedule BOOK.xlsx --from DATE --to DATE [--ics DIR]
-                                    plan every interview: schedule tab, time and place
-                                    in each interview tab, calendar invitations
+    perf-addin schedule BOOK.xlsx --from DATE --to DATE [--ics DIR] [--replan [ID ...]]
+                                    keep what is planned, place the other interviews:
+                                    schedule tab, time and place in each interview tab,
+                                    calendar invitations and cancellations
     perf-addin collect BOOK.xlsx [RETURNED.xlsx ...] [--today DATE] [--reminders DIR [--pdf]]
                                     merge filled-in interview tabs from returned copies,
                                     the tracking tab (跟踪), reminder e-mail drafts
@@ -94,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--ics", type=Path, metavar="DIR",
                           help="folder for the .ics invitations (default: '<book> invitations' beside it)")
     schedule.add_argument("--include-errors", action="store_true", help=INCLUDE_ERRORS_HELP)
+    schedule.add_argument("--replan", nargs="*", metavar="ID",
+                          help="move interviews already planned: all of them, or those of these employee IDs "
+                               "(without it, planned interviews stay and only the others are placed)")
     schedule.set_defaults(run=run_schedule)
     _collect_parser(sub)
     _finance_parsers(sub)
@@ -251,12 +255,15 @@ def _date(text: str):
 
 
 def run_schedule(args: argparse.Namespace) -> int:
+    """Exit 1 when there was something to place and nothing new was placed."""
     from .ribbon import invite_folder
+    from .scheduling import ALL
+    replan = () if args.replan is None else (args.replan or ALL)
     with _progress() as step:
         report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step,
-                                   args.include_errors)
+                                   include_errors=args.include_errors, replan=replan)
     show_schedule(report)
-    return 0
+    return 1 if report.failed else 0
 
 
 def _collect_parser(sub: argparse._SubParsersAction) -> None:
@@ -306,17 +313,14 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
 
 
 def show_schedule(report: ScheduleReport) -> None:
-    p = report.plan
-    console.print(f"\nInterviews planned: [bold]{len(p.bookings)}[/] on tab [bold]{report.tab}[/]; "
-                  f"time and place filled into {len(report.filled)} interview tab(s)")
-    _show_list("Not placed" + (" (no complete schedule exists)" if p.proven else ""),
-               [f"{u.request.employee} ({u.request.key}): {u.reason}" for u in p.unplaced])
-    _show_list("Kept as typed", report.kept)
-    _show_list("Notes", report.notes)
-    if report.invites:
-        console.print(f"Invitations: [bold]{len(report.invites)}[/] .ics in [bold]{report.invites[0].parent}[/]")
-    if report.backup:
-        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+    """The run in the workbook's language (``scheduling.summary_lines``)."""
+    from .scheduling import summary_lines
+    head, sections, closing = summary_lines(report)
+    console.print(f"\n[bold]{head}[/]")
+    for title, lines in sections:
+        _show_list(title, lines)
+    for line in closing:
+        console.print(line)
 
 
 def show_interviews(report: InterviewReport) -> None:

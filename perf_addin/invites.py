@@ -8,9 +8,12 @@ Thunderbird) gives a meeting the facilitator can send.
 Times are *floating* (``DTSTART:20260302T090000``, no ``TZID``, no ``Z``): the
 workbook holds local times without a zone, and a floating time is read as the
 local time of whoever imports it – right for a department in one place, and
-what Outlook does on import. The ``UID`` is stable per cycle and employee, and
-``SEQUENCE`` grows with each run, so a re-planned interview updates the earlier
-invitation instead of adding a second one.
+what Outlook does on import. The ``UID`` is stable per cycle and employee
+(``uid``), and the caller counts ``SEQUENCE`` (the workbook's schedule tab keeps
+the last one written): an interview that moves gets a cancellation of the old
+slot (``METHOD:CANCEL``, same UID, the next SEQUENCE) and a new request with the
+one after, so a calendar that imported the first invitation drops it and takes
+the new one instead of showing two.
 """
 
 from __future__ import annotations
@@ -26,6 +29,15 @@ from .schedule import Booking
 
 PRODID = "-//perf-addin//interview schedule//EN"
 _SUBJECT = {"zh": "绩效反馈面谈：{name}", "en": "Performance feedback interview: {name}"}
+_CANCELLED = {"zh": "已取消：{subject}", "en": "Cancelled: {subject}"}
+_CANCEL_TEXT = {"zh": "此面谈时间已取消；如有新的时间，会另发邀请。",
+                "en": "This interview time is cancelled; a new time, if any, comes in its own invitation."}
+
+
+def uid(key: str, cycle: str = "") -> str:
+    """The invitation's UID: the same for an employee's interview in a cycle, on every run."""
+    digest = hashlib.sha1(f"{cycle}\x00{key}".encode("utf-8")).hexdigest()[:16]
+    return f"interview-{digest}@perf-addin"
 
 
 def address(name: str, emails: Mapping[str, str]) -> str:
@@ -45,25 +57,29 @@ def agenda_text(minutes: int, lang: str) -> str:
 
 
 def invite(booking: Booking, emails: Mapping[str, str], lang: str, cycle: str = "",
-           stamp: datetime | None = None) -> bytes:
-    """The .ics file of one interview."""
+           stamp: datetime | None = None, sequence: int = 0, cancel: bool = False) -> bytes:
+    """The .ics file of one interview: a request, or (``cancel``) its cancellation."""
     r = booking.request
     stamp = stamp or datetime.now().replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("method", "REQUEST")
+    cal.add("method", "CANCEL" if cancel else "REQUEST")
     event = Event()
-    uid_key = hashlib.sha1(f"{cycle}\x00{r.key}".encode("utf-8")).hexdigest()[:16]
-    event.add("uid", f"interview-{uid_key}@perf-addin")
-    event.add("sequence", int(stamp.timestamp()) // 60 % 2**31)
+    event.add("uid", uid(r.key, cycle))
+    event.add("sequence", sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", booking.start)  # naive datetime: floating time
     event.add("dtend", booking.end)
-    event.add("summary", _SUBJECT[lang].format(name=r.employee))
+    subject = _SUBJECT[lang].format(name=r.employee)
+    event.add("summary", _CANCELLED[lang].format(subject=subject) if cancel else subject)
     event.add("location", booking.room)
-    minutes = int((booking.end - booking.start).total_seconds() // 60)
-    event.add("description", agenda_text(minutes, lang))
+    if cancel:
+        event.add("status", "CANCELLED")
+        event.add("description", _CANCEL_TEXT[lang])
+    else:
+        minutes = int((booking.end - booking.start).total_seconds() // 60)
+        event.add("description", agenda_text(minutes, lang))
     organizer = vCalAddress(address(r.facilitator, emails))
     organizer.params["cn"] = vText(r.facilitator)
     event["organizer"] = organizer
@@ -80,4 +96,4 @@ def invite(booking: Booking, emails: Mapping[str, str], lang: str, cycle: str = 
     return cal.to_ical()
 
 
-__all__ = ["address", "agenda_text", "invite"]
+__all__ = ["address", "agenda_text", "invite", "uid"]

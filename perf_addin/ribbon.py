@@ -266,19 +266,20 @@ def invite_folder(path: Path) -> Path:
 
 
 def schedule(host: Host) -> None:
-    """Schedule: plans every interview over the next two weeks from tomorrow, writes the
-    schedule tab, time and place into the feedback sheets, and .ics invitations in
-    '<workbook> invitations' (``scheduling.schedule_workbook``, as ``perf-addin schedule``)."""
+    """Schedule: keeps every interview already planned and places the others over the
+    next two weeks from tomorrow; writes the schedule tab, time and place into the
+    feedback sheets, and .ics invitations (and cancellations) in '<workbook> invitations'
+    (``scheduling.schedule_workbook``, as ``perf-addin schedule``)."""
     from datetime import date, timedelta
-    from .scheduling import schedule_workbook
+    from .scheduling import schedule_workbook, summary_lines
     first = date.today() + timedelta(days=1)
     with host.file_job() as path:
         report = schedule_workbook(path, first, first + timedelta(days=13), invite_folder(path), host.status)
-    lines = [f"{len(report.plan.bookings)} interview(s) planned, {len(report.plan.unplaced)} not placed; "
-             f"{len(report.invites)} invitation(s) in {invite_folder(path)}."]
-    lines += [f"Not placed: {u.request.employee}: {u.reason}" for u in report.plan.unplaced[:10]]
-    lines += [f"Kept: {k}" for k in report.kept[:5]]
-    host.message("\n".join(lines))
+    head, sections, closing = summary_lines(report)
+    lines = [head]
+    for title, items in sections:
+        lines += [f"{title}: {item}" for item in items[:5]]
+    host.message("\n".join(lines + closing), error=report.failed)
     host.activate(report.tab)
 
 

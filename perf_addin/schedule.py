@@ -7,7 +7,11 @@ one of the rooms, so that
 * no person and no room is in two interviews at once – a person is one name,
   whatever role: a supervisor who is also someone's employee is one calendar;
 * a facilitator has at least ``break_minutes`` between two interviews;
-* nobody's blocked times (and no room's) are touched.
+* nobody's blocked times (and no room's) are touched;
+* interviews already booked (``fixed``: kept from an earlier run, or typed by
+  hand) are busy time for their people and room, breaks included – a run adds
+  to a plan, it never moves what is there;
+* holidays (``Calendar.holidays``) are no working days.
 
 Time is discrete: a *tick* is the greatest common divisor of the interview
 length, the break, the working-hour bounds and the edges of blocked times (15
@@ -67,10 +71,19 @@ class Calendar:
     hours: tuple[tuple[int, int], ...] = ((9 * 60, 12 * 60), (13 * 60 + 30, 17 * 60 + 30))
     minutes: int = 60
     break_minutes: int = 15
+    holidays: frozenset[date] = frozenset()
 
     def days(self) -> list[date]:
         count = (self.last - self.first).days + 1
-        return [d for d in (self.first + timedelta(i) for i in range(max(count, 0))) if d.weekday() in self.weekdays]
+        return [d for d in (self.first + timedelta(i) for i in range(max(count, 0)))
+                if d.weekday() in self.weekdays and d not in self.holidays]
+
+    def working(self, start: datetime, end: datetime) -> bool:
+        """Whether a booking lies on a working day (not a holiday) within one working period."""
+        day, a = start.date(), start.hour * 60 + start.minute
+        b = a + int((end - start).total_seconds() // 60)
+        return (day.weekday() in self.weekdays and day not in self.holidays
+                and any(lo <= a and b <= hi for lo, hi in self.hours))
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,7 @@ class _Grid:
         self.busy: dict[str, bytearray] = {}
         self.gaps: dict[str, bytearray] = {}  # facilitators' bookings plus the break after each
         self.room_busy = {r: bytearray(self.size) for r in self.rooms}
+        self.break_minutes = c.break_minutes
 
     def _tick(self, day: date, minute: int) -> int:
         return (day - self.first).days * self.per_day + minute // self.tick
@@ -142,6 +156,21 @@ class _Grid:
         target[a:b] = b"\x01" * (b - a)
         return b - a
 
+    def hold(self, booking: Booking) -> None:
+        """A booking made before this run: busy time for its people and room, and the
+        facilitator's break after it."""
+        r = booking.request
+        for name in {r.employee, r.supervisor, r.facilitator} - {None}:
+            self.block(name, booking.start, booking.end)
+        if booking.room in self.room_busy:
+            self.block(booking.room, booking.start, booking.end)
+        gaps = self.gaps.setdefault(r.facilitator, bytearray(self.size))
+        origin = datetime.combine(self.first, time())
+        a = max(0, math.floor((booking.start - origin).total_seconds() / 60 / self.tick))
+        b = min(self.size, math.ceil((booking.end - origin).total_seconds() / 60 / self.tick) + self.gap)
+        if a < b:
+            gaps[a:b] = b"\x01" * (b - a)
+
     def people_free(self, r: Request, s: int) -> bool:
         e = s + self.length
         for name in (r.employee, r.supervisor, r.facilitator):
@@ -165,16 +194,23 @@ class _Grid:
 
 def plan(requests: Sequence[Request], rooms: Sequence[str], calendar: Calendar,
          blocked: Mapping[str, Iterable[tuple[datetime, datetime]]] | None = None,
-         exact_limit: int = EXACT_LIMIT) -> Plan:
-    """Place every request; see the module docstring."""
+         exact_limit: int = EXACT_LIMIT, fixed: Sequence[Booking] = (), lang: str = "en") -> Plan:
+    """Place every request around the ``fixed`` bookings; see the module docstring.
+
+    ``Plan.bookings`` holds the new placements only; ``lang`` is the language of the
+    reasons (they are shown in the workbook)."""
     if not rooms:
         raise ValueError("no room to hold the interviews in")
     blocked = {name: list(spans) for name, spans in (blocked or {}).items()}
-    grid = _Grid(calendar, rooms, (t for spans in blocked.values() for span in spans for t in span))
+    edges = [t for spans in blocked.values() for span in spans for t in span]
+    edges += [t for b in fixed for t in (b.start, b.end)]
+    grid = _Grid(calendar, rooms, edges)
     weight: Counter[str] = Counter()
     for name, spans in blocked.items():
         for start, end in spans:
             weight[name] += grid.block(name, start, end)
+    for booking in fixed:
+        grid.hold(booking)
     order = _order(requests, weight)
     overloaded = _over_capacity(grid, requests)
     placed: dict[str, tuple[int, str]] = {}
@@ -195,7 +231,7 @@ def plan(requests: Sequence[Request], rooms: Sequence[str], calendar: Calendar,
     bookings = sorted((Booking(r, grid.at(placed[r.key][0]), grid.at(placed[r.key][0] + grid.length),
                                placed[r.key][1]) for r in requests if r.key in placed),
                       key=lambda b: (b.start, rooms.index(b.room)))
-    return Plan(bookings, [Unplaced(r, _reason(grid, r, calendar)) for r in left], proven)
+    return Plan(bookings, [Unplaced(r, _reason(grid, r, calendar, lang)) for r in left], proven)
 
 
 def _order(requests: Sequence[Request], weight: Counter[str]) -> list[Request]:
@@ -291,14 +327,31 @@ def _exact(grid: _Grid, order: list[Request], greedy: dict[str, tuple[int, str]]
     return greedy, proven
 
 
-def _reason(grid: _Grid, r: Request, calendar: Calendar) -> str:
+_REASON = {
+    "en": {"no_time": "no working day from {a} to {b} has {m} free minutes within the working hours",
+           "employee": "employee", "supervisor": "supervisor", "facilitator": "facilitator",
+           "rooms": "all rooms booked", "busy": "{who} busy or unavailable", "and": " and ",
+           "every": "{who} at every possible time", "none_free": "no time when employee, supervisor, "
+           "facilitator and a room are all free", "count": "{who} at {c} of {n}", "nobody": "nobody",
+           "tail": "{head} in {a}..{b} (busy: {parts}; {n} possible start times)", "sep": ", "},
+    "zh": {"no_time": "{a} 至 {b} 的工作日在工作时间内没有 {m} 分钟的空档",
+           "employee": "被考核者", "supervisor": "直接上级", "facilitator": "面谈主导人",
+           "rooms": "所有房间已被占用", "busy": "{who}没有空", "and": "、",
+           "every": "{who}：所有可选时间都不行", "none_free": "找不到被考核者、直接上级、主导人和房间同时有空的时间",
+           "count": "{who} {c}/{n}", "nobody": "无", "tail": "{head}（{a} 至 {b}；占用：{parts}；共 {n} 个可选开始时间）",
+           "sep": "，"},
+}
+
+
+def _reason(grid: _Grid, r: Request, calendar: Calendar, lang: str = "en") -> str:
     """Who or what was never free, counted over the possible start times."""
+    t = _REASON.get(lang, _REASON["en"])
     starts = grid.starts
+    a, b = f"{calendar.first:%Y-%m-%d}", f"{calendar.last:%Y-%m-%d}"
     if not starts:
-        return (f"no working day from {calendar.first} to {calendar.last} has "
-                f"{calendar.minutes} free minutes within the working hours")
+        return t["no_time"].format(a=a, b=b, m=calendar.minutes)
     e = grid.length
-    count = Counter()
+    count: Counter[tuple[str, str]] = Counter()
     for s in starts:
         for role, name in (("employee", r.employee), ("supervisor", r.supervisor)):
             if name is not None and 1 in grid.person(name)[s:s + e]:
@@ -309,13 +362,13 @@ def _reason(grid: _Grid, r: Request, calendar: Calendar) -> str:
         if not grid.free_rooms(s):
             count[("rooms", "")] += 1
     n = len(starts)
-    label = {("rooms", ""): "all rooms booked"}
-    full = [label.get(k, f"{k[0]} {k[1]} busy or unavailable") for k, c in count.items() if c == n]
-    parts = [f"{label.get(k, f'{k[0]} {k[1]}')} at {c} of {n}" for k, c in count.most_common()]
-    head = (f"{' and '.join(full)} at every possible time" if full
-            else "no time when employee, supervisor, facilitator and a room are all free")
-    period = f"{calendar.first:%Y-%m-%d}..{calendar.last:%Y-%m-%d}"
-    return f"{head} in {period} (busy: {', '.join(parts) or 'nobody'}; {n} possible start times)"
+
+    def who(k: tuple[str, str]) -> str:
+        return t["rooms"] if k[0] == "rooms" else f"{t[k[0]]} {k[1]}"
+    full = [t["rooms"] if k[0] == "rooms" else t["busy"].format(who=who(k)) for k, c in count.items() if c == n]
+    parts = [t["count"].format(who=who(k), c=c, n=n) for k, c in count.most_common()]
+    head = t["every"].format(who=t["and"].join(full)) if full else t["none_free"]
+    return t["tail"].format(head=head, a=a, b=b, parts=t["sep"].join(parts) or t["nobody"], n=n)
 
 
 __all__ = ["Booking", "Calendar", "EXACT_LIMIT", "Plan", "Request", "Unplaced", "plan"]

@@ -231,7 +231,7 @@ def test_schedule_job_end_to_end(with_tabs, tmp_path):
     add_unavailable(book, [["刘军", "2026-03-02", "2026-03-03"], ["周静", "2026-03-04 09:00", "2026-03-04 12:00"]])
     report = schedule_workbook(book, MONDAY, date(2026, 3, 13), ics_dir=tmp_path / "ics")
     assert len(report.plan.bookings) == 36 and not report.plan.unplaced  # 4 held back: input errors
-    assert sum(n.startswith("not planned, input errors: ") for n in report.notes) == 4
+    assert sum(n.startswith("输入有误，未安排：") for n in report.notes) == 4
     for b in report.plan.bookings:
         assert "刘军" not in (b.request.employee, b.request.supervisor) or b.start.date() > date(2026, 3, 3)
         assert not (b.request.facilitator == "周静" and b.start.date() == date(2026, 3, 4) and b.start.hour < 12)
@@ -258,8 +258,8 @@ def test_typed_time_is_kept_and_own_time_replaced(with_tabs, tmp_path):
         kind = parse_kind(wb.owner_kind(tabs["1002"]))
     cells = input_cells(kind.version, kind.remedies)
     type_into(book, tabs["1002"], {cells["meeting.when"]: "周五下午 3 点"})
-    add_unavailable(book, [["刘勇", "2026-03-02", "2026-03-06"]])  # moves 刘勇 (1011) to the second week
-    report = schedule_workbook(book, MONDAY, date(2026, 3, 13))
+    add_unavailable(book, [["刘勇", "2026-03-02", "2026-03-06"]])  # --replan moves 刘勇 (1011) to week two
+    report = schedule_workbook(book, MONDAY, date(2026, 3, 13), replan=["1011"])
     assert meeting(book, tabs["1002"])[0] == "周五下午 3 点"
     assert any(tabs["1002"] in k and "周五下午 3 点" in k for k in report.kept)
     moved = next(b for b in report.plan.bookings if b.request.key == "1011")
@@ -292,9 +292,9 @@ def test_too_short_period_reports_who_and_why(with_tabs, tmp_path):
     book = copy(with_tabs, tmp_path)
     report = schedule_workbook(book, MONDAY, MONDAY)
     assert report.plan.unplaced
-    assert all("facilitator" in u.reason or "rooms" in u.reason for u in report.plan.unplaced)
+    assert all("面谈主导人" in u.reason or "房间" in u.reason for u in report.plan.unplaced)
     rows = grid(book, report.tab)
-    assert sum(1 for r in rows if r and r[0] == "✗") == len(report.plan.unplaced)
+    assert sum(1 for r in rows if r and r[0] == "未安排") == len(report.plan.unplaced)
 
 
 def test_bad_unavailable_cell_is_named(with_tabs, tmp_path):
@@ -318,6 +318,6 @@ def test_cli_schedule(with_tabs, tmp_path, capsys):
     book = copy(with_tabs, tmp_path)
     assert main(["schedule", str(book), "--from", "2026-03-02", "--to", "2026-03-13",
                  "--ics", str(tmp_path / "inv")]) == 0
-    assert "Interviews planned" in capsys.readouterr().out
+    assert "面谈：新安排 36 场" in capsys.readouterr().out
     assert len(list((tmp_path / "inv").glob("*.ics"))) == 36
     assert main(["schedule", str(book), "--from", "2026-03-13", "--to", "2026-03-02"]) == 2
