@@ -28,11 +28,25 @@ Rules decided here:
   LibreOffice recalculate to the same cent. SUMPRODUCT with ``=`` (not SUMIF)
   because SUMIF reads ``*``, ``?`` and a leading ``=``/``>`` in a department name
   as patterns.
-* **Budget.** ``--budget AMOUNT`` is the budget of the whole workbook; otherwise
-  the budget table on the rules sheet (``budgets_from_grid``, columns N:O):
-  department → amount, and an optional 合计/Total row for the whole workbook
-  (else the sum of the department budgets). Over/under = paid − budget, and
-  as % of the budget.
+* **Budget.** ``--budget AMOUNT`` is the budget of the whole workbook, read as
+  a cell is read (``department.parse_number_text``: 500000, 500,000, 50万,
+  ５０万, 0.5亿). It is remembered in the 合计/Total line of the budget table on
+  the rules sheet (columns N:O, made when missing: 预算/Budget header, label,
+  amount), so a later run without ``--budget`` uses it and says where it came
+  from. Otherwise that table: department → amount, and the 合计/Total line for
+  the whole workbook (else the sum of the department budgets). Over/under =
+  paid − budget, and as % of the budget.
+* **Printing.** A4 landscape, fitted to the width of columns A–H (every
+  section uses only those), as many pages down as needed, the title row
+  repeated on each page and "page x of y" in the footer. The grade table comes
+  first, with its chart beside it in F–H: that table's length is fixed (one
+  row per band), so the chart always lies whole on page 1, whatever the
+  number of departments. Wrapped texts (messages, reasons, the note) sit in
+  merged cells whose rows are as tall as the text (``textfit``).
+* **Words.** Everything on the tab and in the CLI is in the workbook's
+  language; the compared values are named as the table's headers name them
+  (奖金, 绩效倍数), both sides of a difference are labelled (工作簿 / 重算),
+  and a blank is written as such, never as ``None``.
 * Departments are grouped ignoring case and surrounding spaces (Excel's ``=``
   compares text that way); a blank department is its own group.
 """
@@ -215,7 +229,6 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
               budgets: dict[str, int] | None = None) -> Reconciliation:
     """Recompute, compare and total (pure; see the module docstring)."""
     table, frame = snap.table, snap.table.frame
-    lang = table.language
     scores = score_table(frame, snap.rules)
     problems = sorted(table.problems + problems_from_scores(table, scores),
                       key=lambda p: (p.row or 0, p.cell))
@@ -263,8 +276,9 @@ def _overrides(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
             number = as_number_or_text(raw[i])
             if number is None or number < 0:
                 cell = snap.table.cell("manual_multiplier", int(i))
-                problems.append(Problem(snap.table.sheet, cell, "manual_multiplier",
-                                        f"manual multiplier {raw[i]!r} is not a number ≥ 0", raw[i],
+                message = (f"手工倍数 {raw[i]!r} 不是 ≥ 0 的数" if snap.table.language == "zh"
+                           else f"manual multiplier {raw[i]!r} is not a number ≥ 0")
+                problems.append(Problem(snap.table.sheet, cell, "manual_multiplier", message, raw[i],
                                         snap.table.rows[i]))
             else:
                 manual[i] = number

@@ -40,7 +40,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import math
 import os
 import secrets
 from dataclasses import dataclass, field

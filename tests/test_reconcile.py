@@ -124,7 +124,7 @@ def test_cli_reconcile_with_diff(book: Path, tmp_path: Path, capsys) -> None:
     assert main(["reconcile", str(path), "--budget", "abc"]) == 2
     assert main(["reconcile", str(path), "--diff", str(book)]) == 0
     out = capsys.readouterr().out
-    assert "研发部" in out and "not sealed" in out
+    assert "研发部" in out and "未封存" in out
 
 
 # ------------------------------------------------------------------ printing
@@ -205,7 +205,6 @@ def test_the_grade_chart_is_whole_on_the_first_page(printed) -> None:
 def test_the_chart_sits_inside_the_first_page() -> None:
     """Whatever the departments: the chart is anchored beside the fixed-length grade
     table, within the first 30 rows (an A4 landscape page holds ~32 rows of 15 pt)."""
-    book_ = None  # noqa: F841 - a pure check on the spec
     from perf_addin.reconcile import reconcile_sheet
     from perf_addin.xlsx.refs import parse_cell
     import tempfile
@@ -214,7 +213,7 @@ def test_the_chart_sits_inside_the_first_page() -> None:
         snap = read_snapshot(path)
         spec = reconcile_sheet(reconcile(snap))
     chart = spec.charts[0]
-    top, bottom = parse_cell(chart.top_left)[0], parse_cell(chart.bottom_right)[0]
+    bottom = parse_cell(chart.bottom_right)[0]
     heights = sum(spec.row_heights.get(r, 15) for r in range(1, bottom + 1))
     assert heights <= (8.27 - 1.2 - 0.6) * 72  # A4 landscape height less margins and footer, in points
     assert parse_cell(chart.bottom_right)[1] <= 9  # ends at column H's right edge, inside the print area
