@@ -104,8 +104,9 @@ def _parser() -> argparse.ArgumentParser:
 def _finance_parsers(sub: argparse._SubParsersAction) -> None:
     reconcile = sub.add_parser("reconcile", help="write the reconciliation tab (对账) for finance")
     reconcile.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
-    reconcile.add_argument("--budget", metavar="AMOUNT", help="bonus budget of the whole workbook (500000, 500,000, 50万, 0.5亿); remembered "
-                           "on the rules sheet for later runs")
+    reconcile.add_argument("--budget", metavar="AMOUNT",
+                           help="bonus budget of the whole workbook (500000, 500,000, 50万, 0.5亿); "
+                                "remembered on the rules sheet for later runs")
     reconcile.add_argument("--diff", type=Path, metavar="OLD", help="list what changed since OLD.xlsx")
     reconcile.add_argument("--key-file", type=Path, metavar="F",
                            help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")

@@ -113,26 +113,33 @@ def key_check(key: bytes) -> str:
 
 def canonical(values: list[Any]) -> bytes:
     """The bytes that are signed for one employee (see the module docstring)."""
-    return json.dumps([canon(v) for v in values], ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return _encoded([canon(v) for v in values])
+
+
+def _encoded(canonical_values: list[Any]) -> bytes:
+    return json.dumps(canonical_values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def sealed_values(snap: Snapshot) -> list[list[Any]]:
     return field_values(snap, SEALED_FIELDS)
 
 
-def signatures(snap: Snapshot, key: bytes) -> list[str]:
-    return [hmac.new(key, canonical(v), hashlib.sha256).hexdigest() for v in sealed_values(snap)]
+def _canonical_rows(snap: Snapshot) -> list[list[Any]]:
+    return [[canon(v) for v in row] for row in sealed_values(snap)]
 
 
-def field_tags(snap: Snapshot, key: bytes) -> list[tuple[str, ...]]:
-    """Per employee, one short tag per sealed field (see the module docstring)."""
-    out = []
-    for values in sealed_values(snap):
-        eid = canon(values[0])
-        out.append(tuple(hmac.new(key, canonical([eid, name, v]), hashlib.sha256).hexdigest()[:TAG_HEX]
-                         for name, v in zip(SEALED_FIELDS, values)))
-    return out
+def signatures(snap: Snapshot, key: bytes, rows: list[list[Any]] | None = None) -> list[str]:
+    """One HMAC per employee; ``rows`` are the canonical values when already computed."""
+    rows = _canonical_rows(snap) if rows is None else rows
+    return [hmac.digest(key, _encoded(v), "sha256").hex() for v in rows]
+
+
+def row_tags(key: bytes, canonical_values: list[Any]) -> tuple[str, ...]:
+    """One short tag per sealed field of one employee, from its canonical values
+    (see the module docstring): HMAC over the ID, the field's name and its value."""
+    head = f"{canonical_values[0]!r}|"
+    return tuple(hmac.digest(key, f"{head}{name}|{v!r}".encode("utf-8"), "sha256").hex()[:TAG_HEX]
+                 for name, v in zip(SEALED_FIELDS, canonical_values))
 
 
 # ------------------------------------------------------------------ storing
@@ -215,7 +222,9 @@ def seal_workbook(path: str | Path, key: bytes, now: dt.datetime | None = None) 
         snap = read_snapshot(path)
         ids = [str(i) for i in snap.table.frame["employee_id"]]
         stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
-        seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key))), field_tags(snap, key))
+        values = _canonical_rows(snap)
+        seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key, values))),
+                          [row_tags(key, v) for v in values])
         book.add_sheet(seal_sheet(seal, snap.table.language), replace=True)
         book.set_sheet_state(SEAL_SHEET, "hidden")
         backup = book.save()
@@ -259,11 +268,11 @@ def check_seal(snap: Snapshot, stored: StoredSeal | None, key: bytes | None) -> 
     check = SealCheck(stored.sealed_at)
     pending: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     tags = stored.tags or [()] * len(stored.rows)
-    for (eid, sig), row_tags in zip(stored.rows, tags):
-        pending.setdefault(eid, []).append((sig, row_tags))
+    for (eid, sig), stored_tags in zip(stored.rows, tags):
+        pending.setdefault(eid, []).append((sig, stored_tags))
     ids = [str(i) for i in snap.table.frame["employee_id"]]
-    now_tags = field_tags(snap, key)
-    for i, (eid, sig) in enumerate(zip(ids, signatures(snap, key))):
+    values = _canonical_rows(snap)
+    for i, (eid, sig) in enumerate(zip(ids, signatures(snap, key, values))):
         queue = pending.get(eid)
         if not queue:
             check.added.append((eid, i))
@@ -272,7 +281,8 @@ def check_seal(snap: Snapshot, stored: StoredSeal | None, key: bytes | None) -> 
         if not hmac.compare_digest(old_sig, sig):
             check.changed.append((eid, i))
             if len(old_tags) == len(SEALED_FIELDS):
-                check.fields[i] = tuple(name for name, a, b in zip(SEALED_FIELDS, old_tags, now_tags[i])
+                now = row_tags(key, values[i])
+                check.fields[i] = tuple(name for name, a, b in zip(SEALED_FIELDS, old_tags, now)
                                         if not hmac.compare_digest(a, b))
     check.removed = [eid for eid, left in pending.items() for _ in left]
     return check
