@@ -374,13 +374,14 @@ def _long_texts_tab(book: Path, employee: str, lang: str) -> tuple[str, dict, tu
 @pytest.mark.libreoffice
 def test_long_chinese_text_prints_whole_on_one_a4_page(tmp_path, soffice):
     book = sample(tmp_path)
-    tab, _, remedies = _long_texts_tab(book, "1002", "zh")
+    tab, _, remedies = _long_texts_tab(book, "1001", "zh")  # a weak rating: a remedy line above "other"
     assert len(LONG_ACTION_ZH) >= 80 and len(LONG_NOTES_ZH) >= 130
     pdf, = print_tabs(book, [tab], tmp_path / "pdf", soffice)
     assert pdf_page_count(pdf) == 1
     assert "A4" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     labels = {"profit": "公司盈利", "tasks": "任务必达成件数", "rating": "平时表现", OTHER: "其他"}
-    _assert_whole_and_inside(pdf, LONG_ACTION_ZH, "具体措施", labels[remedies[1]])
+    below = labels[remedies[1]] if len(remedies) > 1 else "五、结果确认"
+    _assert_whole_and_inside(pdf, LONG_ACTION_ZH, "具体措施", below)
     _assert_whole_and_inside(pdf, LONG_NOTES_ZH, "员工是否同意考核结果", "后续处理")
 
 
@@ -397,5 +398,6 @@ def test_long_english_text_prints_whole_on_one_a4_page(tmp_path, soffice):
     assert pdf_page_count(pdf) == 1
     assert "A4" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     labels = {"profit": "Profit", "tasks": "Tasks completed", "rating": "Rating", OTHER: "Other"}
-    _assert_whole_and_inside(pdf, LONG_ACTION_EN, "Agreed action", labels[remedies[1]])
+    below = labels[remedies[1]] if len(remedies) > 1 else "5. Confirmation"
+    _assert_whole_and_inside(pdf, LONG_ACTION_EN, "Agreed action", below)
     _assert_whole_and_inside(pdf, LONG_NOTES_EN, "Employee agrees with the result", "Next step")
