@@ -14,7 +14,7 @@
     perf-addin addin build|udfs|install|uninstall|press
                                     the Excel add-in: build it from vba_shim/, install
                                     it, or press one of its ribbon buttons on a file
-    perf-addin reconcile BOOK.xlsx [--budget AMOUNT] [--diff OLD.xlsx] [--key-file F]
+    perf-addin reconcile BOOK.xlsx [--budget AMOUNT] [--diff OLD.xlsx] [--key-file F] [--pdf FILE]
                                     finance's 对账 tab: recompute, compare, totals, budget
     perf-addin seal BOOK.xlsx [--key-file F] [--create-key]
                                     sign every employee's bonus-relevant values
@@ -108,10 +108,14 @@ def _parser() -> argparse.ArgumentParser:
 def _finance_parsers(sub: argparse._SubParsersAction) -> None:
     reconcile = sub.add_parser("reconcile", help="write the reconciliation tab (对账) for finance")
     reconcile.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
-    reconcile.add_argument("--budget", metavar="AMOUNT", help="bonus budget of the whole workbook")
+    reconcile.add_argument("--budget", metavar="AMOUNT",
+                           help="bonus budget of the whole workbook (500000, 500,000, 50万, 0.5亿); "
+                                "remembered on the rules sheet for later runs")
     reconcile.add_argument("--diff", type=Path, metavar="OLD", help="list what changed since OLD.xlsx")
     reconcile.add_argument("--key-file", type=Path, metavar="F",
                            help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")
+    reconcile.add_argument("--pdf", type=Path, metavar="FILE",
+                           help="also print the reconciliation tab to FILE (A4 landscape, LibreOffice)")
     reconcile.set_defaults(run=run_reconcile)
     seal = sub.add_parser("seal", help="sign each employee's bonus-relevant values (HMAC-SHA256)")
     seal.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
@@ -141,55 +145,99 @@ def _key(args: argparse.Namespace, required: bool) -> bytes | None:
     return load_key(args.key_file)
 
 
+FINANCE_TEXTS = {
+    "zh": {"columns": ("部门", "人数", "奖金基数合计", "实发奖金合计", "预算", "超支(+)/结余(−)"), "total": "合计",
+           "differences": "差异与手工调整", "errors": "输入错误（不发放）", "changes": "与 {old} 相比的变化",
+           "added": "新增", "removed": "删除", "seal": "封存", "sealed_changes": "封存后的改动",
+           "workbook": "工作簿", "recomputed": "重算", "blank": "空", "printed": "对账表已打印：{pdf}",
+           "saved": "已保存。上一版本在 {backup}", "sealed": "已封存 {file} 的 {n} 名员工",
+           "new_key": "新的封存密钥在 {file}——由财务保管，切勿放进工作簿", "sep": "："},
+    "en": {"columns": ("department", "head count", "base bonus", "paid bonus", "budget", "over/under"),
+           "total": "total", "differences": "Differences and overrides", "errors": "Input errors (not paid)",
+           "changes": "Changes since {old}", "added": "added", "removed": "removed", "seal": "Seal",
+           "sealed_changes": "Changed after sealing", "workbook": "workbook", "recomputed": "recomputed",
+           "blank": "blank", "printed": "The reconciliation tab is printed to {pdf}",
+           "saved": "Saved. The previous version is in {backup}", "sealed": "Sealed {n} employees of {file}",
+           "new_key": "New seal key in {file} – keep it with finance, never in the workbook", "sep": ": "},
+}
+
+
 def run_reconcile(args: argparse.Namespace) -> int:
-    from .reconcile import reconcile_workbook
+    from .reconcile import print_reconciliation, reconcile_workbook
     key = _key(args, required=False)
+    if getattr(args, "pdf", None) is not None:
+        require_soffice()  # refuse before writing anything
     with _progress() as step:
         report = reconcile_workbook(args.book, args.budget, args.diff, key, step)
-    return show_reconcile(report)
+        if getattr(args, "pdf", None) is not None:
+            step("printing the reconciliation tab")
+            print_reconciliation(args.book, report.sheet, args.pdf)
+    status = show_reconcile(report)
+    if getattr(args, "pdf", None) is not None:
+        console.print(FINANCE_TEXTS[report.rec.snapshot.table.language]["printed"].format(pdf=args.pdf))
+    return status
+
+
+def _amount(value, what: str, t: dict) -> str:  # noqa: ANN001 - a number or None
+    """A compared value as finance reads it: money with cents, a multiplier as is."""
+    if value is None:
+        return t["blank"]
+    if what == "bonus":
+        return f"{value:,.2f}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
-    from .reconcile import seal_lines
+    from .diff import field_label
+    from .reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
     rec = report.rec
+    lang = rec.snapshot.table.language
+    t, tab = FINANCE_TEXTS[lang], TEXTS[lang]
     table = Table(title=f"{rec.snapshot.path.name} – {report.sheet}", title_justify="left")
-    for column in ("department", "head count", "base bonus", "paid bonus", "budget", "over/under"):
-        table.add_column(column, justify="left" if column == "department" else "right")
+    for i, column in enumerate(t["columns"]):
+        table.add_column(column, justify="left" if i == 0 else "right")
     money = lambda c: "" if c is None else f"{c / 100:,.2f}"  # noqa: E731
     for g in rec.by_department:
         table.add_row(g.label, str(g.head_count), money(g.base_cents), money(g.paid_cents),
                       money(g.budget_cents), money(g.over_cents))
-    table.add_row("[bold]total[/]", str(len(rec.ids)), f"{rec.base_total:,.2f}", f"{rec.paid_total:,.2f}",
+    table.add_row(f"[bold]{t['total']}[/]", str(len(rec.ids)), f"{rec.base_total:,.2f}", f"{rec.paid_total:,.2f}",
                   money(rec.budget_cents), money(rec.over_cents))
     console.print(table)
-    _show_list("Differences and overrides", [f"{d.cell} {d.employee_id} {d.name}: {d.what} {d.workbook} → "
-                                             f"{d.recomputed} ({d.status}{': ' + d.reason if d.reason else ''})"
-                                             for d in rec.differences])
-    _show_list("Input errors (not paid)", [str(p) for p in rec.problems])
+    if rec.budget_source:
+        console.print(rec.budget_source)
+    sep = t["sep"]
+    _show_list(t["differences"], [
+        f"{d.cell} {d.employee_id} {d.name}{sep}{what_label(d.what, lang)} {t['workbook']} "
+        f"{_amount(d.workbook, d.what, t)} / {t['recomputed']} {_amount(d.recomputed, d.what, t)} "
+        f"({tab['status'].get(d.status, d.status)}{sep + d.reason if d.reason else ''})" for d in rec.differences])
+    _show_list(t["errors"], [str(p) for p in rec.problems])
     if rec.diff is not None:
-        _show_list(f"Changes since {rec.diff.old_path.name}",
-                   [f"{c.employee_id} {c.name}: {c.field} {c.old} → {c.new}" for c in rec.diff.changes]
-                   + [f"{i} {n}: added" for i, n in rec.diff.added]
-                   + [f"{i} {n}: removed" for i, n in rec.diff.removed])
-    for line in seal_lines(rec.seal):
-        console.print(f"Seal: {'[bold red]' if rec.seal.problems else ''}{line}")
-    _show_list("Changed after sealing", [f"{eid} {rec.names[i]}" for eid, i in rec.seal.changed]
-               + [f"{eid} {rec.names[i]} (added)" for eid, i in rec.seal.added]
-               + [f"{eid} (removed)" for eid in rec.seal.removed])
+        _show_list(t["changes"].format(old=rec.diff.old_path.name),
+                   [f"{c.employee_id} {c.name}{sep}{field_label(c.field, lang)} "
+                    f"{_amount(c.old, c.field, t)} → {_amount(c.new, c.field, t)}" for c in rec.diff.changes]
+                   + [f"{i} {n}{sep}{t['added']}" for i, n in rec.diff.added]
+                   + [f"{i} {n}{sep}{t['removed']}" for i, n in rec.diff.removed])
+    for line in seal_lines(rec.seal, lang):
+        console.print(f"{t['seal']}{sep}{'[bold red]' if rec.seal.problems else ''}{line}")
+    _show_list(t["sealed_changes"], [f"{eid} {name}{sep}{what}".strip() for _, eid, name, what
+                                     in sealed_change_lines(rec)])
     if report.backup:
-        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+        console.print(t["saved"].format(backup=f"[bold]{report.backup}[/]"))
     return 1 if rec.seal.problems else 0
 
 
 def run_seal(args: argparse.Namespace) -> int:
+    from .department import read_employees
     from .seal import create_key_file, load_key, seal_workbook
+    lang = read_employees(args.book).language if args.book.is_file() else "en"
+    t = FINANCE_TEXTS[lang]
     if args.create_key:
         if args.key_file is None:
             raise SealError("--create-key needs --key-file F (where the new key is written)")
         create_key_file(args.key_file)
-        console.print(f"New seal key in [bold]{args.key_file}[/] – keep it with finance, never in the workbook")
+        console.print(t["new_key"].format(file=f"[bold]{args.key_file}[/]"))
     report = seal_workbook(args.book, load_key(args.key_file))
-    console.print(f"Sealed [bold]{report.employees}[/] employees of {report.path.name}")
+    console.print(t["sealed"].format(n=f"[bold]{report.employees}[/]", file=report.path.name))
     return 0
 
 

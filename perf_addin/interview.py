@@ -25,6 +25,17 @@ Layout decisions (DOMAIN.md §4–5):
   remedy line; the status formula compares with that cell.
 * An employee whose inputs are unusable gets a red banner in place of the legend,
   naming the cells at fault, so the tab cannot pass for a finished result.
+* Long text is shown whole, on the same one page. Every wrapped cell's row is
+  as tall as its text needs (``textfit``: wrapped lines estimated from the
+  merged columns' widths, a CJK character counting as two Latin ones), also
+  for what people typed: a regenerated tab computes its heights from the kept
+  values. ``fit_height=1`` then scales the page, so a long objection makes the
+  print a little smaller rather than cutting it off. Chosen over a smaller
+  font everywhere (unreadable for the usual short entries) and over a
+  continuation page (the form is one page of A4, DOMAIN.md §5, and a second
+  page gets lost). Only a text that would not fit Excel's tallest row (409
+  pt, some 800 Chinese characters in the widest field) gets a smaller font in
+  its own cell.
 * Fields people fill in are unlocked and yellow; the rest is protected without
   a password (against accidents, not people).
 
@@ -37,13 +48,14 @@ set of remedy lines changed or a later layout version moved cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote, unquote
 
 from . import excel_formulas as xf
 from .interview_settings import REMEDY_SHARE, InterviewSettings
+from .textfit import MAX_ROW_HEIGHT, fitting_font, text_height
 from .xlsx import Cell, CellError, Formula, ListValidation, Margins, PrintSetup, Protection, SheetSpec, Style
 from .xlsx.names import FORBIDDEN, MAX_SHEET_NAME, unique_sheet_name
 from .xlsx.refs import cell_ref
@@ -59,7 +71,8 @@ SENIOR_LEVELS = ("高层", "中层", "高管", "senior", "middle")
 
 # ----------------------------------------------------------------- styles
 
-_BASE = dict(font_size=10, border="thin", valign="center")
+FONT_SIZE = 10
+_BASE = dict(font_size=FONT_SIZE, border="thin", valign="center")
 TITLE = Style(bold=True, font_size=16, halign="center", valign="center")
 NOTE = Style(italic=True, font_size=9, font_color="595959", valign="center", wrap=True)
 SECTION = Style(bold=True, font_size=11, font_color="FFFFFF", fill="1F4E79", valign="center")
@@ -344,11 +357,27 @@ class _Form:
 
     def put(self, row: int, c1: int, c2: int, value: Any, style: Style) -> str:
         value = None if value == "" else value
+        style = self._fit(row, c1, c2, value, style)
         for c in range(c1, c2 + 1):
             self.cells[cell_ref(row, c)] = Cell(value if c == c1 else None, style)
         if c2 > c1:
             self.merges.append(f"{cell_ref(row, c1)}:{cell_ref(row, c2)}")
         return cell_ref(row, c1)
+
+    def _fit(self, row: int, c1: int, c2: int, value: Any, style: Style) -> Style:
+        """Grow the row so wrapped text shows whole; a text too long even for
+        Excel's tallest row gets a smaller font (see the module docstring)."""
+        text = value.cached if isinstance(value, Formula) else value
+        if not style.wrap or not isinstance(text, str) or not text:
+            return style
+        width = sum(COL_WIDTHS[c] for c in range(c1, c2 + 1))
+        size = style.font_size or FONT_SIZE
+        if text_height(text, width, size) > MAX_ROW_HEIGHT:
+            size = fitting_font(text, width, size)
+            style = replace(style, font_size=size)
+        needed = min(text_height(text, width, size), MAX_ROW_HEIGHT)
+        self.heights[row] = max(self.heights.get(row, 0), needed)
+        return style
 
     def field(self, fid: str, row: int, c1: int, c2: int, style: Style = INPUT,
               choices: tuple[str, ...] = ()) -> str:

@@ -28,11 +28,25 @@ Rules decided here:
   LibreOffice recalculate to the same cent. SUMPRODUCT with ``=`` (not SUMIF)
   because SUMIF reads ``*``, ``?`` and a leading ``=``/``>`` in a department name
   as patterns.
-* **Budget.** ``--budget AMOUNT`` is the budget of the whole workbook; otherwise
-  the budget table on the rules sheet (``budgets_from_grid``, columns N:O):
-  department → amount, and an optional 合计/Total row for the whole workbook
-  (else the sum of the department budgets). Over/under = paid − budget, and
-  as % of the budget.
+* **Budget.** ``--budget AMOUNT`` is the budget of the whole workbook, read as
+  a cell is read (``department.parse_number_text``: 500000, 500,000, 50万,
+  ５０万, 0.5亿). It is remembered in the 合计/Total line of the budget table on
+  the rules sheet (columns N:O, made when missing: 预算/Budget header, label,
+  amount), so a later run without ``--budget`` uses it and says where it came
+  from. Otherwise that table: department → amount, and the 合计/Total line for
+  the whole workbook (else the sum of the department budgets). Over/under =
+  paid − budget, and as % of the budget.
+* **Printing.** A4 landscape, fitted to the width of columns A–H (every
+  section uses only those), as many pages down as needed, the title row
+  repeated on each page and "page x of y" in the footer. The grade table comes
+  first, with its chart beside it in F–H: that table's length is fixed (one
+  row per band), so the chart always lies whole on page 1, whatever the
+  number of departments. Wrapped texts (messages, reasons, the note) sit in
+  merged cells whose rows are as tall as the text (``textfit``).
+* **Words.** Everything on the tab and in the CLI is in the workbook's
+  language; the compared values are named as the table's headers name them
+  (奖金, 绩效倍数), both sides of a difference are labelled (工作簿 / 重算),
+  and a blank is written as such, never as ``None``.
 * Departments are grouped ignoring case and surrounding spaces (Excel's ``=``
   compares text that way); a blank department is its own group.
 """
@@ -40,6 +54,8 @@ Rules decided here:
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -48,15 +64,18 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .department import Problem, problems_from_scores, sheet_ref
-from .diff import Change, VersionDiff, diff_snapshots
+from .department import Problem, parse_number_text, problems_from_scores, sheet_ref
+from .diff import Change, VersionDiff, diff_snapshots, field_label
+from .interviews import _stage_visible  # the one way a single tab is staged for printing
+from .libreoffice import LibreOffice, LibreOfficeError
 from .rules import RulesError, a1
 from .scoring import _bonus_cents, score_table
 from .seal import SealCheck, check_seal, read_seal
 from .snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot
-from .xlsx import Cell, Formula, SheetSpec, Style, Workbook
+from .textfit import MAX_ROW_HEIGHT, text_height
+from .xlsx import Cell, Formula, Margins, PrintSetup, SheetSpec, Style, Workbook
 from .xlsx.chart import BarChart
-from .xlsx.refs import quote_sheet
+from .xlsx.refs import col_letter, quote_sheet
 
 Progress = Callable[[str], None]
 SHEET_NAMES = {"zh": "对账", "en": "Reconciliation"}
@@ -123,6 +142,7 @@ class Reconciliation:
     seal: SealCheck | None = None
     diff: VersionDiff | None = None
     notes: list[str] = field(default_factory=list)
+    budget_source: str = ""  # where the budget came from, in the workbook's language
 
     @property
     def paid_total(self) -> Decimal:
@@ -209,7 +229,6 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
               budgets: dict[str, int] | None = None) -> Reconciliation:
     """Recompute, compare and total (pure; see the module docstring)."""
     table, frame = snap.table, snap.table.frame
-    lang = table.language
     scores = score_table(frame, snap.rules)
     problems = sorted(table.problems + problems_from_scores(table, scores),
                       key=lambda p: (p.row or 0, p.cell))
@@ -226,8 +245,8 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     base_ok = np.isfinite(base) & (base >= 0)
     base_cents = np.where(base_ok, _bonus_cents(np.where(base_ok, base, 0.0), np.ones(snap.n))[0], -1)
     status = np.full(snap.n, "ok", dtype=object)
-    status[np.flatnonzero(paid < 0)] = "input error" if lang == "en" else "输入错误"
-    status[np.flatnonzero(documented & (paid >= 0))] = "documented override" if lang == "en" else "有据调整"
+    status[np.flatnonzero(paid < 0)] = "input error"
+    status[np.flatnonzero(documented & (paid >= 0))] = "documented override"
     grades = scores["grade"].to_numpy(dtype=object)
     grades = np.where(pd_isna(grades), NO_GRADE, grades).astype(object)
     departments = np.array([department_key(v) for v in snap.texts("department")], dtype=object)
@@ -257,8 +276,9 @@ def _overrides(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
             number = as_number_or_text(raw[i])
             if number is None or number < 0:
                 cell = snap.table.cell("manual_multiplier", int(i))
-                problems.append(Problem(snap.table.sheet, cell, "manual_multiplier",
-                                        f"manual multiplier {raw[i]!r} is not a number ≥ 0", raw[i],
+                message = (f"手工倍数 {raw[i]!r} 不是 ≥ 0 的数" if snap.table.language == "zh"
+                           else f"manual multiplier {raw[i]!r} is not a number ≥ 0")
+                problems.append(Problem(snap.table.sheet, cell, "manual_multiplier", message, raw[i],
                                         snap.table.rows[i]))
             else:
                 manual[i] = number
@@ -336,15 +356,21 @@ def _group(key: str, label: str, mask: np.ndarray, base: np.ndarray, paid: np.nd
 
 # ------------------------------------------------------------------ the tab
 
-TITLE = Style(bold=True, font_size=14)
-HEAD = Style(bold=True, fill="E2EFDA", border="thin", halign="center", wrap=True)
+TITLE = Style(bold=True, font_size=14, wrap=True, valign="center")
+HEAD = Style(bold=True, fill="E2EFDA", border="thin", halign="center", valign="center", wrap=True)
 SECTION = Style(bold=True, font_size=12)
 MONEY = Style(num_format="#,##0.00")
 MONEY_BOLD = Style(num_format="#,##0.00", bold=True)
 PERCENT = Style(num_format="0.00%")
 MULT = Style(num_format="0.0###")
-NOTE = Style(italic=True, font_color="595959")
-ALERT = Style(bold=True, font_color="C00000")
+NOTE = Style(italic=True, font_color="595959", wrap=True, valign="top")
+TEXT = Style(wrap=True, valign="top")
+ALERT = Style(bold=True, font_color="C00000", wrap=True, valign="top")
+ALERT_MONEY = Style(bold=True, font_color="C00000", num_format="#,##0.00")
+COL_WIDTHS = {1: 16, 2: 14, 3: 14, 4: 14, 5: 16, 6: 16, 7: 16, 8: 22}
+WIDTH = len(COL_WIDTHS)  # columns A-H: every section fits them, so the page is fitted to their width
+DEFAULT_FONT = 11.0
+CHART_ROWS = 16  # the grade chart's height in rows (default 15 pt each)
 
 TEXTS = {
     "zh": {"title": "奖金对账", "dept": ("部门", "人数", "奖金基数合计", "实发奖金合计", "预算", "超支(+)/结余(−)", "占预算%"),
@@ -354,7 +380,13 @@ TEXTS = {
            "s_err": "输入错误", "err": ("单元格", "工号", "姓名", "问题"), "s_changes": "与旧版本相比的变化",
            "changes": ("工号", "姓名", "项目", "旧值", "新值", "单元格"), "s_seal": "封存校验",
            "s_detail": "明细（合计公式引用此表）", "detail": ("工号", "姓名", "部门", "等级", "奖金基数", "实发倍数", "实发奖金", "状态"),
-           "none": "无", "count": "人数"},
+           "none": "无", "count": "人数", "blank": "（空）", "added": "新增", "removed": "删除",
+           "footer": "&L{file}&C&A&R第 &P 页，共 &N 页",
+           "status": {"ok": "正常", "input error": "输入错误", "documented override": "有据调整",
+                      "override without reason": "手工倍数无调整原因（未采用）", "difference": "差异",
+                      "difference (override documented)": "差异（已有据调整）"},
+           "sealed": {"changed": "封存后被修改", "added": "封存后新增", "removed": "封存后删除"},
+           "fields_sep": "、"},
     "en": {"title": "Bonus reconciliation", "dept": ("Department", "Head count", "Base bonus", "Paid bonus", "Budget",
                                                      "Over (+) / under (−)", "% of budget"),
            "grade": ("Grade", "Label", "Head count", "Base bonus", "Paid bonus"), "total": "Total",
@@ -366,46 +398,73 @@ TEXTS = {
            "changes": ("Employee ID", "Name", "Field", "Old", "New", "Cell"), "s_seal": "Seal check",
            "s_detail": "Detail (the totals above are formulas over this table)",
            "detail": ("Employee ID", "Name", "Department", "Grade", "Base bonus", "Multiplier paid", "Paid bonus",
-                      "Status"), "none": "none", "count": "Head count"},
+                      "Status"), "none": "none", "count": "Head count", "blank": "(blank)", "added": "added",
+           "removed": "removed", "footer": "&L{file}&C&A&RPage &P of &N",
+           "status": {"ok": "ok", "input error": "input error", "documented override": "documented override",
+                      "override without reason": "override without reason (not honoured)",
+                      "difference": "difference",
+                      "difference (override documented)": "difference (override documented)"},
+           "sealed": {"changed": "changed after sealing", "added": "added after sealing",
+                      "removed": "removed after sealing"},
+           "fields_sep": ", "},
 }
 
 
 class _Tab:
-    """Cells written top to bottom."""
+    """Cells written top to bottom; a wrapped text grows its row (``textfit``)."""
 
     def __init__(self) -> None:
         self.cells: dict[str, Any] = {}
+        self.merges: list[str] = []
+        self.heights: dict[int, float] = {}
         self.row = 0
 
     def next(self, gap: int = 0) -> int:
         self.row += 1 + gap
         return self.row
 
-    def put(self, row: int, col: int, value: Any, style: Style | None = None) -> None:
+    def put(self, row: int, col: int, value: Any, style: Style | None = None, to: int | None = None) -> None:
+        """One value in ``col`` (merged up to column ``to``)."""
         if value is None:
             return
         self.cells[a1(row - 1, col - 1)] = Cell(value, style) if style else value
+        if to is not None and to > col:
+            self.merges.append(f"{a1(row - 1, col - 1)}:{a1(row - 1, to - 1)}")
+        text = value.cached if isinstance(value, Formula) else value
+        if style is not None and style.wrap and isinstance(text, str):
+            width = sum(COL_WIDTHS[c] for c in range(col, (to or col) + 1))
+            need = min(text_height(text, width, style.font_size or DEFAULT_FONT), MAX_ROW_HEIGHT)
+            if need > 15:
+                self.heights[row] = max(self.heights.get(row, 15), need)
 
-    def line(self, values: Sequence[Any], style: Style | None = None) -> int:
+    def line(self, values: Sequence[Any], style: Style | None = None, last_to: int | None = None) -> int:
+        """A row of values from column A; the last one merged up to ``last_to``."""
         r = self.next()
         for c, v in enumerate(values, start=1):
-            self.put(r, c, v, style)
+            self.put(r, c, v, style, last_to if c == len(values) else None)
         return r
+
+    def height(self, first: int, last: int) -> float:
+        return sum(self.heights.get(r, 15.0) for r in range(first, last + 1))
 
 
 def _money(value: int | None) -> Decimal | None:
     return None if value is None or value < 0 else cents(value)
 
 
-def _shown(value: Any) -> Any:
-    """Values listed on the tab: numbers stay numbers, anything else is text (never a formula)."""
-    if value is None or isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+def _shown(value: Any, lang: str = "en") -> Any:
+    """Values listed on the tab: numbers stay numbers, a blank says so, anything
+    else is text (never a formula)."""
+    if is_blank(value):
+        return TEXTS[lang]["blank"]
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return value
     return str(value)
 
 
 def reconcile_sheet(rec: Reconciliation, name: str | None = None) -> SheetSpec:
-    """The 对账 / Reconciliation tab; see the module docstring for its formulas.
+    """The 对账 / Reconciliation tab; see the module docstring for its formulas
+    and its page setup.
 
     The sections are laid out twice: once to learn where they end, so the detail
     table (which every total refers to) can start below them, then for real."""
@@ -415,26 +474,38 @@ def reconcile_sheet(rec: Reconciliation, name: str | None = None) -> SheetSpec:
     tab, chart = _sections(rec, sheet, detail_first=probe.row + 4)
     tab.row = probe.row + 1
     _detail_section(tab, rec, TEXTS[lang])
-    return SheetSpec(sheet, cells=tab.cells, col_widths={1: 16, 2: 14, 3: 14, 4: 14, 5: 16, 6: 16, 7: 16, 8: 22},
-                     charts=[chart], kind="reconcile")
+    return SheetSpec(sheet, cells=tab.cells, merges=tab.merges, col_widths=COL_WIDTHS, row_heights=tab.heights,
+                     charts=[chart], kind="reconcile", print_setup=_page(rec, tab.row))
+
+
+def _page(rec: Reconciliation, last_row: int) -> PrintSetup:
+    """A4 landscape, fitted to the width of columns A–H (as many pages down as
+    needed), the title row repeated on every page, page x of y in the footer."""
+    t = TEXTS[rec.snapshot.table.language]
+    file = rec.snapshot.path.name[:60].replace("&", "&&")
+    return PrintSetup(paper="A4", landscape=True, fit_width=1, fit_height=0,
+                      margins=Margins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3),
+                      print_area=f"A1:{a1(last_row - 1, WIDTH - 1)}", repeat_rows=(1, 1),
+                      center_horizontally=True, first_page_number=1, footer=t["footer"].format(file=file))
 
 
 def _sections(rec: Reconciliation, sheet: str, detail_first: int) -> tuple[_Tab, BarChart]:
-    t = TEXTS[rec.snapshot.table.language]
+    lang = rec.snapshot.table.language
+    t = TEXTS[lang]
     tab = _Tab()
-    tab.put(tab.next(), 1, f"{t['title']} – {rec.snapshot.path.name}", TITLE)
-    tab.put(tab.next(), 1, ROUNDING_RULE[rec.snapshot.table.language], NOTE)
+    tab.put(tab.next(), 1, f"{t['title']} – {rec.snapshot.path.name}", TITLE, WIDTH)
+    tab.put(tab.next(), 1, ROUNDING_RULE[lang], NOTE, WIDTH)
     detail_last = detail_first + max(len(rec.ids), 1) - 1
     rng = {k: f"${col}${detail_first}:${col}${detail_last}"
            for k, col in (("id", "A"), ("dept", "C"), ("grade", "D"), ("base", "E"), ("paid", "G"))}
-    _department_section(tab, rec, t, rng)
     chart = _grade_section(tab, rec, t, rng, sheet)
-    _difference_section(tab, rec, t)
+    _department_section(tab, rec, t, rng)
+    _difference_section(tab, rec, t, lang)
     _problem_section(tab, rec, t)
     if rec.diff is not None:
-        _changes_section(tab, rec.diff, t)
+        _changes_section(tab, rec.diff, t, lang)
     if rec.seal is not None:
-        _seal_section(tab, rec, t)
+        _seal_section(tab, rec, t, lang)
     return tab, chart
 
 
@@ -444,7 +515,7 @@ def _department_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict) -> N
     first = tab.row + 1
     for g in rec.by_department:
         r = tab.next()
-        tab.put(r, 1, g.label)
+        tab.put(r, 1, g.label, TEXT)
         _group_totals(tab, r, 2, f'({rng["dept"]}=A{r})', g, rng)
         _budget_cells(tab, r, g.paid_cents, g.budget_cents)
     last = tab.row
@@ -460,6 +531,8 @@ def _department_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict) -> N
     tab.put(r, 1, t["budget"], Style(bold=True))
     tab.put(r, 4, Formula(f"D{r - 1}", rec.paid_total), MONEY_BOLD)
     _budget_cells(tab, r, int(rec.paid_total * 100), rec.budget_cents)
+    if rec.budget_source:
+        tab.put(tab.next(), 1, rec.budget_source, NOTE, WIDTH)
 
 
 def _group_totals(tab: _Tab, r: int, col: int, crit: str, g: Group, rng: dict) -> None:
@@ -475,12 +548,14 @@ def _budget_cells(tab: _Tab, r: int, paid: int, budget: int | None) -> None:
         return
     tab.put(r, 5, cents(budget), MONEY)
     over = paid - budget
-    tab.put(r, 6, Formula(f"ROUND(D{r}-E{r},2)", cents(over)), ALERT if over > 0 else MONEY)
+    tab.put(r, 6, Formula(f"ROUND(D{r}-E{r},2)", cents(over)), ALERT_MONEY if over > 0 else MONEY)
     if budget:
         tab.put(r, 7, Formula(f"F{r}/E{r}", float(Decimal(over) / Decimal(budget))), PERCENT)
 
 
 def _grade_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict, sheet: str) -> BarChart:
+    """First on the tab, with the chart beside it in F–H: the grade table has a
+    fixed length (one row per band), so the chart always lies whole on page 1."""
     top = tab.next(1)
     tab.put(top, 1, t["s_grade"], SECTION)
     tab.line(t["grade"], HEAD)
@@ -488,7 +563,7 @@ def _grade_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict, sheet: st
     for g in rec.by_grade:
         r = tab.next()
         tab.put(r, 1, g.key)
-        tab.put(r, 2, g.label)
+        tab.put(r, 2, g.label, TEXT)
         _group_totals(tab, r, 3, f"({rng['grade']}=A{r})", g, rng)
     last = tab.row
     r = tab.next()
@@ -496,73 +571,106 @@ def _grade_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict, sheet: st
     tab.put(r, 3, Formula(f"SUM(C{first}:C{last})", len(rec.ids)))
     tab.put(r, 4, Formula(f"ROUND(SUM(D{first}:D{last}),2)", rec.base_total), MONEY_BOLD)
     tab.put(r, 5, Formula(f"ROUND(SUM(E{first}:E{last}),2)", rec.paid_total), MONEY_BOLD)
-    tab.row += 12  # room for the chart beside and below the table
+    tab.row = max(tab.row, top + CHART_ROWS)  # the rows the chart covers
     q = quote_sheet(sheet) + "!"
     return BarChart(t["chart"], t["count"], f"{q}$A${first}:$A${last}", f"{q}$C${first}:$C${last}",
                     tuple(g.key for g in rec.by_grade), tuple(float(g.head_count) for g in rec.by_grade),
-                    f"G{top}", f"N{top + 16}")
+                    f"F{top}", f"{col_letter(WIDTH + 1)}{top + CHART_ROWS}")
 
 
-def _difference_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
+def _difference_section(tab: _Tab, rec: Reconciliation, t: dict, lang: str) -> None:
     tab.put(tab.next(1), 1, t["s_diff"], SECTION)
     tab.line(t["diff"], HEAD)
     if not rec.differences:
         tab.line([t["none"]])
     for d in rec.differences:
-        r = tab.line([d.cell, d.employee_id, d.name, d.what, None, None, d.status, d.reason])
+        r = tab.line([d.cell, d.employee_id, d.name, what_label(d.what, lang), None, None,
+                      t["status"].get(d.status, d.status), d.reason or None], TEXT)
         style = MONEY if d.what == "bonus" else MULT
-        tab.put(r, 5, _shown(d.workbook), style)
-        tab.put(r, 6, _shown(d.recomputed), style)
+        tab.put(r, 5, _shown(d.workbook, lang), style)
+        tab.put(r, 6, _shown(d.recomputed, lang), style)
+
+
+def what_label(what: str, lang: str) -> str:
+    """The compared value named as the table's header names it (奖金, 绩效倍数, 手工倍数)."""
+    return field_label({"override": "manual_multiplier"}.get(what, what), lang)
 
 
 def _problem_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
     tab.put(tab.next(1), 1, t["s_err"], SECTION)
-    tab.line(t["err"], HEAD)
+    tab.line(t["err"], HEAD, last_to=WIDTH)
     if not rec.problems:
         tab.line([t["none"]])
     by_row = {r: i for i, r in enumerate(rec.snapshot.table.rows)}
     for p in rec.problems:
         i = by_row.get(p.row)
         tab.line([p.cell, rec.ids[i] if i is not None else "", rec.names[i] if i is not None else "",
-                  p.message])
+                  p.message], TEXT, last_to=WIDTH)
 
 
-def _changes_section(tab: _Tab, diff: VersionDiff, t: dict) -> None:
+def _changes_section(tab: _Tab, diff: VersionDiff, t: dict, lang: str) -> None:
     tab.put(tab.next(1), 1, f"{t['s_changes']}: {diff.old_path.name}", SECTION)
     tab.line(t["changes"], HEAD)
-    lines = [[c.employee_id, c.name, c.field, _shown(c.old), _shown(c.new), c.cell] for c in diff.changes]
-    lines += [[eid, name, "+", None, "added", ""] for eid, name in diff.added]
-    lines += [[eid, name, "−", "removed", None, ""] for eid, name in diff.removed]
+    lines = [[c.employee_id, c.name, field_label(c.field, lang), _shown(c.old, lang), _shown(c.new, lang),
+              c.cell] for c in diff.changes]
+    lines += [[eid, name, t["added"], None, None, ""] for eid, name in diff.added]
+    lines += [[eid, name, t["removed"], None, None, ""] for eid, name in diff.removed]
     for line in lines or [[t["none"]]]:
-        tab.line(line)
+        tab.line(line, TEXT)
+
+
+SEAL_TEXTS = {
+    "zh": {"unsealed": "未封存（运行 `perf-addin seal` 封存）", "head": "封存于 {at}：",
+           "no key": "未校验——没有密钥（--key-file 或 PERF_ADDIN_SEAL_KEY）",
+           "wrong key": "未校验——密钥不对：不是封存时使用的密钥",
+           "ok": "每一行都已校验，封存后没有改动",
+           "changes": "封存后 {changed} 行被修改、{added} 行新增、{removed} 行删除"},
+    "en": {"unsealed": "not sealed (run `perf-addin seal` to seal it)", "head": "sealed at {at}: ",
+           "no key": "NOT VERIFIED – no key given (--key-file or PERF_ADDIN_SEAL_KEY)",
+           "wrong key": "NOT VERIFIED – wrong key: this is not the key the workbook was sealed with",
+           "ok": "every row verified, nothing changed since",
+           "changes": "{changed} changed, {added} added, {removed} removed since sealing"},
+}
 
 
 def seal_lines(check: SealCheck, lang: str = "en") -> list[str]:
     """The seal check in words, for the tab, the CLI and the ribbon."""
+    s = SEAL_TEXTS[lang]
     if check.status == "unsealed":
-        return ["not sealed (run `perf-addin seal` to seal it)"]
-    head = f"sealed at {check.sealed_at}: "
-    if check.status == "no key":
-        return [head + "NOT VERIFIED – no key given (--key-file or PERF_ADDIN_SEAL_KEY)"]
-    if check.status == "wrong key":
-        return [head + "NOT VERIFIED – wrong key: this is not the key the workbook was sealed with"]
+        return [s["unsealed"]]
+    head = s["head"].format(at=check.sealed_at)
+    if check.status in ("no key", "wrong key"):
+        return [head + s[check.status]]
     if check.ok:
-        return [head + "every row verified, nothing changed since"]
-    return [head + f"{len(check.changed)} changed, {len(check.added)} added, "
-            f"{len(check.removed)} removed since sealing"]
+        return [head + s["ok"]]
+    return [head + s["changes"].format(changed=len(check.changed), added=len(check.added),
+                                       removed=len(check.removed))]
 
 
-def _seal_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
+def sealed_change_lines(rec: Reconciliation) -> list[tuple[str, str, str, str]]:
+    """(cell, employee ID, name, what happened) per row changed, added or removed
+    since sealing; a changed row names the fields that changed."""
+    check, table = rec.seal, rec.snapshot.table
+    if check is None:
+        return []
+    t = TEXTS[table.language]
+    out = []
+    for eid, i in check.changed:
+        fields = t["fields_sep"].join(field_label(f, table.language) for f in check.fields.get(i, ()))
+        what = t["sealed"]["changed"] + ("：" if table.language == "zh" else ": ") + fields if fields \
+            else t["sealed"]["changed"]
+        out.append((table.cell("employee_id", i), eid, str(rec.names[i]), what))
+    out += [(table.cell("employee_id", i), eid, str(rec.names[i]), t["sealed"]["added"]) for eid, i in check.added]
+    out += [("", eid, "", t["sealed"]["removed"]) for eid in check.removed]
+    return out
+
+
+def _seal_section(tab: _Tab, rec: Reconciliation, t: dict, lang: str) -> None:
     check = rec.seal
     tab.put(tab.next(1), 1, t["s_seal"], SECTION)
-    tab.put(tab.next(), 1, seal_lines(check)[0], ALERT if check.problems else None)
-    table = rec.snapshot.table
-    for eid, i in check.changed:
-        tab.line([table.cell("employee_id", i), eid, rec.names[i], "changed after sealing"])
-    for eid, i in check.added:
-        tab.line([table.cell("employee_id", i), eid, rec.names[i], "added after sealing"])
-    for eid in check.removed:
-        tab.line(["", eid, "", "removed after sealing"])
+    tab.put(tab.next(), 1, seal_lines(check, lang)[0], ALERT if check.problems else TEXT, WIDTH)
+    for line in sealed_change_lines(rec):
+        tab.line(list(line), TEXT, last_to=WIDTH)
 
 
 def _detail_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
@@ -580,7 +688,7 @@ def _detail_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
         m = rec.multiplier[i]
         tab.put(r, 6, float(m) if np.isfinite(m) else None, MULT)
         tab.put(r, 7, _money(int(rec.paid_cents[i])), MONEY)
-        tab.put(r, 8, str(rec.status[i]))
+        tab.put(r, 8, t["status"].get(rec.status[i], str(rec.status[i])))
 
 
 # ------------------------------------------------------------------ the job
@@ -595,25 +703,55 @@ class ReconcileReport:
 
 def reconcile_workbook(path: str | Path, budget: Any = None, old: str | Path | None = None,
                        key: bytes | None = None, progress: Progress = lambda step: None) -> ReconcileReport:
-    """Read, reconcile, write the tab, save once (atomically, with a backup)."""
+    """Read, reconcile, write the tab, save once (atomically, with a backup).
+
+    A ``budget`` given is also written to the rules sheet's budget table (its
+    合计/Total row), so the next run without one uses it and says so."""
     path = Path(path)
     with Workbook.open(path) as book:
         book.check_writable()
         progress("reading the workbook")
         snap = read_snapshot(path)
+        lang = snap.table.language
         budget_cents = None if budget is None else _budget_argument(budget)
-        budgets = budgets_from_grid(snap.rules_grid, sheet_ref(snap.rules_sheet or "规则"))
+        rules_ref = sheet_ref(snap.rules_sheet or "规则")
+        budgets = budgets_from_grid(snap.rules_grid, rules_ref)
+        source = _budget_source(snap, budgets, lang)
+        if budget_cents is not None:
+            source = _remember_budget(book, snap, budget_cents, lang)
         progress(f"reconciling {snap.n} employees")
         rec = reconcile(snap, budget_cents, budgets)
+        rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
         rec.seal = check_seal(snap, read_seal(path), key)
         if old is not None:
             progress("comparing with the other version")
             rec.diff = diff_snapshots(read_snapshot(old), snap)
         progress("writing the reconciliation tab")
-        sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, snap.table.language)), replace=True)
+        sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
         progress("saving")
         backup = book.save()
     return ReconcileReport(rec, sheet, backup)
+
+
+def print_reconciliation(path: str | Path, sheet: str, pdf: str | Path, office: LibreOffice | None = None) -> Path:
+    """Print the reconciliation tab alone to ``pdf`` (as many A4 landscape pages as
+    it needs; the page setup is the tab's own), in one LibreOffice run."""
+    pdf = Path(pdf)
+    own = office is None
+    office = office or LibreOffice()
+    try:
+        with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
+            staged = Path(tmp) / "reconcile.xlsx"
+            _stage_visible(Path(path), {sheet}, staged)
+            conversion = next(iter(office.convert([staged], "pdf", Path(tmp) / "out", recalc=False).values()))
+            if not conversion.ok:
+                raise LibreOfficeError(conversion.error)
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(conversion.outputs[0]), pdf)
+            return pdf
+    finally:
+        if own:
+            office.close()
 
 
 def _tab_name(book: Workbook, lang: str) -> str:
@@ -625,14 +763,79 @@ def _tab_name(book: Workbook, lang: str) -> str:
 
 
 def _budget_argument(value: Any) -> int:
-    try:
-        amount = to_cents(value)
-    except ValueError:
-        raise RulesError(f"--budget must be an amount such as 1250000 or 1,250,000.00, found {value!r}") from None
-    if amount < 0:
-        raise RulesError("--budget must not be negative")
-    return amount
+    """``--budget`` read like a cell: 500000, 500,000, 50万, ５０万, 0.5亿 (``department.parse_number_text``)."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else parse_number_text(str(value))
+    if number is None or not math.isfinite(number):
+        raise RulesError(f"--budget must be an amount such as 1250000, 1,250,000.00 or 125万, found {value!r}")
+    if number < 0:
+        raise RulesError(f"--budget must not be negative, found {value!r}")
+    return to_cents(number)
+
+
+BUDGET_TEXTS = {
+    "zh": {"header": "预算", "total": "合计", "given": "预算 {amount}：本次 --budget 给出，已记入 {cell}，下次对账未给 --budget 时沿用",
+           "kept": "预算 {amount}：沿用 {cell}（上次 --budget 记入或手工填写）",
+           "sum": "预算 {amount}：{sheet}预算表各部门之和", "none": "未记入预算：工作簿没有规则表"},
+    "en": {"header": "Budget", "total": "Total",
+           "given": "Budget {amount}: given with --budget, remembered in {cell} for the next run without --budget",
+           "kept": "Budget {amount}: from {cell} (remembered from an earlier --budget, or typed there)",
+           "sum": "Budget {amount}: the sum of the department budgets on {sheet}",
+           "none": "The budget is not remembered: the workbook has no rules sheet"},
+}
+
+
+def _budget_table(grid: Sequence[Sequence[Any]] | None) -> tuple[int | None, int | None, int]:
+    """(row of the budget header, row of its 合计/Total line, first row after the
+    table), 0-based, in column N of the rules sheet (``budgets_from_grid``'s table)."""
+    col = BUDGET_COLUMN
+    grid = grid or []
+    cell = lambda r: grid[r][col] if r < len(grid) and len(grid[r]) > col else None  # noqa: E731
+    start = next((r for r in range(len(grid)) if isinstance(cell(r), str)
+                  and _norm(cell(r)).startswith(BUDGET_HEADERS)), None)
+    if start is None:
+        used = [r for r in range(len(grid)) if not is_blank(cell(r))]
+        return None, None, (used[-1] + 2 if used else 0)
+    r, total = start + 1, None
+    while not is_blank(cell(r)):
+        if _norm(str(cell(r))) in TOTAL_KEYS:
+            total = r
+        r += 1
+    return start, total, r
+
+
+def _remember_budget(book: Workbook, snap: Snapshot, amount: int, lang: str) -> str:
+    """Write the budget into the 合计/Total line of the rules sheet's budget table
+    (made when missing); return the line saying so."""
+    t = BUDGET_TEXTS[lang]
+    money = f"{cents(amount):,.2f}"
+    if snap.rules_sheet is None:
+        return t["none"]
+    header, total, after = _budget_table(snap.rules_grid)
+    cells: dict[str, Any] = {}
+    if header is None:
+        header, after = after, after + 1
+        cells[a1(header, BUDGET_COLUMN)] = Cell(t["header"], Style(bold=True))
+    row = total if total is not None else after
+    cells[a1(row, BUDGET_COLUMN)] = t["total"]
+    cells[a1(row, BUDGET_COLUMN + 1)] = Cell(float(cents(amount)), MONEY)
+    book.set_cells(snap.rules_sheet, cells)
+    return t["given"].format(amount=money, cell=f"{sheet_ref(snap.rules_sheet)}!{a1(row, BUDGET_COLUMN + 1)}")
+
+
+def _budget_source(snap: Snapshot, budgets: dict[str, int], lang: str) -> str:
+    """Where a budget read from the rules sheet came from, in words."""
+    t = BUDGET_TEXTS[lang]
+    sheet = sheet_ref(snap.rules_sheet or "规则")
+    if "*" in budgets:
+        _, total, _ = _budget_table(snap.rules_grid)
+        return t["kept"].format(amount=f"{cents(budgets['*']):,.2f}",
+                                cell=f"{sheet}!{a1(total, BUDGET_COLUMN + 1)}")
+    if budgets:
+        return t["sum"].format(amount=f"{cents(sum(budgets.values())):,.2f}", sheet=sheet)
+    return ""
 
 
 __all__ = ["Difference", "Group", "ReconcileReport", "Reconciliation", "budgets_from_grid", "reconcile",
-           "reconcile_sheet", "reconcile_workbook", "seal_lines", "to_cents", "Change"]
+           "reconcile_sheet", "reconcile_workbook", "seal_lines", "sealed_change_lines", "to_cents", "what_label",
+           "Change"]

@@ -22,6 +22,14 @@ Decisions:
   stripped, blank as ``null`` – so a number typed as text ("3,100") that scoring
   later converts to 3100 is the same value, and a re-save by Excel (which keeps
   the same doubles) changes nothing.
+* **Which field changed.** Besides the row's signature, each field gets a short
+  tag (the first 8 hex digits of an HMAC over the ID, the field and its value),
+  so a changed row is reported with the fields that changed ("实际盈利"), in the
+  workbook's language. The row signature stays the proof; a tag only names the
+  field, and without the key it reveals nothing. Seals written before tags
+  existed (``v1``) still verify; their changed rows name no field.
+* The seal sheet's labels are in the workbook's language; it is read by
+  position, never by label.
 * Rows are matched by employee ID (the n-th occurrence of a duplicated ID with the
   n-th signature of that ID); rows added or removed since sealing are reported too.
 """
@@ -32,7 +40,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -41,6 +48,7 @@ from typing import Any
 
 import python_calamine as calamine
 
+from .diff import field_label
 from .errors import UserError
 from .snapshot import Snapshot, canon, field_values, is_blank, read_snapshot
 from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
@@ -50,7 +58,9 @@ SEAL_SHEET = "_perf_seal"
 SEAL_KIND = "seal"
 ENV_KEY = "PERF_ADDIN_SEAL_KEY"
 MIN_KEY_BYTES = 16
-VERSION = "perf-addin seal v1"
+VERSION = "perf-addin seal v2"
+READABLE_VERSIONS = ("perf-addin seal v1", VERSION)
+TAG_HEX = 8
 SEALED_FIELDS = ("employee_id", "profit_actual", "profit_target", "tasks_done", "tasks_target",
                  "rating", "base_bonus", "multiplier", "bonus", "manual_multiplier", "override_reason")
 _KEY_CHECK_TEXT = b"perf-addin seal key check v1"
@@ -103,16 +113,33 @@ def key_check(key: bytes) -> str:
 
 def canonical(values: list[Any]) -> bytes:
     """The bytes that are signed for one employee (see the module docstring)."""
-    return json.dumps([canon(v) for v in values], ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    return _encoded([canon(v) for v in values])
+
+
+def _encoded(canonical_values: list[Any]) -> bytes:
+    return json.dumps(canonical_values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def sealed_values(snap: Snapshot) -> list[list[Any]]:
     return field_values(snap, SEALED_FIELDS)
 
 
-def signatures(snap: Snapshot, key: bytes) -> list[str]:
-    return [hmac.new(key, canonical(v), hashlib.sha256).hexdigest() for v in sealed_values(snap)]
+def _canonical_rows(snap: Snapshot) -> list[list[Any]]:
+    return [[canon(v) for v in row] for row in sealed_values(snap)]
+
+
+def signatures(snap: Snapshot, key: bytes, rows: list[list[Any]] | None = None) -> list[str]:
+    """One HMAC per employee; ``rows`` are the canonical values when already computed."""
+    rows = _canonical_rows(snap) if rows is None else rows
+    return [hmac.digest(key, _encoded(v), "sha256").hex() for v in rows]
+
+
+def row_tags(key: bytes, canonical_values: list[Any]) -> tuple[str, ...]:
+    """One short tag per sealed field of one employee, from its canonical values
+    (see the module docstring): HMAC over the ID, the field's name and its value."""
+    head = f"{canonical_values[0]!r}|"
+    return tuple(hmac.digest(key, f"{head}{name}|{v!r}".encode("utf-8"), "sha256").hex()[:TAG_HEX]
+                 for name, v in zip(SEALED_FIELDS, canonical_values))
 
 
 # ------------------------------------------------------------------ storing
@@ -123,23 +150,37 @@ class StoredSeal:
     key_check: str
     sealed_at: str
     rows: list[tuple[str, str]]  # (employee ID, signature) in table order
+    tags: list[tuple[str, ...]] = field(default_factory=list)  # per row, one per field; empty for v1
 
 
-def seal_sheet(seal: StoredSeal) -> SheetSpec:
+SHEET_TEXTS = {
+    "zh": ("算法", "密钥校验", "封存时间", "字段", "说明", "财务保管密钥；本表不含密钥，也不含任何金额",
+           "工号", "签名", "字段校验"),
+    "en": ("algorithm", "key check", "sealed at", "fields", "note",
+           "finance holds the key; this sheet holds no key and no amounts", "employee ID", "signature",
+           "field tags"),
+}
+
+
+def seal_sheet(seal: StoredSeal, lang: str = "en") -> SheetSpec:
     bold = Style(bold=True)
+    alg, check, at, fields, note, note_text, eid_head, sig_head, tag_head = SHEET_TEXTS[lang]
+    sep = "、" if lang == "zh" else ", "
     cells: dict[str, Any] = {
         "A1": Cell(VERSION, bold),
-        "A2": "algorithm", "B2": "HMAC-SHA256",
-        "A3": "key check", "B3": seal.key_check,
-        "A4": "sealed at", "B4": seal.sealed_at,
-        "A5": "fields", "B5": ", ".join(SEALED_FIELDS),
-        "A6": "note", "B6": "finance holds the key; this sheet holds no key and no amounts",
-        "A7": Cell("employee_id", bold), "B7": Cell("signature", bold),
+        "A2": alg, "B2": "HMAC-SHA256",
+        "A3": check, "B3": seal.key_check,
+        "A4": at, "B4": seal.sealed_at,
+        "A5": fields, "B5": sep.join(field_label(f, lang) for f in SEALED_FIELDS),
+        "A6": note, "B6": note_text,
+        "A7": Cell(eid_head, bold), "B7": Cell(sig_head, bold), "C7": Cell(tag_head, bold),
     }
     for i, (eid, sig) in enumerate(seal.rows):
         cells[f"A{_FIRST_ROW + i}"] = eid
         cells[f"B{_FIRST_ROW + i}"] = sig
-    return SheetSpec(SEAL_SHEET, cells=cells, col_widths={1: 14, 2: 70}, kind=SEAL_KIND)
+        if i < len(seal.tags):
+            cells[f"C{_FIRST_ROW + i}"] = " ".join(seal.tags[i])
+    return SheetSpec(SEAL_SHEET, cells=cells, col_widths={1: 14, 2: 70, 3: 100}, kind=SEAL_KIND)
 
 
 def read_seal(path: str | Path) -> StoredSeal | None:
@@ -150,16 +191,17 @@ def read_seal(path: str | Path) -> StoredSeal | None:
             return None
         grid = book.get_sheet_by_name(SEAL_SHEET).to_python(skip_empty_area=False)
     cell = lambda r, c: grid[r][c] if r < len(grid) and c < len(grid[r]) else None  # noqa: E731
-    if cell(0, 0) != VERSION:
+    if cell(0, 0) not in READABLE_VERSIONS:
         raise SealError(f"{Path(path).name}: the seal sheet is not a {VERSION!r} seal")
-    rows = []
+    rows, tags = [], []
     for r in range(_FIRST_ROW - 1, len(grid)):
         eid, sig = cell(r, 0), cell(r, 1)
         if is_blank(eid) and is_blank(sig):
             continue
         eid = number_text(eid) if isinstance(eid, float) else str(eid)
         rows.append((eid, str(sig or "")))
-    return StoredSeal(str(cell(2, 1) or ""), str(cell(3, 1) or ""), rows)
+        tags.append(tuple(str(cell(r, 2) or "").split()))
+    return StoredSeal(str(cell(2, 1) or ""), str(cell(3, 1) or ""), rows, tags)
 
 
 @dataclass
@@ -180,8 +222,10 @@ def seal_workbook(path: str | Path, key: bytes, now: dt.datetime | None = None) 
         snap = read_snapshot(path)
         ids = [str(i) for i in snap.table.frame["employee_id"]]
         stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
-        seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key))))
-        book.add_sheet(seal_sheet(seal), replace=True)
+        values = _canonical_rows(snap)
+        seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key, values))),
+                          [row_tags(key, v) for v in values])
+        book.add_sheet(seal_sheet(seal, snap.table.language), replace=True)
         book.set_sheet_state(SEAL_SHEET, "hidden")
         backup = book.save()
     return SealReport(path, len(ids), backup)
@@ -199,6 +243,9 @@ class SealCheck:
     changed: list[tuple[str, int]] = field(default_factory=list)  # (employee ID, table index)
     added: list[tuple[str, int]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: table index of a changed row -> the sealed fields whose values changed
+    #: (internal names; ``diff.field_label`` says them); empty when the seal has no tags
+    fields: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -219,15 +266,23 @@ def check_seal(snap: Snapshot, stored: StoredSeal | None, key: bytes | None) -> 
     if not hmac.compare_digest(key_check(key), stored.key_check):
         return SealCheck(stored.sealed_at, "wrong key")
     check = SealCheck(stored.sealed_at)
-    pending: dict[str, list[str]] = {}
-    for eid, sig in stored.rows:
-        pending.setdefault(eid, []).append(sig)
+    pending: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    tags = stored.tags or [()] * len(stored.rows)
+    for (eid, sig), stored_tags in zip(stored.rows, tags):
+        pending.setdefault(eid, []).append((sig, stored_tags))
     ids = [str(i) for i in snap.table.frame["employee_id"]]
-    for i, (eid, sig) in enumerate(zip(ids, signatures(snap, key))):
+    values = _canonical_rows(snap)
+    for i, (eid, sig) in enumerate(zip(ids, signatures(snap, key, values))):
         queue = pending.get(eid)
         if not queue:
             check.added.append((eid, i))
-        elif not hmac.compare_digest(queue.pop(0), sig):
+            continue
+        old_sig, old_tags = queue.pop(0)
+        if not hmac.compare_digest(old_sig, sig):
             check.changed.append((eid, i))
+            if len(old_tags) == len(SEALED_FIELDS):
+                now = row_tags(key, values[i])
+                check.fields[i] = tuple(name for name, a, b in zip(SEALED_FIELDS, old_tags, now)
+                                        if not hmac.compare_digest(a, b))
     check.removed = [eid for eid, left in pending.items() for _ in left]
     return check

@@ -269,3 +269,17 @@ def test_a_rating_is_weak_below_its_threshold_and_the_status_formula_reads_the_r
     spec = interview_sheet(with_rating(17), SETTINGS)
     status = values(spec)[f"G{row_of(spec, '平时表现（上级评分）')}"]
     assert isinstance(status, Formula) and "规则!$B$14" in status.text and status.cached == "达成"
+
+
+def test_rows_grow_with_the_text_people_typed():
+    cells = input_cells("v1", employee().remedies)
+    short = interview_sheet(employee(), SETTINGS, kept={"confirm.notes": "无"})
+    long = interview_sheet(employee(), SETTINGS, kept={"confirm.notes": "数据有误" * 40,
+                                                        "remedy.tasks.action": "复盘" * 40})
+    notes_row, action_row = (int(cells[k][1:]) for k in ("confirm.notes", "remedy.tasks.action"))
+    # 160 CJK characters in B:H (84 widths ≈ 43 a line): 4 lines; 80 in C:E (34 widths ≈ 17 a line): 5
+    assert short.row_heights[notes_row] == 34 and long.row_heights[notes_row] >= 4 * 14.5
+    assert long.row_heights[action_row] >= 5 * 14.5
+    huge = interview_sheet(employee(), SETTINGS, kept={"confirm.notes": "长" * 3000})
+    assert huge.row_heights[notes_row] <= 409 and huge.cells[cells["confirm.notes"]].style.font_size < 10
+    assert huge.print_setup.fit_height == 1  # still one page

@@ -315,3 +315,89 @@ def test_a_rating_is_a_weak_item_below_the_rules_threshold_not_below_the_maximum
     assert "rating" in kind_of(book, tabs["1002"]).remedies
     assert tabs["1002"] in report.updated
     assert "平时表现（上级评分）（85%）" in "\n".join(str(v) for r in grid(book, tabs["1002"]) for v in r)
+
+
+# ------------------------------------------------------------------ long texts on the one page
+
+HEADER_EN = ["Employee ID", "Name", "Department", "Level", "Supervisor", "Profit actual", "Profit target",
+             "Tasks done", "Tasks target", "Rating", "Base bonus"]
+LONG_ACTION_ZH = "每周一上午与直接上级复盘上周任务清单，逐项核对完成情况和延误原因，形成书面记录并抄送部门人事文员，" \
+                 "下月起每两周参加一次销售技巧内部培训，季度末由主导人检查执行情况并记录在跟踪表中。"
+LONG_NOTES_ZH = ("员工认为第三季度盈利数据未计入退货冲回，要求财务重新核对原始凭证后再确认考核结果；"
+                 "主导人已说明数据来源，双方同意会后由财务出具核对说明，仍有异议再提交绩效委员会。") * 2
+LONG_ACTION_EN = ("Review the task list with the supervisor every Monday morning, check each delayed item and "
+                  "its cause, write it down and copy the department HR clerk; join the internal sales training.")
+LONG_NOTES_EN = ("The employee says the third-quarter profit does not include the returns credited in October "
+                 "and asks finance to check the original vouchers before the result is confirmed. ") * 3
+
+
+def _pdf_lines(pdf: Path) -> list[tuple[str, float, float]]:
+    """(text without spaces, top, bottom) of every line pdftotext finds."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    root = etree.fromstring(xml.encode(), etree.XMLParser(recover=True))
+    out = []
+    for line in root.iter("{*}line"):
+        words = "".join(w.text or "" for w in line.iter("{*}word"))
+        out.append((re.sub(r"\s", "", words), float(line.get("yMin")), float(line.get("yMax"))))
+    return out
+
+
+def _assert_whole_and_inside(pdf: Path, typed: str, above: str, below: str) -> None:
+    """Every character of ``typed`` is printed, in order, and all its lines lie
+    between the line starting with ``above`` and the one starting with ``below``
+    (the labels of the neighbouring rows): text cut off at its cell's border, or
+    spilling over it, fails."""
+    flat = re.sub(r"\s", "", typed)
+    text = re.sub(r"\s", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout)
+    assert flat in text
+    lines = _pdf_lines(pdf)
+    top = max(b for t, _, b in lines if t.startswith(re.sub(r"\s", "", above)))
+    bottom = min(a for t, a, _ in lines if t.startswith(re.sub(r"\s", "", below)) and a > top)
+    mine = [(t, a, b) for t, a, b in lines if len(t) >= 10 and t in flat]
+    assert sum(len(t) for t, *_ in mine) >= len(flat) * 0.8
+    assert all(top <= a and b <= bottom for _, a, b in mine), (top, bottom, mine)
+
+
+def _long_texts_tab(book: Path, employee: str, lang: str) -> tuple[str, dict, tuple]:
+    write_interviews(book, only=[employee])
+    tab = existing_tabs(Workbook.open(book))[employee]
+    kind = kind_of(book, tab)
+    cells = input_cells(kind.version, kind.remedies)
+    first = kind.remedies[0]
+    action, notes = (LONG_ACTION_ZH, LONG_NOTES_ZH) if lang == "zh" else (LONG_ACTION_EN, LONG_NOTES_EN)
+    type_into(book, tab, {cells[f"remedy.{first}.action"]: action, cells["confirm.notes"]: notes})
+    report = write_interviews(book, only=[employee])  # regenerated: the heights come from the kept text
+    assert report.tabs[0].kept == 2
+    return tab, cells, kind.remedies
+
+
+@pytest.mark.libreoffice
+def test_long_chinese_text_prints_whole_on_one_a4_page(tmp_path, soffice):
+    book = sample(tmp_path)
+    tab, _, remedies = _long_texts_tab(book, "1001", "zh")  # a weak rating: a remedy line above "other"
+    assert len(LONG_ACTION_ZH) >= 80 and len(LONG_NOTES_ZH) >= 130
+    pdf, = print_tabs(book, [tab], tmp_path / "pdf", soffice)
+    assert pdf_page_count(pdf) == 1
+    assert "A4" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    labels = {"profit": "公司盈利", "tasks": "任务必达成件数", "rating": "平时表现", OTHER: "其他"}
+    below = labels[remedies[1]] if len(remedies) > 1 else "五、结果确认"
+    _assert_whole_and_inside(pdf, LONG_ACTION_ZH, "具体措施", below)
+    _assert_whole_and_inside(pdf, LONG_NOTES_ZH, "员工是否同意考核结果", "后续处理")
+
+
+@pytest.mark.libreoffice
+def test_long_english_text_prints_whole_on_one_a4_page(tmp_path, soffice):
+    path = tmp_path / "en.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Employees")
+    ws.write_row(0, 0, HEADER_EN)
+    ws.write_row(1, 0, ["7", "Ann Lee", "Sales", "Staff", "Bo Chen", 90, 100, 8, 10, 15, 1000])
+    wb.close()
+    tab, _, remedies = _long_texts_tab(path, "7", "en")
+    pdf, = print_tabs(path, [tab], tmp_path / "pdf", soffice)
+    assert pdf_page_count(pdf) == 1
+    assert "A4" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    labels = {"profit": "Profit", "tasks": "Tasks completed", "rating": "Rating", OTHER: "Other"}
+    below = labels[remedies[1]] if len(remedies) > 1 else "5. Confirmation"
+    _assert_whole_and_inside(pdf, LONG_ACTION_EN, "Agreed action", below)
+    _assert_whole_and_inside(pdf, LONG_NOTES_EN, "Employee agrees with the result", "Next step")

@@ -82,3 +82,47 @@ def test_cli_exit_status_says_tampered(sealed: Path, tmp_path: Path, monkeypatch
     assert main(["reconcile", str(path)]) == 1
     monkeypatch.delenv(ENV_KEY)
     assert main(["seal", str(path)]) == 2  # no key: one-line error
+
+
+def test_a_changed_row_names_the_fields_in_the_workbooks_language(sealed: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import re
+    import openpyxl
+    path = _copy(sealed, tmp_path)
+    with Workbook.open(path) as book:
+        book.set_cells("员工", {"F6": 4321, "K6": 12345, "B7": "renamed"})  # 1003: profit actual, base bonus
+        book.save(backup=False)
+    snap = read_snapshot(path)
+    check = check_seal(snap, read_seal(path), KEY)
+    i = list(snap.table.frame["employee_id"]).index("1003")
+    assert check.changed == [("1003", i)] and check.fields[i] == ("profit_actual", "base_bonus")
+    monkeypatch.setenv(ENV_KEY, KEY.decode())
+    assert main(["reconcile", str(path)]) == 1
+    out = re.sub(r"\s+", "", capsys.readouterr().out)
+    assert "1003刘洋：封存后被修改：实际盈利、奖金基数" in out
+    assert "profit_actual" not in out and "base_bonus" not in out and "changedaftersealing" not in out
+    rows = openpyxl.load_workbook(path, data_only=True)["对账"]
+    texts = [c.value for row in rows.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "封存后被修改：实际盈利、奖金基数" in texts
+    assert any(t.startswith("封存于") and "1 行被修改" in t for t in texts)
+
+
+def test_the_seal_sheet_speaks_the_workbooks_language(sealed: Path) -> None:
+    import openpyxl
+    ws = openpyxl.load_workbook(sealed)[SEAL_SHEET]
+    assert ws["A3"].value == "密钥校验" and "实际盈利" in ws["B5"].value and "profit_actual" not in ws["B5"].value
+    assert ws["A7"].value == "工号" and len(ws["C8"].value.split()) == 11
+
+
+def test_a_seal_without_field_tags_still_verifies(sealed: Path, tmp_path: Path) -> None:
+    """A seal written before the field tags (v1) verifies; a changed row names no field."""
+    from perf_addin.seal import StoredSeal
+    stored = read_seal(sealed)
+    old = StoredSeal(stored.key_check, stored.sealed_at, stored.rows)
+    assert check_seal(read_snapshot(sealed), old, KEY).ok
+    path = _copy(sealed, tmp_path)
+    with Workbook.open(path) as book:
+        book.set_cells("员工", {"F6": 4321})
+        book.save(backup=False)
+    check = check_seal(read_snapshot(path), old, KEY)
+    assert [e for e, _ in check.changed] == ["1003"] and check.fields == {}
