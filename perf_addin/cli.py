@@ -8,9 +8,11 @@
                                     keep what is planned, place the other interviews:
                                     schedule tab, time and place in each interview tab,
                                     calendar invitations and cancellations
-    perf-addin collect BOOK.xlsx [RETURNED.xlsx ...] [--today DATE] [--reminders DIR [--pdf]]
+    perf-addin collect BOOK.xlsx [RETURNED.xlsx ...] [--passwords FILE] [--today DATE]
+                     [--reminders DIR [--pdf]]
                                     merge filled-in interview tabs from returned copies,
-                                    the tracking tab (跟踪), reminder e-mail drafts
+                                    the tracking tab (跟踪), reminder e-mail drafts;
+                                    exit 1 when a returned file could not be read
     perf-addin addin build|udfs|install|uninstall|press
                                     the Excel add-in: build it from vba_shim/, install
                                     it, or press one of its ribbon buttons on a file
@@ -242,24 +244,24 @@ def run_seal(args: argparse.Namespace) -> int:
 
 
 def run_share(args: argparse.Namespace) -> int:
-    from .share import share_workbook
+    from .share import MESSAGES, share_workbook
     with _progress() as step:
         report = share_workbook(args.book, args.portable, args.values, args.packs, args.only,
                                 args.password_column, args.generate_passwords, args.pdf, step,
                                 args.include_errors)
+    m = MESSAGES[report.language]
     if report.portable:
         p = report.portable
-        console.print(f"Portable copy [bold]{p.path}[/]: {len(p.native)} PERF_* formulas made native, "
-                      f"{len(p.values)} replaced by their values")
+        console.print(m["portable"].format(path=p.path, native=len(p.native), values=len(p.values)))
     if report.packs:
         k = report.packs
-        how = "encrypted" if k.encrypted else "[bold red]not encrypted[/]"
-        console.print(f"Packs: [bold]{len(k.packs)}[/] in [bold]{k.folder}[/] ({how})")
+        console.print(m["packs"].format(n=len(k.packs), folder=k.folder,
+                                        how=m["encrypted"] if k.encrypted else m["not_encrypted"]))
         if k.passwords:
-            console.print(f"Passwords for HR: [bold]{k.passwords}[/] (readable by you only; delete after use)")
+            console.print(m["passwords"].format(path=k.passwords))
         if k.pdfs:
-            console.print(f"PDFs: {len(k.pdfs)} (PDFs carry no password)")
-        _show_list(HELD_TITLE, k.held)
+            console.print(m["pdfs"].format(n=len(k.pdfs)))
+        _show_list(m["held"], k.held)
     return 0
 
 
@@ -318,46 +320,64 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
     collect = sub.add_parser("collect", help="merge returned interview tabs, write the tracking tab, reminders")
     collect.add_argument("book", type=Path, help="the department workbook (the master)")
     collect.add_argument("returned", type=Path, nargs="*", metavar="RETURNED",
-                         help="copies that came back: full workbooks or per-employee packs")
+                         help="copies that came back: full workbooks or per-employee packs (a folder: "
+                              "the workbooks in it)")
     collect.add_argument("--today", type=_date, metavar="DATE", help="the day overdue is counted from")
     collect.add_argument("--reminders", type=Path, metavar="DIR", help="write .eml drafts per owner to DIR")
     collect.add_argument("--pdf", action="store_true", help="attach the employee's tab as a PDF (LibreOffice)")
-    collect.add_argument("--password", help="password of encrypted packs")
+    collect.add_argument("--passwords", type=Path, action="append", default=[], metavar="FILE",
+                         help="the passwords.csv share wrote (default: the one beside each returned pack)")
+    collect.add_argument("--password", help="password of encrypted packs no password list names")
     collect.set_defaults(run=run_collect)
 
 
 def run_collect(args: argparse.Namespace) -> int:
+    """Exit 1 when a returned file could not be read (the others are merged and saved)."""
     if args.pdf and args.reminders is None:
-        raise CollectError("--pdf attaches PDFs to the reminders: give --reminders DIR too")
+        from .collect import MESSAGES
+        from .department import read_employees
+        raise CollectError(MESSAGES[read_employees(args.book).language]["pdf_needs_reminders"])
     with _progress() as step:
         report = collect_workbook(args.book, args.returned, args.today, args.reminders, args.pdf,
-                                  args.password, step)
+                                  args.password, step, passwords=args.passwords)
     show_collect(report, args.today)
-    return 0
+    return 1 if report.unreadable else 0
 
 
 def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - date | None
     from datetime import date
+    from .collect import MESSAGES, field_label
+    from .interview import TEXTS
     today = today or date.today()
+    m, lang = MESSAGES[report.language], report.language
+    items = TEXTS[lang]["items"]
     open_ = [r for r in report.remedies if not r.done]
-    console.print(f"\nTracking tab [bold]{report.tab}[/]: {len(report.statuses)} employees, "
-                  f"{sum(s.signed for s in report.statuses)} signed, {sum(s.disputed for s in report.statuses)} "
-                  f"disputed, {sum(s.committee_pending for s in report.statuses)} awaiting the committee; "
-                  f"{len(open_)} open remedies")
-    _show_list("Merged from returned copies", report.taken)
-    _show_list("Conflicts (both values kept; the master keeps its own)",
-               [f"{c.tab}!{c.cell or '?'} {c.field}: master {c.master!r}, {c.source}: {c.other!r}"
-                for c in report.conflicts])
-    _show_list("Overdue", [f"{r.name} ({r.employee_id}) {r.item}: {r.action} – {r.owner}, due {r.due}"
-                           for r in report.overdue(today)])
-    _show_list("Notes", report.notes)
+    console.print("\n" + m["summary"].format(tab=report.tab, n=len(report.statuses),
+                                             signed=sum(s.signed for s in report.statuses),
+                                             disputed=sum(s.disputed for s in report.statuses),
+                                             pending=sum(s.committee_pending for s in report.statuses),
+                                             open=len(open_)))
+    _show_list(m["merged"], report.taken)
+    _show_list(m["conflicts"], [m["conflict"].format(tab=c.tab, cell=c.cell or "?", field=field_label(c.field, lang),
+                                                     master=c.master, source=c.source, other=c.other)
+                                for c in report.conflicts])
+    _show_list(m["overdue"], [m["overdue_line"].format(name=r.name, eid=r.employee_id, item=items.get(r.item, r.item),
+                                                       action=r.action, owner=r.owner, due=r.due)
+                              for r in report.overdue(today)])
+    _show_list(m["notes"], report.notes)
+    if report.no_address:
+        from .addresses import warning
+        console.print(f"\n[bold yellow]{warning(report.no_address, lang)}[/]")
     if report.reminders:
-        console.print(f"Reminder drafts (not sent): [bold]{len(report.reminders)}[/] .eml in "
-                      f"[bold]{report.reminders[0].parent}[/]")
+        console.print(m["reminders"].format(n=len(report.reminders), folder=report.reminders[0].parent))
     if report.unchanged:
-        console.print("Nothing changed: the workbook already held all of this.")
+        console.print(m["unchanged"])
     elif report.backup:
-        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+        console.print(m["saved"].format(backup=report.backup))
+    if report.unreadable:
+        errors.print(f"\n[bold red]{m['unreadable']}[/] ({len(report.unreadable)}):")
+        for name, why in report.unreadable:
+            errors.print(f"  • {name}: {why}")
 
 
 def show_schedule(report: ScheduleReport) -> None:

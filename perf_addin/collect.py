@@ -16,8 +16,13 @@ and, in one writer session and one atomic save,
 Returned copies are full workbooks (tabs matched by the employee ID of their
 kind marker) or the per-employee packs of ``share.py``. Packs carry no marker:
 their tab is found by the employee ID in ``ID_CELL`` and its remedy lines by
-the item labels in column A. Encrypted packs are opened with ``password``;
-without it (or with a wrong one) they are skipped with a note.
+the item labels in column A. Encrypted packs are opened with the passwords
+``share`` listed (``returned.py``).
+
+A returned file that cannot be read – no password, a wrong one, not a workbook,
+refused by the writer's checks (``Workbook.open``: an old .xls, a damaged
+package …), no interview tab – is listed in ``CollectReport.unreadable`` with
+the reason; every other file is still merged, and the CLI exits non-zero.
 
 Three columns of the tracking tab are for people and survive regeneration,
 because v1 interview tabs have no field for them: ``委员会裁定 / Committee
@@ -31,8 +36,8 @@ With ``reminders`` it writes one unsent e-mail draft (.eml) per remedy owner
 
 from __future__ import annotations
 
-import io
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,7 +48,8 @@ from .errors import UserError
 from .interview import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cells, parse_kind
 from .interview_settings import InterviewSettings, settings_from_grid
 from .interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
-from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
+from .returned import Passwords, UnreadableFile, readable_copies, returned_files
+from .xlsx import Cell, Margins, PrintSetup, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.refs import parse_cell
 
 Progress = Callable[[str], None]
@@ -54,11 +60,60 @@ OVERDUE_FILL = "FFC7CE"
 YES = {TEXTS["zh"]["yes_no"][0], TEXTS["en"]["yes_no"][0]}
 NO = {TEXTS["zh"]["yes_no"][1], TEXTS["en"]["yes_no"][1]}
 SIGNERS = ("sign.employee", "sign.supervisor", "sign.facilitator")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+#: what collect says, in the workbook's language (notes, reasons, the CLI's lines)
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {
+        "no_tab": "其中没有面谈表",
+        "unknown_form": "{file} / {tab}：不是本版本认识的面谈表，已跳过",
+        "bad_layout": "{tab}：面谈表版式未知（{error}），未收集",
+        "no_master_tab": "{file} / {tab}：员工 {eid} 在主表中还没有面谈表；请先生成面谈表——此份未合并",
+        "no_interviews": "{name} 中还没有面谈表：请先生成面谈表",
+        "foreign_tab": "{name}：已有一个名为“{tab}”的工作表不是本工具生成的；请改名，以便写入跟踪表",
+        "pdf_needs_reminders": "--pdf 是给提醒邮件附 PDF 的：请同时给出 --reminders DIR",
+        "summary": "跟踪表 [bold]{tab}[/]：{n} 名员工，{signed} 人已签字，{disputed} 人有异议，"
+                   "{pending} 人待委员会裁定；未完成措施 {open} 项",
+        "taken": "{cell}（{field}）= {value!r}，来自 {where}",
+        "merged": "从返回的文件合并", "conflicts": "冲突（两个值都保留；主表保留自己的值）",
+        "conflict": "{tab}!{cell} {field}：主表 {master!r}，{source}：{other!r}",
+        "overdue": "已逾期", "overdue_line": "{name}（{eid}）{item}：{action}——{owner}，完成日期 {due}",
+        "notes": "说明", "unreadable": "无法读取的返回文件（其余已合并）",
+        "reminders": "提醒邮件草稿（未发送）：[bold]{n}[/] 封 .eml，在 [bold]{folder}[/]",
+        "unchanged": "没有变化：工作簿已包含这些内容。",
+        "saved": "已保存。之前的版本在 [bold]{backup}[/]",
+        "p_read": "读取返回的文件", "p_merge": "合并到面谈表", "p_save": "保存", "p_remind": "写出提醒邮件",
+    },
+    "en": {
+        "no_tab": "no interview tab in it",
+        "unknown_form": "{file} / {tab}: not an interview form this version knows; skipped",
+        "bad_layout": "{tab}: unknown interview layout ({error}); not collected",
+        "no_master_tab": "{file} / {tab}: employee {eid} has no interview tab in the master; run interviews "
+                         "first – nothing of it was merged",
+        "no_interviews": "{name} has no interview tabs yet: run interviews first",
+        "foreign_tab": "{name}: a sheet named {tab!r} exists that this tool did not make; rename it so the "
+                       "tracking tab can be written",
+        "pdf_needs_reminders": "--pdf attaches PDFs to the reminders: give --reminders DIR too",
+        "summary": "Tracking tab [bold]{tab}[/]: {n} employees, {signed} signed, {disputed} disputed, "
+                   "{pending} awaiting the committee; {open} open remedies",
+        "taken": "{cell} ({field}) = {value!r} from {where}",
+        "merged": "Merged from returned copies", "conflicts": "Conflicts (both values kept; the master keeps "
+                                                              "its own)",
+        "conflict": "{tab}!{cell} {field}: master {master!r}, {source}: {other!r}",
+        "overdue": "Overdue", "overdue_line": "{name} ({eid}) {item}: {action} – {owner}, due {due}",
+        "notes": "Notes", "unreadable": "Returned files that could not be read (the others were merged)",
+        "reminders": "Reminder drafts (not sent): [bold]{n}[/] .eml in [bold]{folder}[/]",
+        "unchanged": "Nothing changed: the workbook already held all of this.",
+        "saved": "Saved. The previous version is in [bold]{backup}[/]",
+        "p_read": "reading the returned copies", "p_merge": "merging into the interview tabs", "p_save": "saving",
+        "p_remind": "writing reminder e-mails",
+    },
+}
 
 
 class CollectError(UserError, ValueError):
     """A returned file that cannot be used at all (not a workbook, no interview tab)."""
+
+
 
 
 # ------------------------------------------------------------------ reading tabs
@@ -99,7 +154,7 @@ def _fields(grid: list[list[Any]] | None, source: str, tab: str, version: str,
     return TabFields(source, tab, input_cells(version, remedies), {k: v for k, v in values.items() if v != ""})
 
 
-def master_tabs(book: Workbook, reader: Any, notes: list[str]) -> dict[str, TabFields]:
+def master_tabs(book: Workbook, reader: Any, notes: list[str], lang: str = "en") -> dict[str, TabFields]:
     """Employee ID -> the master's interview tab and its filled fields."""
     out = {}
     for eid, tab in existing_tabs(book).items():
@@ -107,7 +162,7 @@ def master_tabs(book: Workbook, reader: Any, notes: list[str]) -> dict[str, TabF
         try:
             out[eid] = _fields(_grid(reader, tab), book.path.name, tab, kind.version, kind.remedies)
         except ValueError as exc:
-            notes.append(f"{tab}: {exc}; not collected")
+            notes.append(MESSAGES[lang]["bad_layout"].format(tab=tab, error=exc))
     return out
 
 
@@ -136,70 +191,50 @@ def _id(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def returned_tabs(path: Path, password: str | None, notes: list[str]) -> dict[str, TabFields]:
-    """Employee ID -> tab fields of one returned file (full workbook or pack)."""
-    with _readable(path, password, notes) as local:
-        if local is None:
-            return {}
-        out: dict[str, TabFields] = {}
-        with Workbook.open(local) as book, _calamine(local) as reader:
-            out.update({eid: replace_source(t, path.name) for eid, t in master_tabs(book, reader, notes).items()})
-            for name in book.sheet_names:
-                if name not in PACK_TABS or book.owner_kind(name) is not None:
-                    continue
-                grid = _grid(reader, name)
-                remedies = pack_remedies(grid or [])
-                eid = _id(_cell(grid, ID_CELL))
-                if remedies is None or not eid:
-                    notes.append(f"{path.name} / {name}: not an interview form this version knows; skipped")
-                    continue
-                out.setdefault(eid, _fields(grid, path.name, name, "v1", remedies))
-        if not out:
-            notes.append(f"{path.name}: no interview tab found; skipped")
-        return out
+def returned_tabs(path: Path, password: Passwords | str | None, notes: list[str],
+                  lang: str = "en") -> dict[str, TabFields]:
+    """Employee ID -> tab fields of one returned file (full workbook or pack).
+
+    Raises ``UnreadableFile`` (with the reason, in ``lang``) for a file that cannot
+    be read: the writer's own refusals apply, as for every command."""
+    keys = password if isinstance(password, Passwords) else Passwords(single=password)
+    with tempfile.TemporaryDirectory(prefix="perf-addin-collect-") as tmp:
+        local = readable_copies([path], keys, lang, Path(tmp))[path]
+        if isinstance(local, UnreadableFile):
+            raise local
+        return read_returned(path, local, notes, lang)
+
+
+def read_returned(path: Path, local: Path, notes: list[str], lang: str) -> dict[str, TabFields]:
+    """The tabs of returned file ``path``, read from ``local`` (itself or its decrypted copy)."""
+    try:
+        out = _tabs_of(path, local, notes, lang)
+    except UserError as exc:  # the writer's refusal, or calamine's, for this one file
+        raise UnreadableFile(str(exc).removeprefix(f"{local.name}: ")) from None
+    if not out:
+        raise UnreadableFile(MESSAGES[lang]["no_tab"])
+    return out
+
+
+def _tabs_of(path: Path, local: Path, notes: list[str], lang: str) -> dict[str, TabFields]:
+    out: dict[str, TabFields] = {}
+    with Workbook.open(local) as book, _calamine(local) as reader:
+        out.update({eid: replace_source(t, path.name) for eid, t in master_tabs(book, reader, notes, lang).items()})
+        for name in book.sheet_names:
+            if name not in PACK_TABS or book.owner_kind(name) is not None:
+                continue
+            grid = _grid(reader, name)
+            remedies = pack_remedies(grid or [])
+            eid = _id(_cell(grid, ID_CELL))
+            if remedies is None or not eid:
+                notes.append(MESSAGES[lang]["unknown_form"].format(file=path.name, tab=name))
+                continue
+            out.setdefault(eid, _fields(grid, path.name, name, "v1", remedies))
+    return out
 
 
 def replace_source(tab: TabFields, source: str) -> TabFields:
     return TabFields(source, tab.tab, tab.cells, tab.values)
-
-
-class _readable:
-    """The file itself, or a decrypted temporary copy of an encrypted one; None (with
-    a note) when it cannot be opened."""
-
-    def __init__(self, path: Path, password: str | None, notes: list[str]) -> None:
-        self.path, self.password, self.notes = path, password, notes
-        self.tmp: tempfile.TemporaryDirectory | None = None
-
-    def __enter__(self) -> Path | None:
-        with self.path.open("rb") as handle:
-            encrypted = handle.read(4) == _OLE_MAGIC
-        if not encrypted:
-            return self.path
-        if not self.password:
-            self.notes.append(f"{self.path.name}: encrypted; give --password to collect it; skipped")
-            return None
-        return self._decrypt()
-
-    def _decrypt(self) -> Path | None:
-        import msoffcrypto
-        out = io.BytesIO()
-        try:
-            with self.path.open("rb") as handle:
-                office = msoffcrypto.OfficeFile(handle)
-                office.load_key(password=self.password)
-                office.decrypt(out)
-        except Exception as exc:  # msoffcrypto raises several types for a wrong password
-            self.notes.append(f"{self.path.name}: cannot decrypt ({type(exc).__name__}); skipped")
-            return None
-        self.tmp = tempfile.TemporaryDirectory(prefix="perf-addin-collect-")
-        target = Path(self.tmp.name) / (self.path.stem + ".xlsx")
-        target.write_bytes(out.getvalue())
-        return target
-
-    def __exit__(self, *exc: object) -> None:
-        if self.tmp is not None:
-            self.tmp.cleanup()
 
 
 # ------------------------------------------------------------------ merging
@@ -233,7 +268,7 @@ class Merge:
     notes: list[str] = field(default_factory=list)
 
 
-def merge(master: dict[str, TabFields], returned: Sequence[dict[str, TabFields]]) -> Merge:
+def merge(master: dict[str, TabFields], returned: Sequence[dict[str, TabFields]], lang: str = "en") -> Merge:
     """Fill the master's empty fields from the returned copies, in the order given;
     list every differing value as a conflict. Pure."""
     result = Merge({eid: dict(t.values) for eid, t in master.items()})
@@ -241,14 +276,14 @@ def merge(master: dict[str, TabFields], returned: Sequence[dict[str, TabFields]]
         for eid, theirs in copy.items():
             mine = master.get(eid)
             if mine is None:
-                result.notes.append(f"{theirs.source} / {theirs.tab}: employee {eid} has no interview tab in "
-                                    "the master; run interviews first – nothing of it was merged")
+                result.notes.append(MESSAGES[lang]["no_master_tab"].format(file=theirs.source, tab=theirs.tab,
+                                                                            eid=eid))
                 continue
-            _merge_tab(eid, mine, theirs, result)
+            _merge_tab(eid, mine, theirs, result, lang)
     return result
 
 
-def _merge_tab(eid: str, mine: TabFields, theirs: TabFields, result: Merge) -> None:
+def _merge_tab(eid: str, mine: TabFields, theirs: TabFields, result: Merge, lang: str) -> None:
     merged = result.values[eid]
     for fid, value in theirs.values.items():
         where = f"{theirs.source} / {theirs.tab}!{theirs.cells[fid]}"
@@ -258,7 +293,9 @@ def _merge_tab(eid: str, mine: TabFields, theirs: TabFields, result: Merge) -> N
         if fid not in merged:
             merged[fid] = value
             result.fills.setdefault(mine.tab, {})[mine.cells[fid]] = value
-            result.taken.append(f"{mine.tab}!{mine.cells[fid]} ({fid}) = {shown(value)!r} from {where}")
+            result.taken.append(MESSAGES[lang]["taken"].format(cell=f"{mine.tab}!{mine.cells[fid]}",
+                                                               field=field_label(fid, lang), value=shown(value),
+                                                               where=where))
         elif merged[fid] != value:
             result.conflicts.append(Conflict(eid, mine.tab, fid, mine.cells[fid], shown(merged[fid]),
                                              shown(value), where))
@@ -381,7 +418,8 @@ _T = {
            "h4": ("工号", "面谈表", "字段", "单元格", "主表中的值", "另一份的值", "来源", "已处理"),
            "yes": "是", "no": "否", "open": "进行中", "overdue": "已逾期", "done": "已完成",
            "no_due": "无完成日期", "none": "（无）",
-           "legend": "“委员会裁定”“已完成”“已处理”三列由人填写，重新生成时保留；逾期项红色标出。"},
+           "legend": "“委员会裁定”“已完成”“已处理”三列由人填写，重新生成时保留；逾期项红色标出。",
+           "footer": "&L&A&R第 &P 页，共 &N 页"},
     "en": {"title": "Follow-up (as of {today})", "s1": "1. Employees", "s2": "2. Agreed remedies",
            "s3": "3. Monthly follow-up meetings",
            "s4": "4. Conflicts: two copies differ, both kept (the master keeps its value)",
@@ -394,15 +432,16 @@ _T = {
            "yes": "Yes", "no": "No", "open": "open", "overdue": "overdue", "done": "done",
            "no_due": "no due date", "none": "(none)",
            "legend": "Committee ruling, Done and Resolved are filled in by people and kept when the tab is "
-                     "regenerated; overdue items are red."},
+                     "regenerated; overdue items are red.",
+           "footer": "&L&A&RPage &P of &N"},
 }
-TITLE = Style(bold=True, font_size=13)
-NOTE = Style(italic=True, font_size=9, font_color="595959")
+TITLE = Style(bold=True, font_size=13, valign="center")
+NOTE = Style(italic=True, font_size=9, font_color="595959", wrap=True, valign="top")
 SECTION = Style(bold=True, font_color="FFFFFF", fill="1F4E79")
 HEAD = Style(bold=True, fill="DDEBF7", border="thin", wrap=True)
-TEXT = Style(border="thin", wrap=True)
+TEXT = Style(border="thin", wrap=True, valign="top")
 DATE = Style(border="thin", num_format="yyyy-mm-dd", halign="center")
-RED = Style(border="thin", wrap=True, fill=OVERDUE_FILL, font_color="9C0006")
+RED = Style(border="thin", wrap=True, valign="top", fill=OVERDUE_FILL, font_color="9C0006")
 RED_DATE = Style(border="thin", num_format="yyyy-mm-dd", halign="center", fill=OVERDUE_FILL, font_color="9C0006")
 MARK = Style(border="thin", fill="FFF2CC", halign="center")
 
@@ -432,8 +471,44 @@ def _rows_after(grid: list[list[Any]], header: tuple[str, ...]) -> Iterator[list
 _NONE = {t["none"] for t in _T.values()}
 
 
+_PARTS = {"kind": "kind", "action": "action", "owner": "owner", "due": "due", "agreed": "agreed",
+          "target": "next_target", "plan": "plan"}
+_CONFIRM = {"agreed": "accept", "objection": "objection", "notes": "notes"}
+_SINGLE = {"meeting.when": "when", "meeting.place": "where", "next.plan": "plan_all",
+           "next.follow_date": "follow_date", "next.follow_owner": "follow_owner", "archive.by": "archive",
+           "archive.date": "archive_date"}
+_SEP = {"zh": "·", "en": " – "}
+
+
+def field_label(fid: str, lang: str) -> str:
+    """An input field as the form calls it (公司盈利·具体措施), never its internal id
+    (``remedy.profit.action``); an id this version does not know is shown as it is."""
+    t = TEXTS[lang]
+    parts = fid.split(".")
+    if fid in _SINGLE:
+        return t[_SINGLE[fid]]
+    if parts[0] == "confirm" and len(parts) == 2 and parts[1] in _CONFIRM:
+        return t[_CONFIRM[parts[1]]]
+    if parts[0] in ("remedy", "next") and len(parts) == 3 and parts[1] in t["items"] and parts[2] in _PARTS:
+        return t["items"][parts[1]] + _SEP[lang] + t[_PARTS[parts[2]]]
+    if parts[0] == "sign" and len(parts) in (2, 3) and parts[1] in ("employee", "supervisor", "facilitator"):
+        return t[parts[1]] + _SEP[lang] + t["date" if len(parts) == 3 else "signature"]
+    if parts[0] == "check" and len(parts) == 2 and parts[1].isdigit() and 0 < int(parts[1]) <= len(t["checklist"]):
+        return t["s8"].split("：")[0].split(":")[0] + _SEP[lang] + t["checklist"][int(parts[1]) - 1]
+    return fid
+
+
+def _field_ids() -> dict[str, str]:
+    """Label (either language) -> field id, to read the conflicts list back."""
+    fids = input_cells("v1", (*ITEM_KEYS, OTHER))
+    return {field_label(fid, lang): fid for lang in TEXTS for fid in fids}
+
+
 def _item_key(label: str) -> str:
     return next((k for lang in TEXTS for k, v in TEXTS[lang]["items"].items() if v == label), label)
+
+
+_FIELD_IDS = _field_ids()
 
 
 def read_marks(grid: list[list[Any]] | None) -> Marks:
@@ -447,7 +522,7 @@ def read_marks(grid: list[list[Any]] | None) -> Marks:
             if row[7]:
                 marks.done.add((row[0], _item_key(row[2])))
         for row in _rows_after(grid or [], t["h4"]):
-            conflict = Conflict(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+            conflict = Conflict(row[0], row[1], _FIELD_IDS.get(row[2], row[2]), row[3], row[4], row[5], row[6])
             if row[7]:
                 marks.resolved.add(conflict.key)
             else:
@@ -467,20 +542,55 @@ def open_conflicts(found: Sequence[Conflict], marks: Marks, values: dict[str, di
     return list(out.values())
 
 
+COL_WIDTHS = {1: 12, 2: 12, 3: 16, 4: 24, 5: 16, 6: 16, 7: 30, 8: 12, 9: 12}
+WIDTH = len(COL_WIDTHS)
+LINE_HEIGHT = 15.0  # points per line of 11-point text, CJK fonts included
+_PAD = 3.0
+
+
+def text_units(text: str) -> int:
+    """Width of a text in column-width units: a CJK or full-width character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def lines_needed(value: Any, width: float) -> int:
+    """Lines a wrapped cell of ``width`` characters needs for ``value`` (an upper bound:
+    a row a little too tall is better than a line cut off in print)."""
+    room = max(int(width), 1)
+    text = shown(value)
+    return sum(max(1, -(-text_units(part) // room)) for part in text.split("\n")) if text else 1
+
+
 class _Rows:
-    """Appends rows of cells to a sheet description."""
+    """Appends rows of cells to a sheet description, each row as tall as its wrapped
+    text needs (LibreOffice and Excel keep a row's stored height when printing, so a
+    row left at the default height would draw its second line over the row above)."""
 
     def __init__(self) -> None:
         self.cells: dict[str, Cell] = {}
+        self.heights: dict[int, float] = {}
+        self.merges: list[str] = []
         self.row = 0
 
     def add(self, values: Sequence[Any], styles: Sequence[Style] | Style = TEXT) -> None:
         self.row += 1
+        lines = 1
         for c, value in enumerate(values):
             style = styles if isinstance(styles, Style) else styles[c]
             blank = value is None or value == ""
             if not blank or style is not TEXT:
                 self.cells[f"{chr(65 + c)}{self.row}"] = Cell(None if blank else value, style)
+            if not blank and style.wrap:
+                lines = max(lines, lines_needed(value, COL_WIDTHS[c + 1]))
+        self.heights[self.row] = lines * LINE_HEIGHT + _PAD
+
+    def banner(self, text: str, style: Style, font: float = 11) -> None:
+        """One text across the whole width (title, legend, section)."""
+        self.row += 1
+        self.cells[f"A{self.row}"] = Cell(text, style)
+        self.merges.append(f"A{self.row}:{chr(64 + WIDTH)}{self.row}")
+        lines = lines_needed(text, sum(COL_WIDTHS.values()) * 11 / font) if style.wrap else 1
+        self.heights[self.row] = lines * LINE_HEIGHT * font / 11 + _PAD
 
     def gap(self) -> None:
         self.row += 1
@@ -488,23 +598,26 @@ class _Rows:
 
 def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Remedy],
                    conflicts: Sequence[Conflict], today: date, work_days: Sequence[int], lang: str) -> SheetSpec:
-    """The tracking tab as a sheet description. Pure."""
+    """The tracking tab as a sheet description. Pure.
+
+    Printed on A4 landscape, fitted to the page width and as many pages down as it
+    needs, the title rows repeated on every page, page numbers in the footer."""
     t = _T[lang]
     yn = (lambda flag: t["yes"] if flag else t["no"])
     items = TEXTS[lang]["items"]
     out = _Rows()
-    out.add([t["title"].format(today=today.isoformat())], TITLE)
-    out.add([t["legend"]], NOTE)
+    out.banner(t["title"].format(today=today.isoformat()), TITLE, 13)
+    out.banner(t["legend"], NOTE, 9)
     out.gap()
     open_count = {s.employee_id: sum(not r.done for r in remedies if r.employee_id == s.employee_id)
                   for s in statuses}
-    out.add([t["s1"]], SECTION)
+    out.banner(t["s1"], SECTION)
     out.add(t["h1"], HEAD)
     for s in statuses:
         out.add([s.employee_id, s.name, s.tab, yn(s.signed), yn(s.disputed), yn(s.committee_pending), s.ruling,
                  open_count[s.employee_id], s.chaser], [TEXT] * 6 + [MARK, TEXT, TEXT])
     out.gap()
-    out.add([t["s2"]], SECTION)
+    out.banner(t["s2"], SECTION)
     out.add(t["h2"], HEAD)
     for r in sorted(remedies, key=lambda r: (r.due or date.max, r.employee_id, r.item)):
         late = r.overdue(today)
@@ -515,7 +628,7 @@ def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Rem
     if not remedies:
         out.add([t["none"]], TEXT)
     out.gap()
-    out.add([t["s3"]], SECTION)
+    out.banner(t["s3"], SECTION)
     out.add(t["h3"], HEAD)
     chasers = {s.employee_id: s.chaser for s in statuses}
     for day, due in monthly_meetings(remedies, today, work_days):
@@ -526,14 +639,19 @@ def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Rem
             out.add([day, r.employee_id, r.name, items.get(r.item, r.item), r.action, r.owner, r.due,
                      chasers.get(r.employee_id, "")], [DATE, text, text, text, text, text, when, text])
     out.gap()
-    out.add([t["s4"]], SECTION)
+    out.banner(t["s4"], SECTION)
     out.add(t["h4"], HEAD)
     for c in conflicts:
-        out.add([c.employee_id, c.tab, c.field, c.cell, c.master, c.other, c.source, ""], [RED] * 7 + [MARK])
+        out.add([c.employee_id, c.tab, field_label(c.field, lang), c.cell, c.master, c.other, c.source, ""],
+                [RED] * 7 + [MARK])
     if not conflicts:
         out.add([t["none"]], TEXT)
-    return SheetSpec(name, out.cells, col_widths={1: 12, 2: 12, 3: 16, 4: 24, 5: 16, 6: 16, 7: 30, 8: 12, 9: 12},
-                     freeze="A2", kind=KIND)
+    setup = PrintSetup(paper="A4", landscape=True, fit_width=1, fit_height=0, repeat_rows=(1, 2),
+                       margins=Margins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.25, footer=0.3),
+                       print_area=f"A1:{chr(64 + WIDTH)}{out.row}", center_horizontally=True,
+                       footer=t["footer"])
+    return SheetSpec(name, out.cells, merges=out.merges, col_widths=COL_WIDTHS, row_heights=out.heights,
+                     print_setup=setup, freeze="A3", kind=KIND)
 
 
 # ------------------------------------------------------------------ the job
@@ -551,9 +669,12 @@ class CollectReport:
     statuses: list[Status] = field(default_factory=list)
     remedies: list[Remedy] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files not read
     reminders: list[Path] = field(default_factory=list)
+    no_address: list[str] = field(default_factory=list)  # reminder owners without an e-mail address
     backup: Path | None = None
     unchanged: bool = False
+    language: str = "en"
 
     def overdue(self, today: date) -> list[Remedy]:
         return [r for r in self.remedies if r.overdue(today)]
@@ -561,26 +682,39 @@ class CollectReport:
 
 def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), today: date | None = None,
                      reminders: str | Path | None = None, pdf: bool = False, password: str | None = None,
-                     progress: Progress = lambda step: None, office: Any = None) -> CollectReport:
-    """Merge, track and (optionally) remind; see the module docstring."""
+                     progress: Progress = lambda step: None, office: Any = None,
+                     passwords: Sequence[str | Path] = ()) -> CollectReport:
+    """Merge, track and (optionally) remind; see the module docstring.
+
+    ``passwords`` are password lists written by ``share`` (default: the
+    ``passwords.csv`` beside each returned file); ``password`` is tried for an
+    encrypted file none of them lists."""
     path, today = Path(path), today or date.today()
-    report = CollectReport(path)
-    progress("reading the returned copies")
-    copies = []
-    for other in map(Path, returned):
-        if other.resolve() == path.resolve():
-            continue
-        copies.append(returned_tabs(other, password, report.notes))
-        report.sources.append(other.name)
+    Workbook.open(path).close()  # the writer's refusals, before anything else is read
     table = read_employees(path)
     lang = table.language
-    progress("merging into the interview tabs")
+    report = CollectReport(path, language=lang)
+    keys = Passwords([Path(p) for p in passwords], password)
+    progress(MESSAGES[lang]["p_read"])
+    files = [f for f in returned_files(returned) if not (f.exists() and f.resolve() == path.resolve())]
+    copies = []
+    with tempfile.TemporaryDirectory(prefix="perf-addin-collect-") as tmp:
+        for other, local in readable_copies(files, keys, lang, Path(tmp)).items():
+            try:
+                if isinstance(local, UnreadableFile):
+                    raise local
+                copies.append(read_returned(other, local, report.notes, lang))
+            except UnreadableFile as exc:
+                report.unreadable.append((other.name, str(exc).removeprefix(f"{other.name}: ")))
+                continue
+            report.sources.append(other.name)
+    progress(MESSAGES[lang]["p_merge"])
     with Workbook.open(path) as book, _calamine(path) as reader:
         settings = settings_from_grid(_grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book)))
-        master = master_tabs(book, reader, report.notes)
+        master = master_tabs(book, reader, report.notes, lang)
         if not master:
-            raise CollectError(f"{path.name} has no interview tabs yet: run interviews first")
-        merged = merge(master, copies)
+            raise CollectError(MESSAGES[lang]["no_interviews"].format(name=path.name))
+        merged = merge(master, copies, lang)
         report.taken, report.notes = merged.taken, report.notes + merged.notes
         for tab, cells in merged.fills.items():
             book.fill_unlocked(tab, cells)
@@ -590,14 +724,14 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
         report.statuses, report.remedies = _track(table, master, merged.values, marks, settings, lang)
         book.add_sheet(tracking_sheet(report.tab, report.statuses, report.remedies, report.conflicts, today,
                                       settings.work_days, lang), replace=True)
-        progress("saving")
+        progress(MESSAGES[lang]["p_save"])
         report.backup = book.save()
         report.unchanged = book.unchanged
     if reminders is not None:
         from .reminders import write_reminders
-        progress("writing reminder e-mails")
-        report.reminders = write_reminders(path, report.remedies, table, settings, today, Path(reminders), pdf,
-                                           office)
+        progress(MESSAGES[lang]["p_remind"])
+        report.reminders, report.no_address = write_reminders(path, report.remedies, table, settings, today,
+                                                              Path(reminders), pdf, office)
     return report
 
 
@@ -606,8 +740,7 @@ def _tracking_name(book: Workbook, lang: str) -> str:
     if own:
         return own
     if SHEET[lang] in book.sheet_names:
-        raise WorkbookError(f"{book.path.name}: a sheet named {SHEET[lang]!r} exists that this tool did not "
-                            "make; rename it so the tracking tab can be written")
+        raise WorkbookError(MESSAGES[lang]["foreign_tab"].format(name=book.path.name, tab=SHEET[lang]))
     return SHEET[lang]
 
 
@@ -627,5 +760,6 @@ def _track(table: EmployeeTable, master: dict[str, TabFields], values: dict[str,
     return statuses, remedies
 
 
-__all__ = ["CollectError", "CollectReport", "Conflict", "Remedy", "Status", "collect_workbook", "merge",
-           "monthly_meetings", "read_marks", "returned_tabs", "tracking_sheet"]
+__all__ = ["MESSAGES", "CollectError", "CollectReport", "Conflict", "Passwords", "Remedy", "Status",
+           "UnreadableFile", "collect_workbook", "encrypted_package", "merge", "monthly_meetings", "read_marks",
+           "returned_tabs", "tracking_sheet"]

@@ -81,7 +81,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "rating": ("平时表现", "Rating"),
     "base_bonus": ("奖金基数", "Base bonus"),
     # optional: where calendar invitations go (``scheduling``)
-    "email": ("邮箱", "电子邮箱", "Email", "E-mail"),
+    "email": ("邮箱", "电子邮箱", "电子邮件", "Email", "E-mail"),
 }
 # Columns the tool writes itself; found so a second run reuses them.
 RESULT_ALIASES: dict[str, tuple[str, ...]] = {

@@ -24,6 +24,7 @@ from typing import Mapping
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from .addresses import address_of
 from .interview import TEXTS, agenda_minutes
 from .schedule import Booking
 
@@ -41,13 +42,9 @@ def uid(key: str, cycle: str = "") -> str:
 
 
 def address(name: str, emails: Mapping[str, str]) -> str:
-    """``mailto:`` of a person; a stable placeholder on ``example.invalid`` when the
-    table gives no e-mail, so the file imports and the address is plainly to be fixed."""
-    email = emails.get(name, "").strip()
-    if email:
-        return f"mailto:{email}"
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
-    return f"mailto:unknown-{digest}@example.invalid"
+    """``mailto:`` of a person; the placeholder of ``addresses.py`` when the table gives
+    no e-mail, so the file imports and the address is plainly to be fixed."""
+    return f"mailto:{address_of(name, emails)}"
 
 
 def agenda_text(minutes: int, lang: str) -> str:

@@ -42,6 +42,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .addresses import warning, without_address
 from .department import EmployeeTable, HeldBack, held_back, read_employees, read_rules, sheet_ref
 from .errors import UserError
 from .holidays import block_is_free, default_block, has_block, holiday_dates, holidays_from_grid
@@ -286,6 +287,10 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
     if jobs:
         progress(t["p_ics"].format(n=len(jobs)))
         _write_invites(jobs, report)
+        people = (p for e in entries if e.booking for p in (e.request.employee, e.request.supervisor,
+                                                              e.request.facilitator))
+        missing = warning(without_address(people, emails), lang)  # placeholders in the invitations
+        report.notes += [missing] if missing else []
     return report
 
 

@@ -7,13 +7,21 @@
   values everywhere). Written through the in-place writer to a new file, so
   every other part stays byte-identical. Cells of a shared-formula group get
   their own (translated) formula first, by the writer.
-* ``build_pack`` – a NEW workbook per employee (``xlsx.fresh.new_workbook``),
+* ``write_packs`` – a NEW workbook per employee (``xlsx.fresh.new_workbook``),
   holding their interview tab with every formula replaced by its value (the
   formulas point at other people's rows) and a one-row result sheet. Nothing is
   copied from the department workbook, so no other employee's data can ride
   along in shared strings, names, cached values or document properties. The
   employee's own row includes their supervisor's name (it is on the form) and
   the facilitators named in the interview settings.
+* The pack's tab carries what the employee's tab in the master holds: every
+  filled input field (time and place from ``schedule``, remedies, signatures,
+  objections already collected) goes into the regenerated form, with the
+  master's remedy lines, so a pack that comes back (``collect``) adds to the
+  master and never contradicts it. A tab of an unknown layout is refused,
+  before any pack is written, rather than sent out blank.
+* The PDF of a pack is printed from the interview tab alone: exactly one A4
+  page (the result sheet is for reading on screen).
 * ``encrypt`` – standard Office (agile, AES-256) encryption by msoffcrypto-tool;
   Excel and LibreOffice ask for the password.
 * Passwords come from a column of the table (``password_column``) or are
@@ -40,9 +48,9 @@ from lxml import etree
 
 from . import excel_formulas as xf
 from .department import DepartmentError, held_back
-from .interview import interview_sheet
+from .interview import ITEM_KEYS, InterviewData, interview_sheet, parse_kind
 from .interview_settings import settings_from_grid
-from .interviews import employee_data, pdf_name
+from .interviews import _calamine, _grid, employee_data, existing_tabs, filled_fields, pdf_name
 from .snapshot import Snapshot, is_blank, read_snapshot
 from .xlsx import Cell, CellError, Formula, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.fresh import new_workbook
@@ -52,10 +60,46 @@ from .xlsx.xml import MAIN, q
 Progress = Callable[[str], None]
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 12
+PASSWORD_LIST = "passwords.csv"
+PASSWORD_COLUMNS = ("employee_id", "name", "file", "password")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PERF_CALL = re.compile(r"^(?:'[^']*'!|\[\d+\]!|[\w.]+!)?(PERF_[A-Z_]+)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _PLAIN_REF = re.compile(r"^(?:(?:'[^']*'|[^\s'!(),]+)!)?\$?[A-Z]{1,3}\$?\d+$", re.IGNORECASE)
 _PARALLEL_FROM = 40  # encrypting fewer files than this is faster in one process
+
+#: what share says on the command line, in the workbook's language
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {"portable": "便携副本 [bold]{path}[/]：{native} 个 PERF_* 公式改为原生公式，{values} 个改为其值",
+           "packs": "个人文件包：[bold]{n}[/] 个，在 [bold]{folder}[/]（{how}）", "encrypted": "已加密",
+           "not_encrypted": "[bold red]未加密[/]",
+           "passwords": "给人事的密码清单：[bold]{path}[/]（仅您可读；用完请删除）",
+           "pdfs": "PDF：{n} 个（PDF 不带密码）",
+           "both": "--password-column 与 --generate-passwords 只能选一个", "what": "请说明要准备什么："
+           "--portable OUT.xlsx 和/或 --packs DIR", "same_file": "便携副本必须是新文件，不能是工作簿本身",
+           "unknown_id": "{name} 中没有工号为 {ids} 的员工", "no_column": "员工表中没有标题为 {column!r} 的列",
+           "no_password": "{n} 名员工在 {column!r} 列中没有密码（第一位：{first}）；未写出任何文件包",
+           "bad_tab": "{name} / {tab}：{error}；未写出任何文件包",
+           "p_read": "读取工作簿", "p_build": "生成 {n} 个文件包", "p_pdf": "打印 PDF", "p_encrypt": "加密 {n} 个文件包",
+           "p_portable": "写出便携副本",
+           "held": "[red]因输入错误暂不发送[/]（不生成文件包；请改正单元格，或用 --include-errors）"},
+    "en": {"portable": "Portable copy [bold]{path}[/]: {native} PERF_* formulas made native, {values} replaced "
+                       "by their values",
+           "packs": "Packs: [bold]{n}[/] in [bold]{folder}[/] ({how})", "encrypted": "encrypted",
+           "not_encrypted": "[bold red]not encrypted[/]",
+           "passwords": "Passwords for HR: [bold]{path}[/] (readable by you only; delete after use)",
+           "pdfs": "PDFs: {n} (PDFs carry no password)",
+           "both": "choose --password-column or --generate-passwords, not both",
+           "what": "say what to prepare: --portable OUT.xlsx and/or --packs DIR",
+           "same_file": "the portable copy must be a new file, not the workbook itself",
+           "unknown_id": "no employee with ID {ids} in {name}",
+           "no_column": "no column headed {column!r} in the employee table",
+           "no_password": "{n} employees have no password in column {column!r} (first: the row of {first}); "
+                          "no pack was written",
+           "bad_tab": "{name} / {tab}: {error}; no pack was written",
+           "p_read": "reading the workbook", "p_build": "building {n} packs", "p_pdf": "printing PDFs",
+           "p_encrypt": "encrypting {n} packs", "p_portable": "writing the portable copy",
+           "held": "[red]Held back for input errors[/] (no pack; fix the cell, or --include-errors)"},
+}
 
 
 # ------------------------------------------------------------------ text safety
@@ -65,6 +109,11 @@ def csv_safe(value: Any) -> str:
     """A cell for a CSV file that no spreadsheet will read as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(cell: str) -> str:
+    """The text ``csv_safe`` wrote, with its protective apostrophe taken off again."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 # ------------------------------------------------------------------ portable copy
@@ -81,7 +130,7 @@ def portable_copy(path: str | Path, out: str | Path, values: bool = False) -> Po
     """Write ``out``: ``path`` with no ``PERF_*`` formula left (see module docstring)."""
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
-        raise WorkbookError("the portable copy must be a new file, not the workbook itself")
+        raise WorkbookError(MESSAGES[_language(path)]["same_file"])
     report = PortableReport(out)
     rules = None
     with Workbook.open(path) as book:
@@ -229,8 +278,43 @@ class PackReport:
     held: list[str] = field(default_factory=list)  # employees with input errors: no pack
 
 
-def build_pack(spec: SheetSpec, result: SheetSpec, title: str) -> bytes:
-    return new_workbook([_values_only(spec), result], title=title)
+@dataclass(frozen=True)
+class MasterTab:
+    """What an employee's interview tab in the master holds, for their pack."""
+
+    tab: str
+    remedies: tuple[str, ...]  # the tab's remedy lines
+    kept: dict[str, Any]  # field id -> value, filled fields only
+
+
+def master_tabs(path: Path, lang: str = "en") -> dict[str, MasterTab]:
+    """Employee ID -> their interview tab in the master.
+
+    Opening the master through the writer also applies its refusals (an old .xls,
+    an encrypted or damaged file …) before any pack is built. A tab of a layout this
+    version cannot read is refused: its pack would go out without what people
+    filled in.
+    """
+    out: dict[str, MasterTab] = {}
+    with Workbook.open(path) as book, _calamine(path) as reader:
+        for eid, tab in existing_tabs(book).items():
+            kind = parse_kind(book.owner_kind(tab))
+            try:
+                kept = filled_fields(_grid(reader, tab), kind.version, kind.remedies)
+            except ValueError as exc:
+                raise WorkbookError(MESSAGES[lang]["bad_tab"].format(name=path.name, tab=tab, error=exc)) from None
+            out[eid] = MasterTab(tab, kind.remedies, kept)
+    return out
+
+
+def pack_form(e: InterviewData, own: MasterTab | None, settings: Any, lang: str) -> SheetSpec:
+    """The pack's interview tab: the form regenerated from the employee's row, with the
+    master tab's remedy lines and everything filled in on it."""
+    kept: dict[str, Any] = {}
+    if own is not None:
+        e = replace(e, keep_remedies=frozenset(own.remedies) & frozenset(ITEM_KEYS))
+        kept = own.kept
+    return interview_sheet(e, settings, lang, name=_pack_tab(lang), kept=kept)
 
 
 def encrypt(data: bytes, password: str) -> bytes:
@@ -247,6 +331,14 @@ def _encrypt_to(job: tuple[bytes, str, str]) -> str:
     return target
 
 
+@dataclass(frozen=True)
+class _Built:
+    row: int
+    data: bytes
+    target: Path
+    form: SheetSpec
+
+
 def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None = None,
                 password_column: str | None = None, generate: bool = False, pdf: bool = False,
                 progress: Progress = lambda step: None, workers: int | None = None,
@@ -254,39 +346,40 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
     """One pack per employee (or per ``only`` ID) in ``folder``; see the module docstring."""
     path, folder = Path(path), Path(folder)
     if password_column and generate:
-        raise WorkbookError("choose --password-column or --generate-passwords, not both")
+        raise WorkbookError(MESSAGES[_language(path)]["both"])
     progress("reading the workbook")
+    Workbook.open(path).close()  # the writer's refusals first, before anything else is read
     snap = read_snapshot(path)
+    lang = snap.table.language
+    tabs = master_tabs(path, lang)
     chosen = _chosen(snap, only)
     hold = held_back(snap.table, snap.rules, include_errors)  # included ones carry the tab's banner
     held, chosen = hold.held_lines(chosen), [i for i in chosen if not hold.held(i)]
     passwords = _passwords(snap, chosen, password_column, generate)
-    lang = snap.table.language
     rules_sheet = snap.rules_sheet or "规则"
     settings = settings_from_grid(snap.rules_grid, rules_sheet)
     data = employee_data(snap.table, snap.rules, rules_sheet)
     folder.mkdir(parents=True, exist_ok=True)
     report = PackReport(folder, encrypted=passwords is not None, held=held)
-    progress(f"building {len(chosen)} packs")
+    progress(MESSAGES[lang]["p_build"].format(n=len(chosen)))
     built = []
     for i in chosen:
         e = data[i]
-        spec = interview_sheet(e, settings, lang, name=_pack_tab(lang))
-        built.append((i, build_pack(spec, _result_sheet(snap, i, lang), e.name),
-                      folder / (pdf_name(f"{e.employee_id}-{e.name}")[:-4] + ".xlsx")))
+        form = _values_only(pack_form(e, tabs.get(e.employee_id), settings, lang))
+        built.append(_Built(i, new_workbook([form, _result_sheet(snap, i, lang)], title=e.name),
+                            folder / (pdf_name(f"{e.employee_id}-{e.name}")[:-4] + ".xlsx"), form))
     if pdf:
-        progress("printing PDFs")
+        progress(MESSAGES[lang]["p_pdf"])
         report.pdfs = _pdfs(built, folder)
     if passwords is None:
-        for _, data_, target in built:
-            target.write_bytes(data_)
+        for b in built:
+            b.target.write_bytes(b.data)
     else:
-        progress(f"encrypting {len(built)} packs")
-        jobs = [(data_, passwords[i], str(target)) for i, data_, target in built]
-        _run_encryption(jobs, workers)
+        progress(MESSAGES[lang]["p_encrypt"].format(n=len(built)))
+        _run_encryption([(b.data, passwords[b.row], str(b.target)) for b in built], workers)
         if generate:
             report.passwords = _password_list(snap, built, passwords, folder)
-    report.packs = [target for _, _, target in built]
+    report.packs = [b.target for b in built]
     return report
 
 
@@ -300,7 +393,8 @@ def _chosen(snap: Snapshot, only: Sequence[str] | None) -> list[int]:
         return [i for i, eid in enumerate(ids) if eid]
     unknown = [o for o in only if o not in ids]
     if unknown:
-        raise DepartmentError(f"no employee with ID {', '.join(unknown)} in {snap.path.name}")
+        raise DepartmentError(MESSAGES[snap.table.language]["unknown_id"].format(ids=", ".join(unknown),
+                                                                                 name=snap.path.name))
     wanted = set(only)
     return [i for i, eid in enumerate(ids) if eid in wanted]
 
@@ -312,55 +406,83 @@ def _passwords(snap: Snapshot, chosen: list[int], column: str | None, generate: 
         return None
     col = snap.header_column(column)
     if col is None:
-        raise DepartmentError(f"no column headed {column!r} in the employee table")
+        raise DepartmentError(MESSAGES[snap.table.language]["no_column"].format(column=column))
     raw = snap.raw_column(col)
     blank = [snap.table.cell("employee_id", i) for i in chosen if is_blank(raw[i])]
     if blank:
-        raise DepartmentError(f"{len(blank)} employees have no password in column {column!r} "
-                              f"(first: the row of {blank[0]}); no pack was written")
+        raise DepartmentError(MESSAGES[snap.table.language]["no_password"].format(n=len(blank), column=column,
+                                                                                  first=blank[0]))
     return {i: (str(int(raw[i])) if isinstance(raw[i], float) and raw[i].is_integer() else str(raw[i]))
             for i in chosen}
 
 
 def _run_encryption(jobs: list[tuple[bytes, str, str]], workers: int | None) -> None:
     """Key derivation (100,000 SHA-512 rounds per file) dominates: spread it over the cores."""
+    run_parallel(_encrypt_to, jobs, workers, _PARALLEL_FROM)
+
+
+def run_parallel(work: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None = None,
+                 at_least: int = 2) -> list[Any]:
+    """``[work(job) for job in jobs]``, over the cores when there are ``at_least`` jobs
+    (Office encryption and decryption are CPU-bound key derivations). ``work`` must be
+    a module-level function, so that it can be sent to another process."""
     workers = workers or min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(jobs) < _PARALLEL_FROM:
-        for job in jobs:
-            _encrypt_to(job)
-        return
+    if workers < 2 or len(jobs) < max(at_least, 2):
+        return [work(job) for job in jobs]
     with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_encrypt_to, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        return list(pool.map(work, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
-def _password_list(snap: Snapshot, built: list, passwords: dict[int, str], folder: Path) -> Path:
-    target = folder / "passwords.csv"
+def _password_list(snap: Snapshot, built: list[_Built], passwords: dict[int, str], folder: Path) -> Path:
+    target = folder / PASSWORD_LIST
     names = snap.texts("name")
     with target.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["employee_id", "name", "file", "password"])
-        for i, _, pack in built:
-            writer.writerow([csv_safe(snap.table.frame["employee_id"].iat[i]), csv_safe(names[i]),
-                             csv_safe(pack.name), csv_safe(passwords[i])])
+        writer.writerow(PASSWORD_COLUMNS)
+        for b in built:
+            writer.writerow([csv_safe(snap.table.frame["employee_id"].iat[b.row]), csv_safe(names[b.row]),
+                             csv_safe(b.target.name), csv_safe(passwords[b.row])])
     os.chmod(target, 0o600)
     return target
 
 
-def _pdfs(built: list, folder: Path) -> list[Path]:
-    """PDFs of the (unencrypted) packs in one LibreOffice run. A PDF carries no
-    password: send it only through a channel that is itself private."""
-    from .libreoffice import LibreOffice, LibreOfficeError
+def read_password_list(path: str | Path) -> dict[str, dict[str, str]]:
+    """The list ``share`` wrote: pack file name -> its row (employee_id, name, password).
+
+    Refuses a file that is not such a list, naming it and what is missing."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except UnicodeDecodeError:
+        raise WorkbookError(f"{path.name}: not a password list written by share (not UTF-8 text)") from None
+    if rows and not set(PASSWORD_COLUMNS) <= set(rows[0]):
+        missing = ", ".join(c for c in PASSWORD_COLUMNS if c not in rows[0])
+        raise WorkbookError(f"{path.name}: not a password list written by share (no column {missing})")
+    return {csv_text(r["file"] or ""): {k: csv_text(r[k] or "") for k in PASSWORD_COLUMNS} for r in rows}
+
+
+def _pdfs(built: list[_Built], folder: Path) -> list[Path]:
+    """One-page PDFs of the packs' interview tabs, printed in one LibreOffice run from
+    files holding that tab alone. A PDF carries no password: send it only through a
+    channel that is itself private."""
+    from .libreoffice import LibreOffice, LibreOfficeError, pdf_page_count
     with tempfile.TemporaryDirectory(prefix="perf-addin-packs-") as tmp, LibreOffice() as office:
         sources = []
-        for _, data_, target in built:
-            source = Path(tmp) / target.name
-            source.write_bytes(data_)
+        for b in built:
+            source = Path(tmp) / b.target.name
+            source.write_bytes(new_workbook([b.form], title=b.target.stem))
             sources.append(source)
         results = office.convert(sources, "pdf", folder, recalc=False)
         failed = [r.error for r in results.values() if not r.ok]
         if failed:
             raise LibreOfficeError(failed[0])
-        return [folder / (s.stem + ".pdf") for s in sources]
+        pdfs = [folder / (s.stem + ".pdf") for s in sources]
+        for pdf in pdfs:
+            if pdf_page_count(pdf) != 1:
+                raise LibreOfficeError(f"{pdf.name}: the interview tab printed to {pdf_page_count(pdf)} pages, "
+                                       "not one")
+        return pdfs
 
 
 # ------------------------------------------------------------------ the job
@@ -370,6 +492,7 @@ def _pdfs(built: list, folder: Path) -> list[Path]:
 class ShareReport:
     portable: PortableReport | None = None
     packs: PackReport | None = None
+    language: str = "en"  # the workbook's, for what the CLI says
 
 
 def share_workbook(path: str | Path, portable: str | Path | None = None, values: bool = False,
@@ -378,12 +501,23 @@ def share_workbook(path: str | Path, portable: str | Path | None = None, values:
                    progress: Progress = lambda step: None, include_errors: bool = False) -> ShareReport:
     """What ``perf-addin share`` and the ribbon's "Prepare for email" do."""
     if portable is None and packs is None:
-        raise WorkbookError("say what to prepare: --portable OUT.xlsx and/or --packs DIR")
-    report = ShareReport()
+        raise WorkbookError(MESSAGES[_language(path)]["what"])
+    Workbook.open(path).close()  # the writer's refusals (an old .xls, encrypted, damaged …) come first
+    report = ShareReport(language=_language(path))
     if portable is not None:
-        progress("writing the portable copy")
+        progress(MESSAGES[report.language]["p_portable"])
         report.portable = portable_copy(path, portable, values)
     if packs is not None:
         report.packs = write_packs(path, packs, only, password_column, generate, pdf, progress,
                                    include_errors=include_errors)
     return report
+
+
+def _language(path: str | Path) -> str:
+    """The workbook's language; English for a workbook without an employee table."""
+    from .department import read_employees
+    from .errors import UserError
+    try:
+        return read_employees(path).language
+    except UserError:
+        return "en"

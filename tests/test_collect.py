@@ -213,11 +213,12 @@ def test_encrypted_pack_needs_the_password(master, tmp_path):
                                   cells["3"]["sign.employee"]: "丙"})
     pack.write_bytes(encrypt(pack.read_bytes(), "s3cret"))
     skipped = collect_workbook(book, [pack], today=TODAY)
-    assert not skipped.taken and any("encrypted" in n for n in skipped.notes)
+    assert not skipped.taken and skipped.unreadable == [(pack.name, skipped.unreadable[0][1])]
+    assert "已加密" in skipped.unreadable[0][1] and "passwords.csv" in skipped.unreadable[0][1]
     wrong = collect_workbook(book, [pack], today=TODAY, password="nope")
-    assert not wrong.taken and any("cannot decrypt" in n for n in wrong.notes)
+    assert not wrong.taken and "密码打不开" in wrong.unreadable[0][1] and "--password" in wrong.unreadable[0][1]
     report = collect_workbook(book, [pack], today=TODAY, password="s3cret")
-    assert len(report.taken) == 2 and not report.conflicts
+    assert len(report.taken) == 2 and not report.conflicts and not report.unreadable
     tabs, _ = tabs_and_cells(book)
     assert at(grid(book, tabs["3"]), cells["3"]["remedy.profit.action"]) == "跟进大客户"
 
@@ -235,7 +236,7 @@ def test_reminders_parse_back_with_pdf(pair, tmp_path, soffice):
             msg = BytesParser(policy=policy.default).parse(handle)
         mails[str(msg["To"])] = msg
     yi = next(m for to, m in mails.items() if "yi@corp.test" in to)
-    assert "Reminder" in yi["Subject"] and "提醒" in yi["Subject"] and yi["X-Unsent"] == "1"
+    assert "提醒" in yi["Subject"] and "Reminder" not in yi["Subject"] and yi["X-Unsent"] == "1"
     text = yi.get_body(("plain",)).get_content()
     assert "【已逾期】" in text and "参加销售培训" in text and "2026-03-15" in text
     [pdf] = list(yi.iter_attachments())
@@ -248,7 +249,8 @@ def test_cli_collect(pair, tmp_path, capsys):
     assert main(["collect", str(book), str(other), "--today", "2026-04-01",
                  "--reminders", str(tmp_path / "mail")]) == 0
     out = capsys.readouterr().out
-    assert "Conflicts" in out and "另一份记录" in out and "Overdue" in out
+    assert "冲突" in out and "另一份记录" in out and "已逾期" in out  # in the workbook's language
+    assert "Conflicts" not in out and "remedy.profit" not in out and "公司盈利·具体措施" in out
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
     assert main(["collect", str(tmp_path / "missing.xlsx")]) == 2
 
@@ -263,3 +265,158 @@ def test_ribbon_follow_up_button(master, tmp_path):
     assert "1 awaiting the committee" in host.messages[0][0] and not host.messages[0][1]
     assert len(list(reminder_folder(book).glob("*.eml"))) == 2
     assert tracking(book)[0] == "跟踪"
+
+
+# ------------------------------------------------------------------ printing the tracking tab
+
+
+def print_sheet(book: Path, sheet: str, office, folder: Path) -> Path:
+    """The one sheet printed by LibreOffice, as a person would print that tab."""
+    from perf_addin.interviews import _stage_visible
+    folder.mkdir(parents=True, exist_ok=True)
+    _stage_visible(book, {sheet}, folder / "tracking.xlsx")
+    [result] = office.convert([folder / "tracking.xlsx"], "pdf", folder, recalc=False).values()
+    assert result.ok, result.error
+    return result.outputs[0]
+
+
+def pdf_pages(pdf: Path) -> list[tuple[float, float]]:
+    """(width, height) in points of every page."""
+    from pypdf import PdfReader
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(pdf).pages]
+
+
+def pdf_words(pdf: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """(word, xMin, yMin, xMax, yMax) of a page, as poppler lays them out."""
+    import subprocess
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    root = etree.fromstring(html.encode(), etree.HTMLParser(encoding="utf-8"))
+    return [(w.text or "", *(float(w.get(k)) for k in ("xmin", "ymin", "xmax", "ymax")))
+            for w in root.iter("word")]
+
+
+LONG_NOTE = "另一份记录：" + "客户回款数据与财务系统核对后仍有差异需要补充说明" * 3
+
+
+@pytest.mark.libreoffice
+def test_tracking_tab_prints_on_a4_landscape_and_rows_keep_apart(pair, tmp_path, soffice):
+    book, other = pair
+    typed(other, "1", {"confirm.notes": LONG_NOTE})
+    collect_workbook(book, [other], today=TODAY)
+    name, _ = tracking(book)
+    pdf = print_sheet(book, name, soffice, tmp_path / "print")
+    pages = pdf_pages(pdf)
+    assert len(pages) == 1  # three employees: one page, all columns on it (fitted to width)
+    width, height = pages[0]
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape
+    words = pdf_words(pdf)
+    text = "".join(w[0] for w in words)
+    for header in ("工号", "跟进人", "委员会裁定", "已处理", "另一份的值", "来源"):
+        assert header in text
+    assert all(n in text for n in ("甲", "乙", "丙"))
+    head = next(w for w in words if w[0] == "另一份的值")  # the conflict section's header cell
+    column = sorted((w for w in words if head[1] - 2 <= w[1] <= head[1] + 40 and w[2] > head[2]),
+                    key=lambda w: w[2])
+    assert "".join(w[0] for w in column).startswith(LONG_NOTE)  # wrapped, nothing cut off
+    assert all(w[2] >= head[4] for w in column)  # no line of the row drawn over its header
+
+
+# ------------------------------------------------------------------ refusals, addresses, language
+
+
+def old_xls(path: Path) -> Path:
+    """A real old binary workbook holding a department table."""
+    import xlwt
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("员工")
+    for c, value in enumerate(HEADER):
+        sheet.write(0, c, value)
+    for c, value in enumerate(["1", "甲", "部", "员工", "乙", 90, 100, 10, 10, 15, 1000]):
+        sheet.write(1, c, value)
+    book.save(str(path))
+    return path
+
+
+def test_an_old_xls_is_refused_in_the_same_words_by_every_command(master, tmp_path, capsys):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(master, book)
+    old = old_xls(tmp_path / "returned.xls")
+    assert main(["score", str(old)]) == 2
+    said = capsys.readouterr().err
+    assert "old binary Excel workbook (.xls)" in said
+    assert main(["collect", str(book), str(old)]) == 1
+    err = capsys.readouterr().err
+    assert "returned.xls" in err and "old binary Excel workbook (.xls)" in err and "encrypt" not in err
+    assert main(["share", str(old), "--packs", str(tmp_path / "packs")]) == 2
+    assert "old binary Excel workbook (.xls)" in capsys.readouterr().err
+    assert not (tmp_path / "packs").exists()
+
+
+def test_reminders_warn_about_placeholder_addresses(pair, tmp_path, capsys):
+    book, other = pair
+    report = collect_workbook(book, [other], today=TODAY, reminders=tmp_path / "m")
+    assert report.no_address == ["外部顾问"]  # the owner outside the table; 乙 has an address
+    assert main(["collect", str(book), "--today", "2026-04-01", "--reminders", str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert "外部顾问" in out[out.index("没有邮箱地址"):]
+
+
+def test_invitations_warn_about_placeholder_addresses(master, tmp_path):
+    from perf_addin.scheduling import schedule_workbook
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(master, book)
+    report = schedule_workbook(book, date(2026, 3, 2), date(2026, 3, 6), tmp_path / "ics")
+    [line] = [n for n in report.notes if "没有邮箱地址" in n]
+    listed = line.split("：")[-1].split("、")
+    assert "丙" in listed and "甲" not in listed and "乙" not in listed  # 丙's e-mail cell is empty
+    ics = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "ics").glob("*.ics"))
+    assert "jia@corp.test" in ics and "example.invalid" in ics
+
+
+def test_the_email_column_may_be_headed_dian_zi_you_jian(tmp_path):
+    path = tmp_path / "dept.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("员工")
+    ws.write_row(0, 0, HEADER + ["电子邮件"])
+    ws.write_row(1, 0, ["1", "甲", "部", "员工", "乙", 90, 100, 10, 10, 15, 1000, "jia@corp.test"])
+    ws.write_row(2, 0, ["2", "乙", "部", "中层", "", 120, 100, 10, 10, 20, 2000, "yi@corp.test"])
+    wb.close()
+    write_interviews(path)
+    typed(path, "1", {"remedy.profit.action": "参加销售培训", "remedy.profit.owner": "乙",
+                      "remedy.profit.agreed": "是"})
+    report = collect_workbook(path, today=TODAY, reminders=tmp_path / "mail")
+    [mail] = report.reminders
+    with mail.open("rb") as handle:
+        msg = BytesParser(policy=policy.default).parse(handle)
+    assert "yi@corp.test" in str(msg["To"]) and not report.no_address
+
+
+def test_an_english_workbook_hears_english(tmp_path, capsys):
+    path = tmp_path / "dept.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Employees")
+    ws.write_row(0, 0, ["Employee ID", "Name", "Department", "Level", "Supervisor", "Profit actual",
+                        "Profit target", "Tasks done", "Tasks target", "Rating", "Base bonus"])
+    ws.write_row(1, 0, ["1", "Ann", "Sales", "Staff", "Bo", 90, 100, 10, 10, 15, 1000])
+    wb.close()
+    write_interviews(path)
+    junk = tmp_path / "back.xlsx"
+    junk.write_bytes(b"PK\x03\x04 truncated")
+    assert main(["collect", str(path), str(junk)]) == 1
+    said = capsys.readouterr()
+    assert "Tracking tab" in said.out and "could not be read" in said.err and "back.xlsx" in said.err
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in said.out + said.err)
+
+
+def test_share_refuses_a_tab_it_cannot_read_rather_than_send_it_blank(master, tmp_path, capsys):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(master, book)
+    tabs, _ = tabs_and_cells(book)
+    with Workbook.open(book) as wb:  # a later layout version than this code knows
+        wb.define_name("_PerfAddin.Kind", '"interview:v9;id=3;remedies=other"', sheet=tabs["3"], hidden=True)
+        wb.save(backup=False)
+    assert main(["share", str(book), "--packs", str(tmp_path / "packs")]) == 2
+    err = capsys.readouterr().err
+    assert tabs["3"] in err and "v9" in err and "未写出任何文件包" in err
+    assert not (tmp_path / "packs").exists()

@@ -155,3 +155,10 @@ def test_cli_share_password_column(book: Path, tmp_path: Path) -> None:
     assert _decrypt(next(tmp_path.glob("1001-*.xlsx")), "1001")
     assert main(["share", str(book), "--packs", str(tmp_path), "--password-column", "nope"]) == 2
     assert main(["share", str(book)]) == 2
+
+
+def test_cli_share_speaks_the_workbooks_language(book: Path, tmp_path: Path, capsys) -> None:
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1001", "--generate-passwords"]) == 0
+    out = capsys.readouterr().out
+    assert "个人文件包" in out and "已加密" in out and "密码清单" in out
+    assert "Packs" not in out and "encrypted" not in out
