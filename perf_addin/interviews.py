@@ -408,7 +408,7 @@ def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
     office = office or LibreOffice()
     try:
         with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
-            ordered = _stage_visible(Path(path), set(tabs), Path(tmp) / "interviews.xlsx")
+            ordered = stage_visible(Path(path), set(tabs), Path(tmp) / "interviews.xlsx")
             result = office.convert([Path(tmp) / "interviews.xlsx"], "pdf", Path(tmp) / "out", recalc=False)
             conversion = next(iter(result.values()))
             if not conversion.ok:
@@ -433,7 +433,7 @@ def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
             office.close()
 
 
-def _stage_visible(path: Path, tabs: set[str], copy: Path) -> list[str]:
+def stage_visible(path: Path, tabs: set[str], copy: Path) -> list[str]:
     """Save a copy in which only ``tabs`` are visible; return them in sheet order."""
     with Workbook.open(path) as book:
         missing = tabs - set(book.sheet_names)

@@ -66,7 +66,7 @@ import numpy as np
 
 from .department import Problem, parse_number_text, problems_from_scores, sheet_ref
 from .diff import Change, VersionDiff, diff_snapshots, field_label
-from .interviews import _stage_visible  # the one way a single tab is staged for printing
+from .interviews import stage_visible
 from .libreoffice import LibreOffice, LibreOfficeError
 from .rules import RulesError, a1
 from .scoring import _bonus_cents, score_table
@@ -742,7 +742,7 @@ def print_reconciliation(path: str | Path, sheet: str, pdf: str | Path, office: 
     try:
         with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
             staged = Path(tmp) / "reconcile.xlsx"
-            _stage_visible(Path(path), {sheet}, staged)
+            stage_visible(Path(path), {sheet}, staged)
             conversion = next(iter(office.convert([staged], "pdf", Path(tmp) / "out", recalc=False).values()))
             if not conversion.ok:
                 raise LibreOfficeError(conversion.error)

@@ -272,9 +272,9 @@ def test_ribbon_follow_up_button(master, tmp_path):
 
 def print_sheet(book: Path, sheet: str, office, folder: Path) -> Path:
     """The one sheet printed by LibreOffice, as a person would print that tab."""
-    from perf_addin.interviews import _stage_visible
+    from perf_addin.interviews import stage_visible
     folder.mkdir(parents=True, exist_ok=True)
-    _stage_visible(book, {sheet}, folder / "tracking.xlsx")
+    stage_visible(book, {sheet}, folder / "tracking.xlsx")
     [result] = office.convert([folder / "tracking.xlsx"], "pdf", folder, recalc=False).values()
     assert result.ok, result.error
     return result.outputs[0]

@@ -321,10 +321,10 @@ def test_the_tab_shows_dates_with_weekdays(book):
 @pytest.mark.libreoffice
 def test_the_tab_prints_on_a4_landscape_with_names_and_dates(book, tmp_path, soffice):
     schedule_workbook(book, FIRST, FIRST + timedelta(2))  # some unplaced: long wrapped reasons
-    from perf_addin.interviews import _stage_visible
+    from perf_addin.interviews import stage_visible
     with Workbook.open(book) as wb:
         tab = next(n for n in wb.sheet_names if wb.owner_kind(n) == "schedule")
-    _stage_visible(book, {tab}, tmp_path / "only.xlsx")
+    stage_visible(book, {tab}, tmp_path / "only.xlsx")
     result = soffice.convert([tmp_path / "only.xlsx"], "pdf", tmp_path / "pdf")
     pdf = next(iter(result.values())).outputs[0]
     info = subprocess.run(["pdfinfo", "-l", "99", str(pdf)], capture_output=True, text=True).stdout
