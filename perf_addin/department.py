@@ -58,9 +58,11 @@ import pandas as pd
 import python_calamine as calamine
 
 from .errors import UserError
+from .labels import INPUT_LABELS, RESULT_LABELS, header_aliases, label, problem_text
+from .language import decide_language, remembered_language
 from .rules import Rules, a1, rules_from_rows
+from .scoring import score_table
 from .xlsx.refs import quote_sheet
-from .scoring import FIELD_TEXT, score_table
 
 EMPLOYEE_SHEETS = ("员工", "Employees")
 RULES_SHEETS = ("规则", "Rules")
@@ -68,40 +70,17 @@ HEADER_SCAN_ROWS = 1000
 BLANK_RUN = 3
 
 # field -> header aliases (matched after ``_norm``); the field name itself is an alias too.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "employee_id": ("工号", "Employee ID"),
-    "name": ("姓名", "Name"),
-    "department": ("部门", "Department"),
-    "level": ("职级", "Level"),
-    "supervisor": ("直接上级", "Supervisor"),
-    "profit_actual": ("实际盈利", "Profit actual"),
-    "profit_target": ("目标盈利", "Profit target"),
-    "tasks_done": ("完成件数", "Tasks done"),
-    "tasks_target": ("目标件数", "Tasks target"),
-    "rating": ("平时表现", "Rating"),
-    "base_bonus": ("奖金基数", "Base bonus"),
-    # optional: where calendar invitations go (``scheduling``)
-    "email": ("邮箱", "电子邮箱", "电子邮件", "Email", "E-mail"),
-}
-# Columns the tool writes itself; found so a second run reuses them.
-RESULT_ALIASES: dict[str, tuple[str, ...]] = {
-    "score": ("得分", "Score"),
-    "grade": ("等级", "Grade"),
-    "multiplier": ("绩效倍数", "Multiplier"),
-    "bonus": ("奖金", "Bonus"),
-    "check": ("输入检查", "Input check"),
-    # finance's documented manual overrides, honoured and listed by ``reconcile``
-    "manual_multiplier": ("手工倍数", "Manual multiplier"),
-    "override_reason": ("调整原因", "Override reason"),
-}
+# The names are the labels of ``labels.py``, so a header reads as the tool writes it.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {f: header_aliases(f) for f in INPUT_LABELS}
+# Columns the tool writes itself (and finance's documented manual overrides, honoured
+# and listed by ``reconcile``); found so a second run reuses them.
+RESULT_ALIASES: dict[str, tuple[str, ...]] = {f: header_aliases(f) for f in RESULT_LABELS}
 NUMERIC_FIELDS = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus")
 TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor", "email")
 # Every command needs these: scores need the inputs, bonuses and reconciliation the base
 # bonus (a table without one would be paid as 0.00, so it is refused, not guessed).
 REQUIRED_FIELDS = ("employee_id", "name", "profit_actual", "profit_target", "tasks_done", "tasks_target", "rating",
                    "base_bonus")
-_TEXT_NAMES = {"employee_id": "employee ID", "name": "name", "department": "department",
-               "level": "level", "supervisor": "supervisor"}
 
 _MAGNITUDE = {"万": 4, "亿": 8}
 # Chinese unit prefixes a header may declare, longest first: 实际盈利(百万元).
@@ -165,7 +144,8 @@ class EmployeeTable:
     units: dict[str, int] = field(default_factory=dict)
     #: numbers that were typed as text: (field, employee index, the text as typed)
     text_numbers: list[tuple[str, int, str]] = field(default_factory=list)
-    #: the header's language, "zh" or "en": result columns are labelled in it
+    #: the workbook's language, "zh" or "en" (``language.decide_language``): every
+    #: text the tool writes for this workbook is in it
     language: str = "zh"
 
     def cell(self, field_name: str, i: int) -> str:
@@ -328,8 +308,8 @@ def _missing_message(file: str, sheets: list[str], best: _Header | None) -> str:
         wanted = "; ".join("/".join(FIELD_ALIASES[f]) for f in REQUIRED_FIELDS)
         return (f"{file}: no employee table found on sheet(s) {where}: no row within the first "
                 f"{HEADER_SCAN_ROWS} has any of the expected headers ({wanted})")
-    lang = "zh" if any(_is_chinese(t) for t in best.texts.values()) else "en"
-    names = [FIELD_ALIASES[f][0 if lang == "zh" else 1] for f in best.missing]
+    lang = decide_language(best.texts.values())
+    names = [label(f, lang) for f in best.missing]
     row = best.row0 + 1
     return _MISSING_HEADER[lang].format(file=file, where=f"{sheet_ref(best.sheet)}!{row}:{row}",
                                         wanted=("、" if lang == "zh" else ", ").join(names))
@@ -436,18 +416,18 @@ def parse_number_text(text: str, unit: int = 0) -> float | None:
     return -value if negative and value else value
 
 
-def _number_reason(name: str, value: Any) -> str:
+def _number_reason(name: str, value: Any, lang: str) -> str:
     if value is None or _is_blank_text(value) or (isinstance(value, float) and math.isnan(value)):
-        return f"{name} is blank (or holds an Excel error value such as #N/A)"
+        return problem_text("blank", name, lang)
     if isinstance(value, (bool, np.bool_)):
-        return f"{name} is {'TRUE' if value else 'FALSE'}, not a number"
+        return problem_text("boolean", name, lang, value=bool(value))
     if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        return f"{name} is a date/time ({value}), not a number"
+        return problem_text("date", name, lang, value=str(value))
     if isinstance(value, str) and "%" in value:
-        return f"{name} is text {value.strip()!r}: percentages are not accepted here, enter the plain number"
+        return problem_text("percent", name, lang, value=value.strip())
     if isinstance(value, str):
-        return f"{name} is text {value.strip()!r}, not a number"
-    return f"{name} must be a finite number, found {value!r}"
+        return problem_text("text", name, lang, value=value.strip())
+    return problem_text("not_finite", name, lang, value=value)
 
 
 def _numbers(cells: _Cells, unit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -494,8 +474,8 @@ def _texts(cells: _Cells, normalise: bool) -> np.ndarray:
 class _Builder:
     """Turns the table's cells into frame columns, collecting problems."""
 
-    def __init__(self, h: _Header, rows: list[int]):
-        self.h, self.rows = h, rows
+    def __init__(self, h: _Header, rows: list[int], lang: str):
+        self.h, self.rows, self.lang = h, rows, lang
         self.problems: list[Problem] = []
         self.frame: dict[str, Any] = {}
         self.text_numbers: list[tuple[str, int, str]] = []
@@ -508,8 +488,7 @@ class _Builder:
 
     def numeric(self, name: str, col0: int, cells: _Cells) -> None:
         values, bad = _numbers(cells, self.h.units.get(name, 0))
-        label = FIELD_TEXT[name]
-        self.report(name, np.flatnonzero(bad), col0, lambda v: _number_reason(label, v), cells.raw)
+        self.report(name, np.flatnonzero(bad), col0, lambda v: _number_reason(name, v, self.lang), cells.raw)
         self.frame[name] = np.where(bad, np.nan, values)
         as_text = np.flatnonzero((cells.kinds == str) & ~bad)
         self.text_numbers += [(name, int(i), str(cells.raw[i])) for i in as_text]
@@ -518,15 +497,14 @@ class _Builder:
         self.frame[name] = _texts(cells, normalise=name == "employee_id")
         if name in REQUIRED_FIELDS:
             blank = np.flatnonzero(self.frame[name] == "")
-            label = _TEXT_NAMES[name]
-            self.report(name, blank, col0, f"{label} is blank (or holds an Excel error value such as #N/A)",
-                        cells.raw)
+            self.report(name, blank, col0, problem_text("blank", name, self.lang), cells.raw)
         if name == "employee_id":
             self._flag_ids(cells, col0)
 
     def _flag_ids(self, cells: _Cells, col0: int) -> None:
         booleans = np.flatnonzero(cells.kinds == bool)
-        self.report("employee_id", booleans, col0, lambda v: f"employee ID is {_plain_text(v)}, not an ID", cells.raw)
+        self.report("employee_id", booleans, col0,
+                    lambda v: problem_text("id_boolean", "employee_id", self.lang, value=_plain_text(v)), cells.raw)
         ids = pd.Series(self.frame["employee_id"])
         dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
         if not dup.any():
@@ -534,8 +512,8 @@ class _Builder:
         first = dict(zip(ids[::-1], range(len(ids) - 1, -1, -1)))
         for i in np.flatnonzero(dup):
             where = cell_ref(self.h.sheet, self.rows[first[ids[i]]] - 1, col0)
-            self.report("employee_id", [i], col0, f"employee ID {ids[i]} appears twice (first at {where})",
-                        cells.raw)
+            self.report("employee_id", [i], col0,
+                        problem_text("duplicate_id", "employee_id", self.lang, value=ids[i], where=where), cells.raw)
 
 
 def _extent(blank_rows: np.ndarray) -> np.ndarray:
@@ -557,36 +535,56 @@ def read_employees(path: str | Path, sheet: str | None = None) -> EmployeeTable:
     """
     with _open(path) as book:
         h, grid = _locate(book, sheet, Path(path).name)
+        rules_sheet, rules = _rules_grid(book)
     _check_unique(h)
+    language = decide_language(h.texts.values(), remembered_language(rules, sheet_ref(rules_sheet) if rules_sheet else ""))
     columns = {f: h.found[f][0] + 1 for f in FIELD_ALIASES if f in h.found}
     results = {f: h.found[f][0] + 1 for f in RESULT_ALIASES if f in h.found}
     body = _body(grid, h.row0 + 1, max(len(grid[h.row0]), max(columns.values())))
     cells = {f: _Cells.of(body[:, c - 1]) for f, c in columns.items()}
     keep = _extent(np.logical_and.reduce([c.blank for c in cells.values()]))
     rows = (keep + h.row0 + 2).tolist()
-    b = _Builder(h, rows)
+    b = _Builder(h, rows, language)
     for name, col in columns.items():
         (b.numeric if name in NUMERIC_FIELDS else b.text)(name, col - 1, cells[name].take(keep))
     problems = sorted(b.problems, key=lambda p: (p.row, columns[p.field]))
     frame = pd.DataFrame({f: pd.Series(b.frame[f], dtype=object if f in TEXT_FIELDS else np.float64)
                           for f in columns})
     units = {f: u for f, u in h.units.items() if u and f in NUMERIC_FIELDS}
-    language = "zh" if any(_is_chinese(t) for t in h.texts.values()) else "en"
     return EmployeeTable(h.sheet, h.row0 + 1, columns, rows, frame, problems, results, units,
                          sorted(b.text_numbers, key=lambda t: (t[1], columns[t[0]])), language)
 
 
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+def _engine_reason(name: str, value: Any, rules: Rules, lang: str) -> str:
+    """The engine's check that failed, worded in the workbook's language.
+
+    The reader has already reported every value that is not a number, so what is
+    left are the engine's range checks (``scoring.score_table``): a target must be
+    > 0, a base bonus >= 0, a rating within the rules' range; and results too large
+    to compute.
+    """
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not number:
+        return _number_reason(name, value, lang)
+    if name in ("profit_target", "tasks_target") and value <= 0:
+        return problem_text("positive", name, lang, value=float(value))
+    if name == "base_bonus" and value < 0:
+        return problem_text("non_negative", name, lang, value=float(value))
+    low, high = rules.rating.minimum, rules.rating.maximum
+    if name == "rating" and not low <= value <= high:
+        return problem_text("range", name, lang, low=float(low), high=float(high), value=float(value))
+    return problem_text("too_large", "score" if name == "profit_actual" else name, lang)
 
 
-def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame) -> list[Problem]:
-    """The engine's per-row errors (``score_table(table.frame)``) as cell problems.
+def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame, rules: Rules | None = None) -> list[Problem]:
+    """The engine's per-row errors (``score_table(table.frame, rules)``) as cell problems,
+    worded in the table's language.
 
     Rows where the reader already reported the same field are skipped: its
     message ("text 'abc', not a number") says more than the engine's NaN.
     The full list for the user is ``table.problems + problems_from_scores(...)``.
     """
+    rules = rules or Rules.default()
     seen = {(p.row, p.field) for p in table.problems}
     out: list[Problem] = []
     errors = scores["error"].to_numpy()
@@ -599,7 +597,7 @@ def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame) -> list[Pro
             cell, value = table.cell(name, i), table.frame[name].iat[i]
         else:
             cell, value = f"{sheet_ref(table.sheet)}!{row}:{row}", None
-        out.append(Problem(table.sheet, cell, name, str(errors[i]), value, row))
+        out.append(Problem(table.sheet, cell, name, _engine_reason(name, value, rules, table.language), value, row))
     return out
 
 
@@ -637,7 +635,7 @@ def held_back(table: EmployeeTable, rules: Rules, include_errors: bool = False) 
     job after scoring (interview tabs, schedule, packs) asks, so they cannot differ."""
     scores = score_table(table.frame, rules)
     by_row: dict[int, list[Problem]] = {}
-    for p in table.problems + problems_from_scores(table, scores):
+    for p in table.problems + problems_from_scores(table, scores, rules):
         if p.row is not None:
             by_row.setdefault(p.row, []).append(p)
     problems = {i: tuple(sorted(by_row[row], key=lambda p: p.cell))
@@ -657,16 +655,25 @@ def read_rules(path: str | Path) -> Rules:
     The sheet's layout starts at A1 (``rules.py``); a bad value raises
     ``RulesError`` whose ``cell`` names it, e.g. ``规则!B3``.
     """
-    with _open(path) as book:
-        found = _named(_worksheets(book), RULES_SHEETS)
-        grid = _grid(book, found[0]) if found else None
+    sheet, grid = rules_grid(path)
     if grid is None:
         return Rules.default()
-    return rules_from_rows(grid, sheet=sheet_ref(found[0]), origin=(0, 0))
+    return rules_from_rows(grid, sheet=sheet_ref(sheet), origin=(0, 0))
+
+
+def _rules_grid(book: calamine.CalamineWorkbook) -> tuple[str | None, list[list[Any]] | None]:
+    found = _named(_worksheets(book), RULES_SHEETS)
+    return (found[0], _grid(book, found[0])) if found else (None, None)
+
+
+def rules_grid(path: str | Path) -> tuple[str | None, list[list[Any]] | None]:
+    """The rules sheet's name and cells (``grid[r][c]``), or (None, None) without one."""
+    with _open(path) as book:
+        return _rules_grid(book)
 
 
 __all__ = [
     "BLANK_RUN", "DepartmentError", "EmployeeTable", "FIELD_ALIASES", "HEADER_SCAN_ROWS", "HeldBack", "Problem",
     "RESULT_ALIASES", "cell_ref", "held_back", "match_header", "parse_number_text",
-    "problems_from_scores", "read_employees", "read_rules", "sheet_ref",
+    "problems_from_scores", "read_employees", "read_rules", "rules_grid", "sheet_ref",
 ]

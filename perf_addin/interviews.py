@@ -310,7 +310,7 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[
              "tasks": item_table(frame["tasks_done"], frame["tasks_target"], "tasks", rules)}
     rating_points, rating_att = _rating(frame["rating"].to_numpy(dtype=float), rules)
     raw = {(p.row, p.field): p.value for p in table.problems}
-    problems = table.problems + problems_from_scores(table, scores)
+    problems = table.problems + problems_from_scores(table, scores, rules)
     checks = _check_texts(problems)
     errors: dict[int, list[str]] = {}
     for p in problems:

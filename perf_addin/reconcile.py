@@ -230,7 +230,7 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     """Recompute, compare and total (pure; see the module docstring)."""
     table, frame = snap.table, snap.table.frame
     scores = score_table(frame, snap.rules)
-    problems = sorted(table.problems + problems_from_scores(table, scores),
+    problems = sorted(table.problems + problems_from_scores(table, scores, snap.rules),
                       key=lambda p: (p.row or 0, p.cell))
     ids = frame["employee_id"].to_numpy(dtype=object).astype(str)
     names = snap.texts("name")

@@ -77,6 +77,7 @@ class ScoreReport:
     tabs_updated: list[str] = field(default_factory=list)
     #: interview tabs left alone or turned red (employee left), one line each
     tab_notes: list[str] = field(default_factory=list)
+    language: str = "zh"  # the workbook's (``EmployeeTable.language``)
 
     @property
     def scored(self) -> int:
@@ -107,28 +108,33 @@ def score_into(book: Workbook, path: Path, progress: Progress = lambda step: Non
     rules = read_rules(path)
     progress(f"scoring {len(table.rows)} employees")
     scores = score_table(table.frame, rules)
-    problems = sorted(table.problems + problems_from_scores(table, scores),
+    problems = sorted(table.problems + problems_from_scores(table, scores, rules),
                       key=lambda p: (p.row or 0, p.cell))
     progress("writing result columns")
-    rules_sheet = _ensure_rules_sheet(book, rules)
+    rules_sheet = _ensure_rules_sheet(book, rules, table.language)
     converted = _convert_text_numbers(book, table)
     kept, columns = _write_results(book, table, scores, rules, rules_sheet, problems)
     scored = replace(table, result_columns={**table.result_columns, **columns})
     return ScoreReport(path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
-                       _total_bonus(scores), problems, converted, kept, scores=scores, table=scored)
+                       _total_bonus(scores), problems, converted, kept, scores=scores, table=scored,
+                       language=table.language)
 
 
-def _ensure_rules_sheet(book: Workbook, rules: Rules) -> str:
-    """The sheet the formulas read; a workbook without one gets the defaults."""
-    for name in (RULES_SHEET, "Rules"):
+RULES_SHEET_NAMES = {"zh": RULES_SHEET, "en": "Rules"}
+
+
+def _ensure_rules_sheet(book: Workbook, rules: Rules, lang: str = "zh") -> str:
+    """The sheet the formulas read; a workbook without one gets the defaults, on a
+    sheet named in the workbook's language."""
+    for name in RULES_SHEET_NAMES.values():
         if name.casefold() in (n.casefold() for n in book.sheet_names):
             return book.sheet(name).name
     grid = rules_to_rows(rules)
     cells = {cell_ref(r + 1, c + 1): value for r, row in enumerate(grid)
              for c, value in enumerate(row) if value is not None}
-    book.add_sheet(SheetSpec(RULES_SHEET, cells=cells, col_widths={1: 22, 3: 46, 4: 46},
-                             kind="rules"))
-    return RULES_SHEET
+    name = RULES_SHEET_NAMES[lang]
+    book.add_sheet(SheetSpec(name, cells=cells, col_widths={1: 22, 3: 46, 4: 46}, kind="rules"))
+    return name
 
 
 def _convert_text_numbers(book: Workbook, table: EmployeeTable) -> list[tuple[str, str, float]]:
@@ -251,15 +257,16 @@ def _total_bonus(scores: pd.DataFrame) -> Decimal | None:
     return Decimal(int(cents.sum())) / 100
 
 
-def ensure_rules_sheet(path: str | Path) -> tuple[str, bool]:
+def ensure_rules_sheet(path: str | Path, lang: str | None = None) -> tuple[str, bool]:
     """The rules sheet's name, and whether it had to be added (holding the rules in
-    force, the defaults): the Rules button opens it, so it must exist."""
+    force, the defaults): the Rules button opens it, so it must exist.  ``lang``
+    names a new sheet; by default the employee table's language does."""
     path = Path(path)
     with Workbook.open(path) as book:
         before = {n.casefold() for n in book.sheet_names}
-        if RULES_SHEET.casefold() in before or "rules" in before:
+        if any(n.casefold() in before for n in RULES_SHEET_NAMES.values()):
             return _ensure_rules_sheet(book, Rules.default()), False
         book.check_writable()
-        name = _ensure_rules_sheet(book, read_rules(path))
+        name = _ensure_rules_sheet(book, read_rules(path), lang or read_employees(path).language)
         book.save()
     return name, True

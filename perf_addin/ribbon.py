@@ -375,8 +375,9 @@ def check_inputs(host: Host) -> None:
 def input_problems(path: Path) -> list[Problem]:
     """Every input error, in sheet order: the reader's and the engine's."""
     table = read_employees(path)
-    scores = score_table(table.frame, read_rules(path))
-    return sorted(table.problems + problems_from_scores(table, scores), key=lambda p: (p.row or 0, p.cell))
+    rules = read_rules(path)
+    scores = score_table(table.frame, rules)
+    return sorted(table.problems + problems_from_scores(table, scores, rules), key=lambda p: (p.row or 0, p.cell))
 
 
 def link_formula(cell: str) -> Formula:

@@ -317,18 +317,18 @@ def test_wan_in_a_wan_column(book):
 
 
 @pytest.mark.parametrize("field, value, cell, fragment", [
-    ("profit_actual", "abc", "D2", "profit actual is text 'abc', not a number"),
-    ("profit_actual", "35%", "D2", "percentages are not accepted"),
-    ("profit_target", "3,5", "E2", "profit target is text '3,5'"),
-    ("tasks_done", True, "F2", "tasks done is TRUE, not a number"),
-    ("tasks_target", dt.date(2024, 3, 1), "G2", "tasks target is a date/time"),
-    ("rating", None, "H2", "rating is blank"),
-    ("rating", "   ", "H2", "rating is blank"),
-    ("base_bonus", Error("#N/A"), "I2", "base bonus is blank (or holds an Excel error value such as #N/A)"),
-    ("profit_actual", "(-350)", "D2", "'(-350)'"),
-    ("employee_id", None, "A2", "employee ID is blank"),
-    ("employee_id", True, "A2", "employee ID is TRUE, not an ID"),
-    ("name", "  ", "B2", "name is blank"),
+    ("profit_actual", "abc", "D2", "实际盈利是文字“abc”，不是数字"),
+    ("profit_actual", "35%", "D2", "此处不接受百分数"),
+    ("profit_target", "3,5", "E2", "目标盈利是文字“3,5”"),
+    ("tasks_done", True, "F2", "完成件数是 TRUE，不是数字"),
+    ("tasks_target", dt.date(2024, 3, 1), "G2", "目标件数是日期/时间"),
+    ("rating", None, "H2", "平时表现为空"),
+    ("rating", "   ", "H2", "平时表现为空"),
+    ("base_bonus", Error("#N/A"), "I2", "奖金基数为空（或是 #N/A 等 Excel 错误值）"),
+    ("profit_actual", "(-350)", "D2", "“(-350)”"),
+    ("employee_id", None, "A2", "工号为空"),
+    ("employee_id", True, "A2", "工号是 TRUE，不是工号"),
+    ("name", "  ", "B2", "姓名为空"),
 ])
 def test_each_error_names_its_cell(book, field, value, cell, fragment):
     t = one_value(book, field, value)
@@ -367,7 +367,7 @@ def test_duplicate_ids_are_reported_on_the_later_row(book):
     rows = [ZH_HEADER, employee(1, employee_id=1024), employee(2), employee(3, employee_id="1024")]
     t = read_employees(book({"员工": ("A1", rows)}))
     assert [(p.cell, p.message) for p in t.problems] == [
-        ("员工!A4", "employee ID 1024 appears twice (first at 员工!A2)")]
+        ("员工!A4", "工号 1024 重复出现（首次在 员工!A2）")]
 
 
 def test_blank_id_with_data_is_a_problem_but_blank_rows_are_skipped(book):
@@ -401,10 +401,10 @@ def test_engine_errors_map_back_to_cells(book):
     rows = [ZH_HEADER, employee(1, profit_target=0), employee(2, rating=25), employee(3, rating="x"), employee(4)]
     t = read_employees(book({"员工": ("C3", rows)}))
     scores = score_table(t.frame)
-    engine = problems_from_scores(t, scores)
+    engine = problems_from_scores(t, scores, Rules.default())
     assert [(p.cell, p.field) for p in engine] == [("员工!G4", "profit_target"), ("员工!J5", "rating")]
-    assert "profit target must be > 0" in engine[0].message and engine[0].value == 0
-    assert "rating" in engine[1].message and engine[1].row == 5
+    assert engine[0].message == "目标盈利必须大于 0，现为 0" and engine[0].value == 0
+    assert engine[1].message == "平时表现必须在 0 到 20 之间，现为 25" and engine[1].row == 5
     # the reader's own problem (text in J6) is not repeated with the engine's NaN wording
     assert [p.cell for p in t.problems] == ["员工!J6"]
     assert scores["score"].iloc[3] == 69 + 22 + 15

@@ -96,7 +96,7 @@ def test_the_sample_is_scored_with_formulas_and_cached_values(sample):
     assert "规则!$B$3" in formulas.cell(table.rows[0], cols["score"]).value
     bad = table.rows[14]  # target 0
     assert values.cell(bad, cols["score"]).value == "#N/A"
-    assert "must be > 0" in values.cell(bad, cols["check"]).value
+    assert "目标盈利必须大于 0" in values.cell(bad, cols["check"]).value
     assert report.employees == 40 and report.scored == 36 and len(report.problems) == 4
     assert report.by_grade["A−"] >= 1
     assert report.total_bonus == sum(Decimal(str(v)) for v in report.scores["bonus"].dropna())

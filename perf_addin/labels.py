@@ -1,0 +1,175 @@
+"""Display names of every field, in both languages the tool speaks (zh, en).
+
+A workbook speaks one language (``EmployeeTable.language``) and every text the
+tool writes – cells, CLI lines, invitations, reminders – uses it.  Code works
+with field keys (``profit_actual``, ``remedy.rating.action``); people must only
+ever see the label, so every place that shows a field asks ``label(key, lang)``.
+The header reader recognises the employee table by the same names, which makes
+this table the one source of the column names.
+
+The input-check messages (``problem_text``) live here too: the reader and the
+engine's range checks report the same kinds of problems, and both must word them
+the same way in the workbook's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Mapping
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+# key -> (中文, English): the employee table's input columns, in sheet order.
+INPUT_LABELS: dict[str, tuple[str, str]] = {
+    "employee_id": ("工号", "Employee ID"),
+    "name": ("姓名", "Name"),
+    "department": ("部门", "Department"),
+    "level": ("职级", "Level"),
+    "supervisor": ("直接上级", "Supervisor"),
+    "profit_actual": ("实际盈利", "Profit actual"),
+    "profit_target": ("目标盈利", "Profit target"),
+    "tasks_done": ("完成件数", "Tasks done"),
+    "tasks_target": ("目标件数", "Tasks target"),
+    "rating": ("平时表现", "Rating"),
+    "base_bonus": ("奖金基数", "Base bonus"),
+    "email": ("邮箱", "Email"),  # optional: where invitations and reminders go
+}
+# Other header spellings the reader accepts besides the two labels.
+EXTRA_ALIASES: dict[str, tuple[str, ...]] = {"email": ("电子邮箱", "电子邮件", "E-mail")}
+# The columns the tool writes beside the table (and finance's override columns).
+RESULT_LABELS: dict[str, tuple[str, str]] = {
+    "score": ("得分", "Score"),
+    "grade": ("等级", "Grade"),
+    "multiplier": ("绩效倍数", "Multiplier"),
+    "bonus": ("奖金", "Bonus"),
+    "check": ("输入检查", "Input check"),
+    "manual_multiplier": ("手工倍数", "Manual multiplier"),
+    "override_reason": ("调整原因", "Override reason"),
+}
+# Values the engine derives, named in messages.
+DERIVED_LABELS: dict[str, tuple[str, str]] = {
+    "profit_points": ("公司盈利得分", "Profit points"),
+    "task_points": ("任务得分", "Task points"),
+    "profit_attainment": ("盈利达成率", "Profit attainment"),
+    "task_attainment": ("任务达成率", "Task attainment"),
+}
+FIELD_LABELS: dict[str, tuple[str, str]] = INPUT_LABELS | RESULT_LABELS | DERIVED_LABELS
+
+
+def language_index(lang: str) -> int:
+    """0 for zh, 1 for en; anything else is a programming error."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    return LANGUAGES.index(lang)
+
+
+def header_aliases(key: str) -> tuple[str, ...]:
+    """Every header text the reader takes as the column ``key``."""
+    return (*FIELD_LABELS[key], *EXTRA_ALIASES.get(key, ()))
+
+
+def label(key: str, lang: str) -> str:
+    """The display name of a field: a table column or an interview-form field.
+
+    An unknown key comes back as it is rather than failing a user's run; the
+    language tests make sure no output ever needs that fallback.
+    """
+    i = language_index(lang)
+    if key in FIELD_LABELS:
+        return FIELD_LABELS[key][i]
+    if "." in key:
+        return form_field_label(key, lang) or key
+    return key
+
+
+# ------------------------------------------------------------ interview form fields
+
+
+def form_field_label(fid: str, lang: str) -> str | None:
+    """``remedy.rating.action`` -> 平时表现（上级评分）· 具体措施, from the form's own texts.
+
+    The interview form (``interview.TEXTS``) already names every input it has;
+    composing the label from those texts keeps one wording for the form and for
+    every message about one of its fields.
+    """
+    from .interview import TEXTS  # the form module imports this one: import late
+
+    t = TEXTS[lang]
+    sep = "·" if lang == "zh" else " – "
+    parts = fid.split(".")
+    head, rest = parts[0], parts[1:]
+    simple = {"meeting.when": "when", "meeting.place": "where", "confirm.agreed": "accept",
+              "confirm.objection": "objection", "confirm.notes": "notes", "next.plan": "plan_all",
+              "next.follow_date": "follow_date", "next.follow_owner": "follow_owner",
+              "archive.by": "archive", "archive.date": "archive_date"}
+    if fid in simple:
+        return t[simple[fid]]
+    if head == "remedy" and len(rest) == 2 and rest[0] in t["items"] and rest[1] in t:
+        return f"{t['items'][rest[0]]}{sep}{t[rest[1]]}"
+    if head == "next" and len(rest) == 2 and rest[0] in t["items"]:
+        return f"{t['items'][rest[0]]}{sep}{t['next_target' if rest[1] == 'target' else 'plan']}"
+    if head == "sign" and rest and rest[0] in t:
+        return f"{t[rest[0]]}{sep}{t['date' if rest[1:] == ['date'] else 'signature']}"
+    if head == "check" and len(rest) == 1 and rest[0].isdigit() and 0 < int(rest[0]) <= len(t["checklist"]):
+        return t["checklist"][int(rest[0]) - 1]
+    return None
+
+
+# ------------------------------------------------------------ values as people read them
+
+
+def shown(value: Any, lang: str) -> str:
+    """A value the way a person would type it: 19800 not 19800.0, 空 not None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "（空）" if lang == "zh" else "(blank)"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        v = float(value)
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.10g}" if math.isfinite(v) else str(v)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# ------------------------------------------------------------ input-check messages
+
+# kind -> (中文, English); {field} is the field's label, {value} the value as typed.
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "blank": ("{field}为空（或是 #N/A 等 Excel 错误值）",
+              "{field} is blank (or holds an Excel error value such as #N/A)"),
+    "boolean": ("{field}是 {value}，不是数字", "{field} is {value}, not a number"),
+    "date": ("{field}是日期/时间（{value}），不是数字", "{field} is a date/time ({value}), not a number"),
+    "percent": ("{field}是文字“{value}”：此处不接受百分数，请填写数值",
+                "{field} is text '{value}': percentages are not accepted here, enter the plain number"),
+    "text": ("{field}是文字“{value}”，不是数字", "{field} is text '{value}', not a number"),
+    "not_finite": ("{field}必须是有限的数字，现为 {value}", "{field} must be a finite number, found {value}"),
+    "id_boolean": ("{field}是 {value}，不是工号", "{field} is {value}, not an ID"),
+    "duplicate_id": ("{field} {value} 重复出现（首次在 {where}）", "{field} {value} appears twice (first at {where})"),
+    "positive": ("{field}必须大于 0，现为 {value}", "{field} must be > 0, found {value}"),
+    "non_negative": ("{field}不能为负数，现为 {value}", "{field} must be >= 0, found {value}"),
+    "range": ("{field}必须在 {low} 到 {high} 之间，现为 {value}",
+              "{field} must be between {low} and {high}, found {value}"),
+    "too_large": ("{field}过大，无法计算", "{field} is too large to compute"),
+}
+
+
+def problem_text(kind: str, field: str, lang: str, **values: Any) -> str:
+    """One input-check message, naming the field by its label."""
+    template = PROBLEMS[kind][language_index(lang)]
+    return template.format(field=label(field, lang), **{k: shown(v, lang) if not isinstance(v, str) else v
+                                                        for k, v in values.items()})
+
+
+def texts(table: Mapping[str, Mapping[str, str]], lang: str) -> Mapping[str, str]:
+    """A module's TEXTS entry for ``lang`` (checked, so a typo fails loudly)."""
+    language_index(lang)
+    return table[lang]
+
+
+__all__ = ["DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "PROBLEMS", "RESULT_LABELS",
+           "form_field_label", "header_aliases", "label", "problem_text", "shown"]
