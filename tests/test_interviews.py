@@ -126,7 +126,7 @@ def test_every_employee_gets_a_tab_with_the_engine_values(tmp_path):
         assert at(rows, ID_CELL) == eid
         flat = [v for row in rows for v in row]
         expected = scores["score"].iat[i]
-        assert (expected in flat) if expected == expected else ("G18: profit target must be > 0, found 0" in
+        assert (expected in flat) if expected == expected else ("G18: 目标盈利必须大于 0，现为 0" in
                                                                  "\n".join(map(str, flat)))
         assert (at(rows, "A2").startswith("输入有误，结果无效：员工!G18")) == (expected != expected)
     head = grid(book, tabs["1001"])
