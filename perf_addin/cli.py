@@ -24,7 +24,9 @@
                      [--password-column H | --generate-passwords] [--pdf]]
                                     a copy safe to email, and per-employee packs
 
-Errors are one clear line (exit status 2), never a traceback.
+Errors are one clear line (exit status 2), never a traceback.  ``--lang zh|en`` on a
+command that writes sets the workbook's language (remembered on its rules sheet);
+everything the tool says about a workbook is in that language.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from . import __version__
 from .collect import CollectError, CollectReport, collect_workbook
 from .errors import USER_ERRORS
 from .interviews import InterviewReport, write_interviews
+from .labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
 from .libreoffice import LibreOfficeError, require_soffice
 from .results import ScoreReport, score_workbook
 from .scheduling import ScheduleReport, schedule_workbook
@@ -57,17 +60,95 @@ INCLUDE_ERRORS_HELP = "also employees whose inputs have errors, each marked on e
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
+# The CLI's own lines, in the workbook's language (the commands' reports say which).
+TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "error": "错误：", "interrupted": "已中断；工作簿未改动",
+        "saved": "已保存。上一版本在 [bold]{path}[/]", "more": "… 另有 {n} 条",
+        "language": "工作簿语言：中文（记在规则表 {sheet} 上，以后每次运行都用中文）",
+        "report_title": "{file} – 工作表 {sheet}", "grade": "等级", "employees": "人数",
+        "input_errors": "输入错误", "total": "合计", "total_bonus": "奖金合计：[bold]{amount}[/]",
+        "problems": "输入错误（改正前不计分）", "converted": "以文字输入的数字，已转换为数字",
+        "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
+        "unchanged_results": "没有变化：工作簿中已是这些结果。",
+        "demo_copied": "已将示例部门复制到 [bold]{path}[/]",
+        "no_soffice": "未安装 LibreOffice，因此不打印 PDF",
+        "sample_missing": "示例工作簿 {name} 不存在；请在源代码目录中用 `pip install -e .` 重新安装",
+    },
+    "en": {
+        "error": "error:", "interrupted": "interrupted; the workbook was not changed",
+        "saved": "Saved. The previous version is in [bold]{path}[/]", "more": "… and {n} more",
+        "language": "Workbook language: English (kept on the rules sheet {sheet} for every later run)",
+        "report_title": "{file} – sheet {sheet}", "grade": "grade", "employees": "employees",
+        "input_errors": "input errors", "total": "total", "total_bonus": "Total bonus: [bold]{amount}[/]",
+        "problems": "Input errors (no score until fixed)", "converted": "Numbers typed as text, converted",
+        "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
+        "tab_notes": "Interview tabs",
+        "unchanged_results": "Nothing changed: the workbook already held these results.",
+        "demo_copied": "Copied the sample department to [bold]{path}[/]",
+        "no_soffice": "LibreOffice is not installed, so no PDFs are printed",
+        "sample_missing": "the sample workbook {name} is missing; reinstall with `pip install -e .` from a checkout",
+    },
+}
+# The language of the workbook at hand, once known (``--lang`` or a command's report).
+_LANGUAGE: dict[str, str | None] = {"current": None}
+
+
+def _use_language(lang: str | None) -> str:
+    """Make ``lang`` the language of the lines that follow; returns the one in force."""
+    if lang in LANGUAGES:
+        _LANGUAGE["current"] = lang
+    return _LANGUAGE["current"] or DEFAULT_LANGUAGE
+
+
+def _t(key: str, lang: str | None = None, **values: object) -> str:
+    """One of the CLI's own lines in the workbook's language."""
+    return TEXTS[lang or _use_language(None)][key].format(**values)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _LANGUAGE["current"] = getattr(args, "lang", None)
     try:
+        _remember(args)
         return args.run(args)
     except USER_ERRORS as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        errors.print(f"[bold red]{_t('error', _error_language(args))}[/] {exc}")
         return 2
     except KeyboardInterrupt:
-        errors.print("interrupted; the workbook was not changed")
+        errors.print(_t("interrupted", _error_language(args)))
         return 130
+
+
+def _remember(args: argparse.Namespace) -> None:
+    """``--lang`` given: write it on the workbook's rules sheet before the command runs."""
+    book = getattr(args, "book", None)
+    if getattr(args, "lang", None) and book is not None and args.run is not run_demo:
+        from .language import remember_language
+        if remember_language(book, args.lang):
+            from .department import rules_grid
+            console.print(_t("language", args.lang, sheet=rules_grid(book)[0]))
+
+
+def _error_language(args: argparse.Namespace) -> str:
+    """The workbook's language for an error line: known, or read from the workbook if it can be
+    (an unreadable workbook gets the lines in English)."""
+    if _LANGUAGE["current"]:
+        return _LANGUAGE["current"]
+    book = getattr(args, "book", None)
+    if book is None:
+        return "en"
+    try:
+        from .department import read_employees
+        return read_employees(book).language
+    except Exception:  # noqa: BLE001 - only choosing the language of an error line
+        return "en"
+
+
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help="the workbook's language for everything written (remembered on its rules "
+                             "sheet; default: the remembered one, else the headers')")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,9 +158,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="copy the sample department workbook and score it")
     demo.add_argument("--dir", type=Path, default=Path("perf-addin-demo"),
                       help="folder for the demo copy (default: ./perf-addin-demo)")
+    _lang_option(demo)
     demo.set_defaults(run=run_demo)
     score = sub.add_parser("score", help="score every employee of a workbook in place")
     score.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    _lang_option(score)
     score.set_defaults(run=run_score)
     interviews = sub.add_parser("interviews", help="write a feedback-interview tab per employee")
     interviews.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
@@ -87,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     interviews.add_argument("--pdf", type=Path, metavar="DIR",
                             help="also print each tab to a one-page A4 PDF in DIR")
     interviews.add_argument("--include-errors", action="store_true", help=INCLUDE_ERRORS_HELP)
+    _lang_option(interviews)
     interviews.set_defaults(run=run_interviews)
     schedule = sub.add_parser("schedule", help="plan the interviews: schedule tab, tabs, invitations")
     schedule.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
@@ -100,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--replan", nargs="*", metavar="ID",
                           help="move interviews already planned: all of them, or those of these employee IDs "
                                "(without it, planned interviews stay and only the others are placed)")
+    _lang_option(schedule)
     schedule.set_defaults(run=run_schedule)
     _collect_parser(sub)
     _finance_parsers(sub)
@@ -118,12 +203,14 @@ def _finance_parsers(sub: argparse._SubParsersAction) -> None:
                            help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")
     reconcile.add_argument("--pdf", type=Path, metavar="FILE",
                            help="also print the reconciliation tab to FILE (A4 landscape, LibreOffice)")
+    _lang_option(reconcile)
     reconcile.set_defaults(run=run_reconcile)
     seal = sub.add_parser("seal", help="sign each employee's bonus-relevant values (HMAC-SHA256)")
     seal.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
     seal.add_argument("--key-file", type=Path, metavar="F",
                       help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")
     seal.add_argument("--create-key", action="store_true", help="first create a new key in --key-file")
+    _lang_option(seal)
     seal.set_defaults(run=run_seal)
     share = sub.add_parser("share", help="a copy safe to email, and per-employee packs")
     share.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
@@ -137,6 +224,7 @@ def _finance_parsers(sub: argparse._SubParsersAction) -> None:
                        help="encrypt with generated passwords, listed in DIR/passwords.csv")
     share.add_argument("--pdf", action="store_true", help="also a PDF of each pack (not encrypted)")
     share.add_argument("--include-errors", action="store_true", help=INCLUDE_ERRORS_HELP)
+    _lang_option(share)
     share.set_defaults(run=run_share)
 
 
@@ -193,7 +281,7 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
     from .diff import field_label
     from .reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
     rec = report.rec
-    lang = rec.snapshot.table.language
+    lang = _use_language(rec.snapshot.table.language)
     t, tab = FINANCE_TEXTS[lang], TEXTS[lang]
     table = Table(title=f"{rec.snapshot.path.name} – {report.sheet}", title_justify="left")
     for i, column in enumerate(t["columns"]):
@@ -267,12 +355,16 @@ def run_share(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     if not SAMPLE.exists():
-        raise OSError(f"the sample workbook {SAMPLE.name} is missing; "
-                      "reinstall with `pip install -e .` from a checkout")
+        raise OSError(_t("sample_missing", name=SAMPLE.name))
     args.dir.mkdir(parents=True, exist_ok=True)
     book = args.dir / SAMPLE.name
     shutil.copyfile(SAMPLE, book)
-    console.print(f"Copied the sample department to [bold]{book}[/]")
+    demo = argparse.Namespace(book=book, lang=getattr(args, "lang", None), run=run_score)
+    if demo.lang is None:
+        from .department import read_employees
+        _use_language(read_employees(book).language)
+    console.print(_t("demo_copied", path=book))
+    _remember(demo)
     return run_interviews(argparse.Namespace(book=book, only=None, pdf=args.dir / "interviews",
                                              pdf_optional=True, show_score=True))
 
@@ -285,7 +377,7 @@ def run_interviews(args: argparse.Namespace) -> int:
         except LibreOfficeError:
             if not getattr(args, "pdf_optional", False):
                 raise
-            errors.print("LibreOffice is not installed, so no PDFs are printed")
+            errors.print(_t("no_soffice"))
             pdf = None
     with _progress() as step:
         report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step,
@@ -328,6 +420,7 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
     collect.add_argument("--passwords", type=Path, action="append", default=[], metavar="FILE",
                          help="the passwords.csv share wrote (default: the one beside each returned pack)")
     collect.add_argument("--password", help="password of encrypted packs no password list names")
+    _lang_option(collect)
     collect.set_defaults(run=run_collect)
 
 
@@ -350,6 +443,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
     from .interview import TEXTS
     today = today or date.today()
     m, lang = MESSAGES[report.language], report.language
+    _use_language(lang)
     items = TEXTS[lang]["items"]
     open_ = [r for r in report.remedies if not r.done]
     console.print("\n" + m["summary"].format(tab=report.tab, n=len(report.statuses),
@@ -382,6 +476,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
 
 def show_schedule(report: ScheduleReport) -> None:
     """The run in the workbook's language (``scheduling.summary_lines``)."""
+    _use_language(report.lang)
     from .scheduling import summary_lines
     head, sections, closing = summary_lines(report)
     console.print(f"\n[bold]{head}[/]")
@@ -392,6 +487,7 @@ def show_schedule(report: ScheduleReport) -> None:
 
 
 def show_interviews(report: InterviewReport) -> None:
+    _use_language(report.score.language if report.score else None)
     new = sum(t.new for t in report.tabs)
     kept = sum(t.kept for t in (*report.tabs, *report.refreshed))
     others = f", {len(report.refreshed)} other existing tabs refreshed" if report.refreshed else ""
@@ -405,8 +501,8 @@ def show_interviews(report: InterviewReport) -> None:
         console.print(f"One-page PDFs: [bold]{len(report.pdfs)}[/] in [bold]{report.pdfs[0].parent}[/]")
     if report.unchanged:
         console.print("Nothing changed: the workbook already held these tabs.")
-    elif report.backup:
-        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+    else:
+        _show_saved(report.backup)
 
 
 HELD_TITLE = "[red]Held back for input errors[/] (no new tab, slot, invitation or pack; fix the cell, or --include-errors)"
@@ -428,28 +524,34 @@ def _progress() -> Iterator:
 
 
 def show_report(report: ScoreReport, saved: bool = True) -> None:
-    labels = {b.code: f"{b.code} {b.label_zh} / {b.label_en}" for b in report.rules.bands}
-    table = Table(title=f"{report.path.name} – sheet {report.sheet}", title_justify="left")
-    table.add_column("grade")
-    table.add_column("employees", justify="right")
+    lang = _use_language(report.language)
+    labels = {b.code: f"{b.code} {b.label_zh if lang == 'zh' else b.label_en}" for b in report.rules.bands}
+    table = Table(title=_t("report_title", file=report.path.name, sheet=report.sheet), title_justify="left")
+    table.add_column(_t("grade"))
+    table.add_column(_t("employees"), justify="right")
     for code, count in report.by_grade.items():
         table.add_row(labels.get(code, code), str(count))
-    table.add_row("[red]input errors[/]", str(report.employees - report.scored), end_section=True)
-    table.add_row("[bold]total[/]", str(report.employees))
+    table.add_row(f"[red]{_t('input_errors')}[/]", str(report.employees - report.scored), end_section=True)
+    table.add_row(f"[bold]{_t('total')}[/]", str(report.employees))
     console.print(table)
     if report.total_bonus is not None:
-        console.print(f"Total bonus: [bold]{report.total_bonus:,.2f}[/]")
-    _show_list("Input errors (no score until fixed)", [str(p) for p in report.problems])
-    _show_list("Numbers typed as text, converted", [f"{c}: {t!r} → {v:g}" for c, t, v in report.converted])
-    _show_list("Kept values typed into result cells", [f"{c}: {t}" for c, t in report.kept])
-    _show_list("Interview tabs updated to the new results", report.tabs_updated)
-    _show_list("Interview tabs", report.tab_notes)
-    if not saved:
-        return
-    if report.unchanged:
-        console.print("Nothing changed: the workbook already held these results.")
-    elif report.backup:
-        console.print(f"Saved. The previous version is in [bold]{report.backup}[/]")
+        console.print(_t("total_bonus", amount=f"{report.total_bonus:,.2f}"))
+    _show_list(_t("problems"), [str(p) for p in report.problems])
+    _show_list(_t("converted"), [f"{c}: {t!r} → {shown(v, lang)}" for c, t, v in report.converted])
+    _show_list(_t("kept"), [f"{c}: {t}" for c, t in report.kept])
+    _show_list(_t("tabs_updated"), report.tabs_updated)
+    _show_list(_t("tab_notes"), report.tab_notes)
+    if saved:
+        _show_saved(report.backup, report.unchanged and _t("unchanged_results"))
+
+
+def _show_saved(backup: Path | None, unchanged: str | bool = False) -> None:
+    """The closing line of a command that writes: nothing changed, or where the previous
+    version is kept."""
+    if unchanged:
+        console.print(unchanged)
+    elif backup:
+        console.print(_t("saved", path=backup))
 
 
 def _show_list(title: str, lines: list[str]) -> None:
@@ -459,7 +561,7 @@ def _show_list(title: str, lines: list[str]) -> None:
     for line in lines[:MAX_PROBLEMS_SHOWN]:
         console.print(f"  • {line}")
     if len(lines) > MAX_PROBLEMS_SHOWN:
-        console.print(f"  … and {len(lines) - MAX_PROBLEMS_SHOWN} more")
+        console.print(f"  {_t('more', n=len(lines) - MAX_PROBLEMS_SHOWN)}")
 
 
 # ------------------------------------------------------------------ the Excel add-in

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 from typing import Any, Mapping
 
 LANGUAGES = ("zh", "en")
@@ -117,6 +118,20 @@ def form_field_label(fid: str, lang: str) -> str | None:
     return None
 
 
+def form_field_key(text: str) -> str:
+    """The field id a form-field label (either language) stands for; any other text,
+    an id written by an older version included, comes back unchanged."""
+    return _form_field_keys().get(text, text)
+
+
+@lru_cache(maxsize=1)
+def _form_field_keys() -> dict[str, str]:
+    from .interview import ITEM_KEYS, OTHER, VERSION, input_cells
+
+    fids = input_cells(VERSION, (*ITEM_KEYS, OTHER))
+    return {form_field_label(fid, lang) or fid: fid for lang in LANGUAGES for fid in fids}
+
+
 # ------------------------------------------------------------ values as people read them
 
 
@@ -172,4 +187,4 @@ def texts(table: Mapping[str, Mapping[str, str]], lang: str) -> Mapping[str, str
 
 
 __all__ = ["DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "PROBLEMS", "RESULT_LABELS",
-           "form_field_label", "header_aliases", "label", "problem_text", "shown"]
+           "form_field_key", "form_field_label", "header_aliases", "label", "problem_text", "shown"]

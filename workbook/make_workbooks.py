@@ -34,6 +34,16 @@ LEVELS = ["高层", "中层", "基层管理", "员工"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛",
          "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "丽", "海燕"]
+# the same table in English (an English workbook speaks English everywhere)
+EN_SHEETS = {"员工": "Employees", RULES_SHEET: "Rules"}
+EN_HEADERS = ["Employee ID", "Name", "Department", "Level", "Supervisor", "Profit actual", "Profit target",
+              "Tasks done", "Tasks target", "Rating", "Base bonus"]
+EN_LEVELS = {"高层": "Senior manager", "中层": "Middle manager", "基层管理": "Team lead", "员工": "Staff"}
+EN_SURNAMES = dict(zip(SURNAMES, ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou",
+                                  "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Gao", "Lin", "Luo"]))
+EN_GIVEN = dict(zip(GIVEN, ["Wei", "Fang", "Na", "Min", "Jing", "Qiang", "Lei", "Yang", "Yan", "Yong", "Jun",
+                            "Jie", "Juan", "Tao", "Ming", "Chao", "Xiuying", "Xia", "Ping", "Gang", "Guiying",
+                            "Jianhua", "Wen", "Li", "Haiyan"]))
 
 
 def sample_rows(seed: int = 2026) -> list[list[Any]]:
@@ -67,28 +77,49 @@ def sample_rows(seed: int = 2026) -> list[list[Any]]:
     return rows
 
 
+def _english_name(name: str) -> str:
+    return f"{EN_GIVEN[name[1:]]} {EN_SURNAMES[name[0]]}" if name else name
+
+
+def english_rows(seed: int = 2026) -> list[list[Any]]:
+    """The sample department in English: names, department and levels translated,
+    the same numbers and the same deliberate input errors ("good" for 良好)."""
+    rows = []
+    for row in sample_rows(seed):
+        row = list(row)
+        row[1], row[4] = _english_name(row[1]), _english_name(row[4])
+        row[2], row[3] = "Sales", EN_LEVELS[row[3]]
+        row[9] = "good" if row[9] == "良好" else row[9]
+        row[6] = "3000 " if row[6] == "０.３万" else row[6]
+        rows.append(row)
+    return rows
+
+
 TEMPLATE_SETTINGS = InterviewSettings(places=("会客室", "接待室"))
+EN_SETTINGS = InterviewSettings(cycle="2026", hr_specialist="Sun Li", hr_clerk="Zhou Jing",
+                                places=("reception room", "meeting lounge"))
 SAMPLE_SETTINGS = InterviewSettings(cycle="2026 年度", hr_specialist="孙丽", hr_clerk="周静",
                                     places=("会客室", "接待室"))
 
 
 def write_workbook(path: Path, rows: list[list[Any]], title: str,
-                   interview: InterviewSettings = TEMPLATE_SETTINGS) -> None:
+                   interview: InterviewSettings = TEMPLATE_SETTINGS, lang: str = "zh") -> None:
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"title": title, "author": "perf-addin",
                        "created": datetime.datetime(2026, 1, 1)})  # reproducible bytes
-    _employee_sheet(wb, rows, title)
-    _rules_sheet(wb, Rules.default(), interview)
+    _employee_sheet(wb, rows, title, lang)
+    _rules_sheet(wb, Rules.default(), interview, lang)
     wb.close()
 
 
-def _employee_sheet(wb: xlsxwriter.Workbook, rows: list[list[Any]], title: str) -> None:
-    ws = wb.add_worksheet(EMPLOYEE_SHEET)
+def _employee_sheet(wb: xlsxwriter.Workbook, rows: list[list[Any]], title: str, lang: str = "zh") -> None:
+    en = lang == "en"
+    ws = wb.add_worksheet(EN_SHEETS[EMPLOYEE_SHEET] if en else EMPLOYEE_SHEET)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
                           "valign": "vcenter", "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0"})
     ws.write(TITLE_ROW, 0, title, wb.add_format({"bold": True, "font_size": 14}))
-    ws.write_row(HEADER_ROW, 0, HEADERS, head)
+    ws.write_row(HEADER_ROW, 0, EN_HEADERS if en else HEADERS, head)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width, money if col in (5, 6, 10) else None)
     ws.set_row(HEADER_ROW, 30)
@@ -99,21 +130,25 @@ def _employee_sheet(wb: xlsxwriter.Workbook, rows: list[list[Any]], title: str) 
         ws.data_validation(HEADER_ROW + 1, col, last, col, {
             "validate": "decimal", "criteria": ">" if positive else "between",
             **({"value": 0} if positive else {"minimum": -1e12, "maximum": 1e12}),
-            "error_title": "绩效输入", "error_message": "请输入数字" + ("（大于 0）" if positive else ""),
+            "error_title": "Performance input" if en else "绩效输入",
+            "error_message": ("Enter a number" + (" (above 0)" if positive else "")) if en else
+                             ("请输入数字" + ("（大于 0）" if positive else "")),
             "error_type": "warning"})
     ws.data_validation(HEADER_ROW + 1, 9, last, 9, {
         "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 20,
-        "input_title": "平时表现", "input_message": "直接上级评分，0–20 分",
-        "error_message": "平时表现为 0–20 分", "error_type": "warning"})
-    ws.data_validation(HEADER_ROW + 1, 3, last, 3, {"validate": "list", "source": LEVELS})
+        "input_title": "Rating" if en else "平时表现",
+        "input_message": "The supervisor's rating, 0-20 points" if en else "直接上级评分，0–20 分",
+        "error_message": "The rating is 0-20 points" if en else "平时表现为 0–20 分", "error_type": "warning"})
+    ws.data_validation(HEADER_ROW + 1, 3, last, 3, {"validate": "list",
+                                                    "source": [EN_LEVELS[v] for v in LEVELS] if en else LEVELS})
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
         for c, value in enumerate(row):
             if value is not None:
                 ws.write(r, c, value)
 
 
-def _rules_sheet(wb: xlsxwriter.Workbook, rules: Rules, interview: InterviewSettings) -> None:
-    ws = wb.add_worksheet(RULES_SHEET)
+def _rules_sheet(wb: xlsxwriter.Workbook, rules: Rules, interview: InterviewSettings, lang: str = "zh") -> None:
+    ws = wb.add_worksheet(EN_SHEETS[RULES_SHEET] if lang == "en" else RULES_SHEET)
     bold = wb.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 10)

@@ -1,0 +1,206 @@
+"""One language per workbook, end to end.
+
+A whole cycle (demo, schedule, share, collect, reconcile with a diff) runs through
+the command line on the Chinese sample and on the same department in English.
+Every text the tool produced – the cells it wrote, every CLI line, the .ics
+invitations, the .eml reminders – is searched for internal names (snake_case
+keys, form field ids, ``None``, float reprs such as 19800.0), and the English
+cycle for Chinese characters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import sys
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import msoffcrypto
+import pytest
+import python_calamine as calamine
+import xlsxwriter
+from icalendar import Calendar
+
+from perf_addin.cli import SAMPLE, main
+from perf_addin.department import read_employees
+from perf_addin.labels import FIELD_LABELS, INPUT_LABELS, label, problem_text
+from perf_addin.language import remembered_language
+from perf_addin.xlsx import Workbook
+from tests.test_collect import tabs_and_cells, typed
+
+sys.path.insert(0, str(SAMPLE.parent))
+import make_workbooks  # noqa: E402
+
+LEAKS = [
+    re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"),  # profit_actual, tasks_done
+    re.compile(r"\b(?:remedy|confirm|next|sign|meeting|archive|check)\.[a-z][a-z_.]*\b"),  # form field ids
+    re.compile(r"\b(?:None|nan|NaN)\b"),
+    re.compile(r"(?<![\d.])\d+\.0\b(?!\.\d)"),  # 19800.0
+]
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+TODAY = "2026-04-01"
+
+
+def leaks(text: str) -> list[str]:
+    return [m.group(0) for pattern in LEAKS for m in pattern.finditer(text)]
+
+
+# ------------------------------------------------------------------ the cycle
+
+
+def english_book(path: Path) -> Path:
+    make_workbooks.write_workbook(path, make_workbooks.english_rows(), "2026 appraisal – Sales",
+                                  make_workbooks.EN_SETTINGS, lang="en")
+    return path
+
+
+def strings(path: Path, password: str | None = None) -> dict[str, set[str]]:
+    """Every text cell of every sheet (the rules sheet, a settings grid of keys, left out)."""
+    data = path.read_bytes()
+    if password is not None:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password=password)
+        out = io.BytesIO()
+        office.decrypt(out)
+        data = out.getvalue()
+    book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    found: dict[str, set[str]] = {}
+    for name in book.sheet_names:
+        if name.casefold() in ("规则", "rules"):
+            continue
+        rows = book.get_sheet_by_name(name).to_python()
+        found[name] = {v for row in rows for v in row if isinstance(v, str) and v.strip()} | {name}
+    return found
+
+
+def written(before: dict[str, set[str]], after: dict[str, set[str]]) -> list[str]:
+    typed_by_people = set().union(*before.values())
+    new = {v for texts in after.values() for v in texts} - typed_by_people
+    return sorted(v.replace(SAMPLE.name, "<file>").replace("dept.xlsx", "<file>") for v in new)
+
+
+def fill_returned(book: Path, returned: Path, lang: str) -> None:
+    """A returned copy that fills remedies and contradicts the master's note."""
+    tabs, cells = tabs_and_cells(book)
+    eid = next(e for e, c in cells.items() if "remedy.profit.action" in c)
+    zh = lang == "zh"
+    typed(book, eid, {"confirm.notes": "主表记录" if zh else "master's note",
+                      "remedy.other.action": "每周复盘" if zh else "weekly review"})
+    shutil.copyfile(book, returned)
+    typed(returned, eid, {"confirm.notes": "另一份记录" if zh else "another note",
+                          "remedy.other.action": "每月复盘" if zh else "monthly review",
+                          "remedy.profit.kind": "培训机会" if zh else "Training",
+                          "remedy.profit.action": "参加销售培训" if zh else "sales training",
+                          "remedy.profit.owner": "周静" if zh else "Zhou Jing",
+                          "remedy.profit.due": 46100.0, "remedy.profit.agreed": "是" if zh else "Yes",
+                          "confirm.agreed": "否" if zh else "No"})
+
+
+def change_inputs(book: Path, lang: str) -> None:
+    """Finance's override of one multiplier and a corrected rating: the diff has work."""
+    table = read_employees(book)
+    free = max([*table.columns.values(), *table.result_columns.values()]) + 1
+    letters = [chr(64 + free), chr(65 + free)]
+    head, row = table.header_row, table.rows[5]
+    rating = chr(64 + table.columns["rating"])
+    with Workbook.open(book) as wb:
+        wb.set_cells(table.sheet, {f"{letters[0]}{head}": label("manual_multiplier", lang),
+                                   f"{letters[1]}{head}": label("override_reason", lang),
+                                   f"{letters[0]}{row}": 1.0,
+                                   f"{letters[1]}{row}": "总经理批准" if lang == "zh" else "approved by the CEO",
+                                   f"{rating}{table.rows[0]}": 16})
+        wb.save()
+
+
+def run(capsys, *argv: object) -> str:
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    assert code in (0, 1), out.err
+    return out.out + out.err
+
+
+def cycle(book: Path, tmp: Path, capsys, lang: str, first: list[str]) -> dict[str, list[str]]:
+    """Run ``first`` (the demo, or score and interviews), then every other command on
+    ``book``; what each kind of output said, by source."""
+    original = strings(SAMPLE if first[0] == "demo" else book)
+    cli = [run(capsys, *first)]
+    if first[0] != "demo":
+        cli.append(run(capsys, "interviews", book))
+    cli.append(run(capsys, "schedule", book, "--from", "2026-03-02", "--to", "2026-03-13", "--ics", tmp / "ics"))
+    cli.append(run(capsys, "share", book, "--packs", tmp / "packs", "--generate-passwords"))
+    cli.append(run(capsys, "share", book, "--portable", tmp / "portable.xlsx"))
+    shutil.copyfile(book, tmp / "old.xlsx")
+    fill_returned(book, tmp / "returned.xlsx", lang)
+    cli.append(run(capsys, "collect", book, tmp / "returned.xlsx", "--today", TODAY, "--reminders", tmp / "rem"))
+    cli.append(run(capsys, "collect", book, tmp / "returned.xlsx", "--today", TODAY))  # again: nothing new
+    change_inputs(book, lang)
+    cli.append(run(capsys, "score", book))
+    cli.append(run(capsys, "reconcile", book, "--diff", tmp / "old.xlsx"))
+    with open(tmp / "packs" / "passwords.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    cli.append(",".join(rows[0]))  # the header HR reads
+    pack, password = tmp / "packs" / rows[1][2], rows[1][3]
+    cells = written(original, strings(book)) + written(original, strings(tmp / "portable.xlsx")) \
+        + written(original, strings(pack, password))
+    return {"cli": [_unpathed(text, tmp) for text in cli], "cells": cells,
+            "ics": [_event_text(p) for p in sorted((tmp / "ics").glob("*.ics"))],
+            "eml": [_mail_text(p) for p in sorted((tmp / "rem").glob("*.eml"))]}
+
+
+def _unpathed(text: str, tmp: Path, names: tuple[str, ...] = (SAMPLE.name, "dept.xlsx")) -> str:
+    """CLI output without the file paths and names it shows (they are the user's, not the
+    tool's text); rich may wrap a long name inside a table title."""
+    for name in names:
+        text = re.sub(r"\s*".join(map(re.escape, name)), "<file>", text)
+    text = re.sub(r"\s*\n\s*", " ", text)  # rich wraps long lines
+    text = text.replace(str(tmp), "<tmp>")
+    return re.sub(r"<tmp>[^\n]*?\.(?:xlsx|csv)\b|<tmp>\S*", "<path>", text)
+
+
+def _event_text(path: Path) -> str:
+    event = next(iter(Calendar.from_ical(path.read_bytes()).walk("VEVENT")))
+    return "\n".join(str(event.get(k, "")) for k in ("SUMMARY", "DESCRIPTION", "LOCATION"))
+
+
+def _mail_text(path: Path) -> str:
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    parts = [p.get_content() for p in message.walk() if p.get_content_type() == "text/plain"]
+    return "\n".join([str(message["Subject"]), *parts])
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+
+
+@pytest.fixture
+def zh_cycle(tmp_path, capsys, wide, soffice) -> dict[str, list[str]]:
+    demo = tmp_path / "demo"
+    return cycle(demo / SAMPLE.name, tmp_path, capsys, "zh", ["demo", "--dir", str(demo)])
+
+
+def test_chinese_cycle_leaks_no_internal_name(zh_cycle):
+    assert zh_cycle["ics"] and zh_cycle["eml"] and zh_cycle["cells"]
+    found = {kind: sorted({leak for text in texts for leak in leaks(text)}) for kind, texts in zh_cycle.items()}
+    assert found == {"cli": [], "cells": [], "ics": [], "eml": []}
+    cli = "\n".join(zh_cycle["cli"])
+    assert "目标盈利必须大于 0，现为 0" in cli and "员工!G18" in cli  # the input check, in Chinese, with its cell
+    assert "平时表现必须在 0 到 20 之间，现为 25" in cli
+    assert "其他·具体措施" in cli  # the conflict names the form field by its label
+
+
+def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
+    book = english_book(tmp_path / "dept.xlsx")
+    out = cycle(book, tmp_path, capsys, "en", ["score", str(book)])
+    assert out["ics"] and out["eml"] and out["cells"]
+    found = {kind: sorted({leak for text in texts for leak in leaks(text)}) for kind, texts in out.items()}
+    assert found == {"cli": [], "cells": [], "ics": [], "eml": []}
+    chinese = {kind: sorted({t for t in texts if CJK.search(t)}) for kind, texts in out.items()}
+    assert chinese == {"cli": [], "cells": [], "ics": [], "eml": []}
+    cli = "\n".join(out["cli"])
+    assert "Employees!G18: Profit target must be > 0, found 0" in cli
+    assert "Other – Agreed action" in cli
