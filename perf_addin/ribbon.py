@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterator, Protocol
 from .department import Problem, problems_from_scores, read_employees, read_rules
 from .errors import USER_ERRORS, UserError
 from .interviews import existing_tabs, print_tabs, write_interviews
+from .labels import label
 from .reconcile import reconcile_workbook, seal_lines
 from .results import ensure_rules_sheet, score_workbook
 from .scoring import score_table
@@ -170,8 +171,9 @@ def dispatch(button_id: str, host: Host | None = None) -> bool:
         host = XlwingsHost(xw.Book.caller())
     handler = HANDLERS.get(button_id)
     if handler is None:
-        host.message(f"This add-in has no action for the button {button_id!r}; "
-                     "install the add-in and the Python package from the same version.", error=True)
+        host.message(f"This add-in has no action for the button {button_id!r}; the buttons are "
+                     f"{', '.join(HANDLERS)}. Install the add-in and the Python package from the same "
+                     "version.", error=True)
         return False
     host.screen_updating(False)
     try:
@@ -302,7 +304,8 @@ def collect(host: Host) -> None:
              f"{sum(s.committee_pending for s in report.statuses)} awaiting the committee; "
              f"{sum(not r.done for r in report.remedies)} open remedies, {len(overdue)} overdue.",
              f"{len(report.reminders)} reminder draft(s) in {reminder_folder(path)} (not sent)."]
-    lines += [f"Conflict: {c.tab} {c.field}: {c.master!r} / {c.other!r}" for c in report.conflicts[:5]]
+    lines += [f"Conflict: {c.tab} {label(c.field, report.language)}: {c.master!r} / {c.other!r}"
+              for c in report.conflicts[:5]]
     host.message("\n".join(lines))
     host.activate(report.tab)
 
@@ -400,7 +403,7 @@ def input_errors_sheet(name: str, problems: list[Problem], language: str) -> She
                              for col, text in zip("ABCD", INPUT_ERRORS_HEADERS[language])}
     for r, p in enumerate(problems, start=2):
         cells[f"A{r}"] = Cell(link_formula(p.cell), LINK)
-        cells[f"B{r}"] = p.field
+        cells[f"B{r}"] = label(p.field, language)
         cells[f"C{r}"] = p.message
         cells[f"D{r}"] = _shown(p.value)
     if not problems:

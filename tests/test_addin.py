@@ -100,6 +100,15 @@ def test_ribbon_buttons_have_icons_and_bilingual_tips() -> None:
         assert re.search(r"[\u4e00-\u9fff]", supertip) and re.search(r"[A-Za-z]{4}", supertip)
 
 
+def test_ribbon_tips_describe_buttons_that_work_now() -> None:
+    root = etree.fromstring(ab.ribbon_xml())
+    tips = {b.get("id"): b.get("supertip") for b in root.iter(f"{{{ab.RIBBON_NS}}}button")}
+    for button, tip in tips.items():
+        assert "available once" not in tip and "发布后可用" not in tip, button
+    assert "budget" in tips["perfReconcile"] and "预算" in tips["perfReconcile"]
+    assert "encrypted pack" in tips["perfEmail"] and "加密" in tips["perfEmail"]
+
+
 def test_every_button_has_a_documented_handler_and_no_handler_lacks_a_button() -> None:
     buttons = set(ab.ribbon_buttons(ab.ribbon_xml()))
     assert buttons == set(ribbon.HANDLERS)

@@ -106,6 +106,7 @@ def test_check_inputs_lists_every_problem_with_a_link(book: Path) -> None:
     assert rows[0] == ["单元格", "字段", "问题", "输入值"]
     assert [r[0] for r in rows[1:]] == [p.cell for p in problems]
     assert [r[2] for r in rows[1:]] == [p.message for p in problems]
+    assert [r[1] for r in rows[1:]] == ["目标盈利", "平时表现", "完成件数", "平时表现"]  # labels, not keys
     with Workbook.open(book) as wb:
         assert wb.owner_kind("输入错误") == "input-errors"
     # pressed again, the sheet is regenerated in place, not duplicated
@@ -221,3 +222,11 @@ def test_every_job_error_shares_the_one_base_the_edges_catch() -> None:
                   ribbon.RibbonError, rules.RulesError, scheduling.ScheduleError, seal.SealError,
                   xlsx.WorkbookError):
         assert issubclass(error, USER_ERRORS), error
+
+
+def test_press_with_an_unknown_button_lists_the_valid_ones(book: Path, capsys) -> None:
+    assert cli.main(["addin", "press", "perfScroe", str(book)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'perfScroe'" in err
+    for button in ("perfScore", "perfFeedbackAll", "perfReconcile", "perfEmail", "perfCheckInputs"):
+        assert button in err
