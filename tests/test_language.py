@@ -204,3 +204,117 @@ def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
     cli = "\n".join(out["cli"])
     assert "Employees!G18: Profit target must be > 0, found 0" in cli
     assert "Other – Agreed action" in cli
+
+
+# ------------------------------------------------------------------ the labels
+
+
+def test_every_field_has_two_labels_and_the_reader_knows_them():
+    from perf_addin.department import match_header
+    for key, (zh, en) in FIELD_LABELS.items():
+        assert CJK.search(zh) and not CJK.search(en) and en[0].isupper(), key
+        assert label(key, "zh") == zh and label(key, "en") == en
+    for key in (*INPUT_LABELS, "score", "grade", "multiplier", "bonus", "check", "manual_multiplier"):
+        for lang in ("zh", "en"):
+            assert match_header(label(key, lang)) == (key, 0), (key, lang)
+
+
+def test_every_form_field_has_a_label_per_language_and_reads_back():
+    from perf_addin.interview import ITEM_KEYS, OTHER, VERSION, input_cells
+    from perf_addin.labels import form_field_key, form_field_label
+    fids = list(input_cells(VERSION, (*ITEM_KEYS, OTHER)))
+    assert len(fids) > 40
+    for lang in ("zh", "en"):
+        names = [form_field_label(f, lang) for f in fids]
+        assert None not in names and len(set(names)) == len(names), lang  # unique, so they read back
+        assert all(form_field_key(n) == f for n, f in zip(names, fids))
+    assert label("remedy.rating.action", "zh") == "平时表现（上级评分）·具体措施"
+    assert label("remedy.rating.action", "en") == "Rating (supervisor) – Agreed action"
+    assert form_field_key("confirm.notes") == "confirm.notes"  # an id written by an older version
+
+
+def test_problem_texts_in_both_languages():
+    assert problem_text("positive", "profit_target", "zh", value=0.0) == "目标盈利必须大于 0，现为 0"
+    assert problem_text("positive", "profit_target", "en", value=0.0) == "Profit target must be > 0, found 0"
+    assert problem_text("range", "rating", "en", low=0.0, high=20.0, value=25.5) == \
+        "Rating must be between 0 and 20, found 25.5"
+    assert problem_text("text", "rating", "zh", value="良好") == "平时表现是文字“良好”，不是数字"
+
+
+# ------------------------------------------------------------------ choosing the language
+
+
+def test_remembered_language_beats_the_headers():
+    from perf_addin.language import decide_language
+    assert decide_language(["工号", "姓名"]) == "zh"
+    assert decide_language(["Employee ID", "Name"]) == "en"
+    assert decide_language(["工号", "姓名"], "en") == "en"
+    assert decide_language(["Employee ID"], "zh") == "zh"
+
+
+def test_a_bad_language_cell_is_refused_with_its_cell():
+    from perf_addin.rules import RulesError
+    grid = [[None] * 9 + ["interview", "value"], [None] * 9 + ["language", "klingon"]]
+    with pytest.raises(RulesError) as err:
+        remembered_language(grid, "规则")
+    assert err.value.cell == "规则!K2" and "zh or en" in str(err.value)
+    assert remembered_language([[None] * 9 + ["language", "English"]]) == "en"
+    assert remembered_language([[None] * 9 + ["language", "中文"]]) == "zh"
+    assert remembered_language([[None] * 9 + ["cycle", "2026"]]) is None
+
+
+def test_lang_option_is_remembered_on_the_rules_sheet(tmp_path, capsys, wide):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(SAMPLE, book)
+    out = run(capsys, "score", book, "--lang", "en")
+    assert "Workbook language: English" in out and "Input errors (no score until fixed)" in out
+    assert "员工!G18: Profit target must be > 0, found 0" in " ".join(out.split())
+    rules = calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("规则").to_python()
+    assert ["language", "en"] in [row[9:11] for row in rules]
+    table = read_employees(book)
+    assert table.language == "en"
+    sheet = calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("员工").to_python()
+    assert [sheet[table.header_row - 1][c - 1] for c in sorted(table.result_columns.values())] == \
+        ["Score", "Grade", "Multiplier", "Bonus", "Input check"]
+    check = sheet[17][table.result_columns["check"] - 1]
+    assert check == "G18: Profit target must be > 0, found 0"
+    again = run(capsys, "score", book)  # no --lang: the remembered language
+    assert "Workbook language" not in again and "Nothing changed" in again and "输入错误" not in again
+    back = run(capsys, "score", book, "--lang", "zh")
+    assert "工作簿语言：中文" in back and "员工!G18: 目标盈利必须大于 0，现为 0" in " ".join(back.split())
+    assert read_employees(book).language == "zh"
+
+
+def test_a_workbook_without_rules_sheet_gets_one_named_in_its_language(tmp_path, capsys, wide):
+    book = tmp_path / "dept.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet("Staff")
+    ws.write_row(0, 0, [label(k, "en") for k in INPUT_LABELS if k != "email"])
+    ws.write_row(1, 0, ["7", "Ann Lee", "Sales", "Staff", "", 100, 100, 10, 10, 15, 1000])
+    wb.close()
+    run(capsys, "score", book, "--lang", "en")
+    with Workbook.open(book) as opened:
+        assert opened.sheet_names == ["Staff", "Rules"]
+    assert read_employees(book).language == "en"
+
+
+def test_error_lines_speak_the_workbooks_language(tmp_path, capsys, wide):
+    zh, en = tmp_path / "zh.xlsx", english_book(tmp_path / "en.xlsx")
+    shutil.copyfile(SAMPLE, zh)
+    for book, sheet in ((zh, "规则"), (en, "Rules")):
+        with Workbook.open(book) as wb:
+            wb.set_cells(sheet, {"B3": "sixty"})  # profit_weight
+            wb.save()
+    assert main(["score", str(zh)]) == 2
+    assert capsys.readouterr().err.startswith("错误：")
+    assert main(["score", str(en)]) == 2
+    assert capsys.readouterr().err.startswith("error:")
+
+
+def test_demo_in_english(tmp_path, capsys, wide, soffice):
+    out = run(capsys, "demo", "--dir", tmp_path / "demo", "--lang", "en")
+    text = " ".join(out.split())
+    assert "Copied the sample department to" in text and "Workbook language: English" in text
+    assert "Profit target must be > 0" in text
+    assert read_employees(tmp_path / "demo" / SAMPLE.name).language == "en"
+    assert not leaks(_unpathed(out, tmp_path))
