@@ -48,6 +48,50 @@ INPUT_ERRORS_KIND = "input-errors"
 INPUT_ERRORS_HEADERS = {"zh": ("单元格", "字段", "问题", "输入值"),
                         "en": ("Cell", "Field", "Problem", "Value")}
 HEADER = Style(bold=True, fill="E2EFDA", border="thin")
+# The buttons' messages, in the workbook's language (``EmployeeTable.language``).
+TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "scored": "已为 {employees} 名员工中的 {scored} 名评分（{grades}）。",
+        "problems": "{n} 处输入错误：点击“检查输入”查看清单。",
+        "tabs_updated": "随新结果更新的反馈表：{tabs}", "held": "暂缓（输入有误，未生成反馈表）：{what}",
+        "select_rows": "请先在 {sheet} 表中选择员工所在的行。", "no_rows": "选中的行中没有员工。",
+        "written": "已写入 {n} 张反馈表（新建 {new} 张）。", "not_written": "未写入：{what}",
+        "left": "已离开员工表的员工，其反馈表已保留：{tabs}",
+        "no_tabs": "还没有反馈表：请先点击“反馈表”。", "printing": "正在把 {n} 张表打印为 PDF",
+        "pdfs": "{n} 个 PDF 在 {folder}",
+        "followed": "{n} 名员工：{signed} 人已签字，{committee} 人待委员会裁定；{open} 项措施未完成，{overdue} 项逾期。",
+        "reminders": "{n} 份提醒邮件草稿在 {folder}（未发送）。",
+        "conflict": "冲突：{tab} {field}：{master!r} / {other!r}",
+        "paid": "为 {n} 名员工发放 {amount}。", "budget": "与预算相比：{amount}。",
+        "differences": "{n} 处差异，{problems} 处输入错误。",
+        "email": "在 {folder} 中：一份可发送的副本和 {n} 个加密数据包；给人事的密码清单在 {passwords}。",
+        "listed": "{n} 处输入错误，已列在 {sheet} 表中。", "no_problems": "没有输入错误。",
+    },
+    "en": {
+        "scored": "Scored {scored} of {employees} employees ({grades}).",
+        "problems": "{n} input error(s): click Check inputs for the list.",
+        "tabs_updated": "Feedback sheets updated to the new results: {tabs}",
+        "held": "Held back (input errors, no sheet): {what}",
+        "select_rows": "Select employee rows on the sheet {sheet} first.",
+        "no_rows": "The selection holds no employee rows.",
+        "written": "{n} feedback sheet(s) written ({new} new).", "not_written": "Not written: {what}",
+        "left": "Kept for employees no longer in the table: {tabs}",
+        "no_tabs": "There are no feedback sheets yet: click Feedback sheets first.",
+        "printing": "printing {n} sheets to PDF", "pdfs": "{n} PDF(s) in {folder}",
+        "followed": "{n} employee(s): {signed} signed, {committee} awaiting the committee; {open} open remedies, "
+                    "{overdue} overdue.",
+        "reminders": "{n} reminder draft(s) in {folder} (not sent).",
+        "conflict": "Conflict: {tab} {field}: {master!r} / {other!r}",
+        "paid": "Paid {amount} for {n} employees.", "budget": "Against the budget: {amount}.",
+        "differences": "{n} difference(s), {problems} input error(s).",
+        "email": "In {folder}: a portable copy and {n} encrypted pack(s); passwords for HR in {passwords}.",
+        "listed": "{n} input error(s) listed on the sheet {sheet}.", "no_problems": "No input errors.",
+    },
+}
+
+
+def _t(lang: str, key: str, **values: Any) -> str:
+    return TEXTS[lang][key].format(**values)
 LINK = Style(font_color="0563C1")
 
 
@@ -199,12 +243,13 @@ def score(host: Host) -> None:
     (``results.score_workbook``, as ``perf-addin score``)."""
     with host.file_job() as path:
         report = score_workbook(path, host.status)
+    lang = report.language
     grades = ", ".join(f"{code} {n}" for code, n in report.by_grade.items())
-    lines = [f"Scored {report.scored} of {report.employees} employees ({grades})."]
+    lines = [_t(lang, "scored", scored=report.scored, employees=report.employees, grades=grades)]
     if report.problems:
-        lines.append(f"{len(report.problems)} input error(s): click Check inputs for the list.")
+        lines.append(_t(lang, "problems", n=len(report.problems)))
     if report.tabs_updated:
-        lines.append(f"Feedback sheets updated to the new results: {', '.join(report.tabs_updated[:10])}")
+        lines.append(_t(lang, "tabs_updated", tabs=", ".join(report.tabs_updated[:10])))
     host.message("\n".join(lines))
 
 
@@ -220,25 +265,24 @@ def feedback_selected(host: Host) -> None:
     sheet, rows = host.selected_rows()
     table = read_employees(host.path)
     if sheet != table.sheet:
-        raise RibbonError(f"Select employee rows on the sheet {table.sheet} first "
-                          f"(请先在 {table.sheet} 表中选择员工所在的行).")
+        raise RibbonError(_t(table.language, "select_rows", sheet=table.sheet))
     position = {row: i for i, row in enumerate(table.rows)}
     ids = [table.frame["employee_id"].iat[position[r]] for r in rows if r in position]
     ids = list(dict.fromkeys(i for i in ids if i))
     if not ids:
-        raise RibbonError("The selection holds no employee rows (选中的行中没有员工).")
+        raise RibbonError(_t(table.language, "no_rows"))
     _feedback(host, ids)
 
 
 def _feedback(host: Host, only: list[str] | None) -> None:
     with host.file_job() as path:
         report = write_interviews(path, only=only, progress=host.status)
-    new = sum(t.new for t in report.tabs)
-    lines = [f"{len(report.tabs)} feedback sheet(s) written ({new} new)."]
-    lines += [f"Not written: {s}" for s in report.skipped[:10]]
-    lines += [f"Held back (input errors, no sheet): {s}" for s in report.held[:10]]
+    lang = report.score.language
+    lines = [_t(lang, "written", n=len(report.tabs), new=sum(t.new for t in report.tabs))]
+    lines += [_t(lang, "not_written", what=s) for s in report.skipped[:10]]
+    lines += [_t(lang, "held", what=s) for s in report.held[:10]]
     if report.left:
-        lines.append(f"Kept for employees no longer in the table: {', '.join(report.left)}")
+        lines.append(_t(lang, "left", tabs=", ".join(report.left)))
     host.message("\n".join(lines))
     if report.tabs:
         host.activate(report.tabs[0].tab)
@@ -254,12 +298,12 @@ def print_pdfs(host: Host) -> None:
     '<workbook> PDFs' beside the workbook (``interviews.print_tabs``, LibreOffice)."""
     with Workbook.open(host.path) as book:
         tabs = list(existing_tabs(book).values())
+    lang = read_employees(host.path).language
     if not tabs:
-        raise RibbonError("There are no feedback sheets yet: click Feedback sheets first "
-                          "(还没有反馈表，请先点击“反馈表”).")
-    host.status(f"printing {len(tabs)} sheets to PDF")
+        raise RibbonError(_t(lang, "no_tabs"))
+    host.status(_t(lang, "printing", n=len(tabs)))
     pdfs = print_tabs(host.path, tabs, pdf_folder(host.path))
-    host.message(f"{len(pdfs)} PDF(s) in {pdf_folder(host.path)}")
+    host.message(_t(lang, "pdfs", n=len(pdfs), folder=pdf_folder(host.path)))
 
 
 def invite_folder(path: Path) -> Path:
@@ -299,12 +343,12 @@ def collect(host: Host) -> None:
     from .collect import collect_workbook
     with host.file_job() as path:
         report = collect_workbook(path, reminders=reminder_folder(path), progress=host.status)
-    overdue = report.overdue(date.today())
-    lines = [f"{len(report.statuses)} employee(s): {sum(s.signed for s in report.statuses)} signed, "
-             f"{sum(s.committee_pending for s in report.statuses)} awaiting the committee; "
-             f"{sum(not r.done for r in report.remedies)} open remedies, {len(overdue)} overdue.",
-             f"{len(report.reminders)} reminder draft(s) in {reminder_folder(path)} (not sent)."]
-    lines += [f"Conflict: {c.tab} {label(c.field, report.language)}: {c.master!r} / {c.other!r}"
+    lang, overdue = report.language, report.overdue(date.today())
+    lines = [_t(lang, "followed", n=len(report.statuses), signed=sum(s.signed for s in report.statuses),
+                committee=sum(s.committee_pending for s in report.statuses),
+                open=sum(not r.done for r in report.remedies), overdue=len(overdue)),
+             _t(lang, "reminders", n=len(report.reminders), folder=reminder_folder(path))]
+    lines += [_t(lang, "conflict", tab=c.tab, field=label(c.field, lang), master=c.master, other=c.other)
               for c in report.conflicts[:5]]
     host.message("\n".join(lines))
     host.activate(report.tab)
@@ -318,11 +362,12 @@ def reconcile(host: Host) -> None:
     with host.file_job() as path:
         report = reconcile_workbook(path, key=key, progress=host.status)
     rec = report.rec
-    lines = [f"Paid {rec.paid_total:,.2f} for {len(rec.ids)} employees."]
+    lang = rec.snapshot.table.language
+    lines = [_t(lang, "paid", amount=f"{rec.paid_total:,.2f}", n=len(rec.ids))]
     if rec.over_cents is not None:
-        lines.append(f"Against the budget: {rec.over_cents / 100:+,.2f}.")
-    lines.append(f"{len(rec.differences)} difference(s), {len(rec.problems)} input error(s).")
-    lines += seal_lines(rec.seal)
+        lines.append(_t(lang, "budget", amount=f"{rec.over_cents / 100:+,.2f}"))
+    lines.append(_t(lang, "differences", n=len(rec.differences), problems=len(rec.problems)))
+    lines += seal_lines(rec.seal, lang)
     host.activate(report.sheet)
     host.message("\n".join(lines), error=bool(rec.seal and rec.seal.problems))
 
@@ -342,8 +387,8 @@ def prepare_email(host: Host) -> None:
         report = share_workbook(path, portable=folder / f"{path.stem} (portable){path.suffix}",
                                 packs=folder / "packs", generate=True, progress=host.status)
     packs = report.packs
-    host.message(f"In {folder}: a portable copy and {len(packs.packs)} encrypted pack(s); "
-                 f"passwords for HR in {packs.passwords.name}.")
+    host.message(_t(read_employees(host.path).language, "email", folder=folder, n=len(packs.packs),
+                    passwords=packs.passwords.name))
 
 
 def rules(host: Host) -> None:
@@ -371,8 +416,8 @@ def check_inputs(host: Host) -> None:
         book.add_sheet(input_errors_sheet(sheet, problems, table.language), replace=True)
         book.save()
     host.activate(sheet, "A2" if problems else "A1")
-    host.message(f"{len(problems)} input error(s) listed on the sheet {sheet}."
-                 if problems else "No input errors (没有输入错误).")
+    host.message(_t(table.language, "listed", n=len(problems), sheet=sheet) if problems
+                 else _t(table.language, "no_problems"))
 
 
 def input_problems(path: Path) -> list[Problem]:

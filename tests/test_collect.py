@@ -262,7 +262,7 @@ def test_ribbon_follow_up_button(master, tmp_path):
     typed(book, "1", RETURNED_1)
     host = FileHost(book)
     assert dispatch("perfCollect", host), host.messages
-    assert "1 awaiting the committee" in host.messages[0][0] and not host.messages[0][1]
+    assert "1 人待委员会裁定" in host.messages[0][0] and not host.messages[0][1]
     assert len(list(reminder_folder(book).glob("*.eml"))) == 2
     assert tracking(book)[0] == "跟踪"
 

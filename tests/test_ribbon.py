@@ -44,7 +44,7 @@ def test_score_writes_the_result_columns(book: Path) -> None:
     assert {"score", "grade", "multiplier", "check"} <= set(table.result_columns)
     header = _sheet(book, table.sheet)[table.header_row - 1]
     assert "得分" in header and "等级" in header
-    assert "Scored 36 of 40" in host.messages[0][0] and not host.messages[0][1]
+    assert "已为 40 名员工中的 36 名评分" in host.messages[0][0] and not host.messages[0][1]
 
 
 def test_feedback_all_writes_one_sheet_per_employee(book: Path) -> None:
@@ -70,7 +70,7 @@ def test_feedback_selected_needs_rows_of_the_employee_table(book: Path) -> None:
     host = FileHost(book, selection=("规则", [5]))
     assert not dispatch("perfFeedbackSelected", host)
     text, error = host.messages[0]
-    assert error and "Select employee rows" in text and "Traceback" not in text
+    assert error and "请先在 员工 表中选择员工所在的行" in text and "Traceback" not in text
     with Workbook.open(book) as wb:
         assert not existing_tabs(wb)
 
@@ -138,7 +138,7 @@ def test_reconcile_writes_the_tab_and_reports_totals(book: Path, monkeypatch) ->
     host = FileHost(book)
     assert dispatch("perfReconcile", host), host.messages
     text, error = host.messages[-1]
-    assert not error and "Paid" in text and "employees" in text
+    assert not error and "为 40 名员工发放" in text
     assert host.active[0] == "对账"
     rows = _sheet(book, "对账")
     assert any("销售部" in str(cell) for row in rows for cell in row)
@@ -177,7 +177,7 @@ def test_unknown_button_and_unexpected_errors_become_messages(book: Path, monkey
 def test_print_pdfs_without_feedback_sheets_explains(book: Path) -> None:
     host = FileHost(book)
     assert not dispatch("perfPrintPdfs", host)
-    assert "Feedback sheets first" in host.messages[0][0]
+    assert "请先点击“反馈表”" in host.messages[0][0]
 
 
 @pytest.mark.libreoffice
@@ -191,7 +191,7 @@ def test_print_pdfs_writes_one_pdf_per_feedback_sheet(book: Path, soffice, monke
                         lambda path, tabs, out: real(path, tabs, out, office=soffice))
     host = _press("perfPrintPdfs", book)
     pdfs = sorted(pdf_folder(book).glob("*.pdf"))
-    assert len(pdfs) == 2 and "2 PDF(s)" in host.messages[0][0]
+    assert len(pdfs) == 2 and "2 个 PDF" in host.messages[0][0]
 
 
 def test_cli_press_runs_a_button(book: Path, capsys) -> None:
@@ -230,3 +230,15 @@ def test_press_with_an_unknown_button_lists_the_valid_ones(book: Path, capsys) -
     assert "'perfScroe'" in err
     for button in ("perfScore", "perfFeedbackAll", "perfReconcile", "perfEmail", "perfCheckInputs"):
         assert button in err
+
+
+def test_button_messages_speak_the_workbooks_language(tmp_path: Path) -> None:
+    from tests.test_language import english_book
+    book = english_book(tmp_path / "en.xlsx")
+    host = _press("perfScore", book)
+    assert host.messages[0][0].startswith("Scored 36 of 40 employees")
+    host = _press("perfCheckInputs", book)
+    assert "4 input error(s) listed on the sheet Input errors." == host.messages[-1][0]
+    rows = _sheet(book, "Input errors")
+    assert rows[0] == ["Cell", "Field", "Problem", "Value"]
+    assert rows[1][:3] == ["Employees!G18", "Profit target", "Profit target must be > 0, found 0"]
