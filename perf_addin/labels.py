@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -178,12 +178,6 @@ def problem_text(kind: str, field: str, lang: str, **values: Any) -> str:
     template = PROBLEMS[kind][language_index(lang)]
     return template.format(field=label(field, lang), **{k: shown(v, lang) if not isinstance(v, str) else v
                                                         for k, v in values.items()})
-
-
-def texts(table: Mapping[str, Mapping[str, str]], lang: str) -> Mapping[str, str]:
-    """A module's TEXTS entry for ``lang`` (checked, so a typo fails loudly)."""
-    language_index(lang)
-    return table[lang]
 
 
 __all__ = ["DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "PROBLEMS", "RESULT_LABELS",
