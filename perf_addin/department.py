@@ -341,10 +341,13 @@ def _locate(book: calamine.CalamineWorkbook, sheet: str | None, file: str = "the
 
 def _check_unique(h: _Header) -> None:
     """Two columns for one input or result would be a guess."""
+    lang = decide_language(h.texts.values())
     for name, cols in h.found.items():
         if len(cols) > 1:
-            cells = " and ".join(cell_ref(h.sheet, h.row0, c) for c in cols)
-            raise DepartmentError(f"two columns are headed as {name}: {cells}; rename or remove one")
+            cells = (" 和 " if lang == "zh" else " and ").join(cell_ref(h.sheet, h.row0, c) for c in cols)
+            what = label(name, lang)
+            raise DepartmentError(f"有两列的标题都是{what}：{cells}；请重命名或删除其中一列" if lang == "zh" else
+                                  f"two columns are headed as {what}: {cells}; rename or remove one")
 
 
 # ------------------------------------------------------------------ values

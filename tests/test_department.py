@@ -214,8 +214,10 @@ def test_no_header_anywhere(book):
 
 
 def test_two_columns_for_one_field_is_an_error(book):
-    with pytest.raises(DepartmentError, match=r"rating: 员工!H1 and 员工!J1"):
+    with pytest.raises(DepartmentError, match=r"有两列的标题都是平时表现：员工!H1 和 员工!J1"):
         read_employees(book({"员工": ("A1", [ZH_HEADER + ["Rating"], employee(1) + [3]])}))
+    with pytest.raises(DepartmentError, match=r"two columns are headed as Rating: Employees!H1 and Employees!J1"):
+        read_employees(book({"Employees": ("A1", [EN_HEADER + ["Rating"], employee(1) + [3]])}))
 
 
 def test_unreadable_files(tmp_path):
