@@ -71,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "problems": "输入错误（改正前不计分）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
+        "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
         "demo_copied": "已将示例部门复制到 [bold]{path}[/]",
         "no_soffice": "未安装 LibreOffice，因此不打印 PDF",
         "sample_missing": "示例工作簿 {name} 不存在；请在源代码目录中用 `pip install -e .` 重新安装",
@@ -85,6 +86,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
         "tab_notes": "Interview tabs",
         "unchanged_results": "Nothing changed: the workbook already held these results.",
+        "unchanged_tabs": "Nothing changed: the workbook already held these tabs.",
+        "unchanged_all": "Nothing changed: the workbook already held all of this.",
         "demo_copied": "Copied the sample department to [bold]{path}[/]",
         "no_soffice": "LibreOffice is not installed, so no PDFs are printed",
         "sample_missing": "the sample workbook {name} is missing; reinstall with `pip install -e .` from a checkout",
@@ -499,10 +502,7 @@ def show_interviews(report: InterviewReport) -> None:
     _show_list("Not written", report.skipped)
     if report.pdfs:
         console.print(f"One-page PDFs: [bold]{len(report.pdfs)}[/] in [bold]{report.pdfs[0].parent}[/]")
-    if report.unchanged:
-        console.print("Nothing changed: the workbook already held these tabs.")
-    else:
-        _show_saved(report.backup)
+    _show_saved(report.backup, report.unchanged and _t("unchanged_tabs"))
 
 
 HELD_TITLE = "[red]Held back for input errors[/] (no new tab, slot, invitation or pack; fix the cell, or --include-errors)"

@@ -191,6 +191,7 @@ def test_chinese_cycle_leaks_no_internal_name(zh_cycle):
     assert "目标盈利必须大于 0，现为 0" in cli and "员工!G18" in cli  # the input check, in Chinese, with its cell
     assert "平时表现必须在 0 到 20 之间，现为 25" in cli
     assert "其他·具体措施" in cli  # the conflict names the form field by its label
+    assert "没有变化：工作簿中已包含以上全部内容。" in cli and "已保存。上一版本在" in cli
 
 
 def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
@@ -204,6 +205,7 @@ def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
     cli = "\n".join(out["cli"])
     assert "Employees!G18: Profit target must be > 0, found 0" in cli
     assert "Other – Agreed action" in cli
+    assert "Nothing changed: the workbook already held all of this." in cli
 
 
 # ------------------------------------------------------------------ the labels
