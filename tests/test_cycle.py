@@ -101,7 +101,7 @@ def test_demo_holds_back_the_employees_with_input_errors_and_names_the_cells(dem
     book, result = demo
     out = " ".join(result.stdout.split())
     assert "Held back for input errors" in out and "--include-errors) (4):" in out
-    assert out.count("Saved. The previous version is in") == 1  # one open, one save
+    assert out.count("已保存。上一版本在") == 1  # one open, one save
     for cell in ("员工!G18", "员工!J21", "员工!H24", "员工!J27"):
         assert cell in out
     from perf_addin.interviews import existing_tabs
@@ -132,7 +132,7 @@ def test_fixed_profit_updates_the_tab_and_keeps_what_was_typed(demo, tmp_path, s
     # 4000/3200 = 125 % -> 60 + 25 = 85; tasks 22.4; rating 12: 119.4 -> A− (100, 120] -> 1.1 -> 33,000.00
     assert results_row(after) == {"总分": 119.4, "等级": "优-", "绩效倍数": 1.1, "奖金": 33000.0}
     out = " ".join(result.stdout.split())
-    assert f"Interview tabs updated to the new results (1): • {tab}" in out
+    assert f"随新结果更新的面谈表 (1): • {tab}" in out
     text = flat(after)
     assert "公司盈利达成 125%（实际 4,000，目标 3,200）" in text  # praise now names the new numbers
     assert "公司盈利（97%）" not in text and "公司盈利（已达成，保留原填写）" in text
@@ -154,7 +154,7 @@ def test_fixed_profit_updates_the_tab_and_keeps_what_was_typed(demo, tmp_path, s
                 assert shown[r][c] == value, (r, c)
 
     again = run("score", str(book), cwd=tmp_path)
-    assert "Nothing changed" in again.stdout and "updated" not in again.stdout
+    assert "没有变化" in again.stdout and "随新结果更新" not in again.stdout
 
 
 def test_included_employees_with_errors_are_marked_on_tab_schedule_and_pack(demo, tmp_path):
@@ -209,7 +209,7 @@ def test_a_bad_weak_rating_threshold_names_its_cell_and_writes_nothing(tmp_path)
     before = book.read_bytes()
     result = run("score", str(book), cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["error: 规则!B14: rating_weak_below must be a number, found '高'"]
+    assert result.stderr.strip().splitlines() == ["错误： 规则!B14: rating_weak_below must be a number, found '高'"]
     assert book.read_bytes() == before
 
 

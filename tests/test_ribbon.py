@@ -53,7 +53,7 @@ def test_feedback_all_writes_one_sheet_per_employee(book: Path) -> None:
         tabs = existing_tabs(wb)
     ids = {i for i in read_employees(book).frame["employee_id"] if i}
     assert set(tabs) < ids and len(tabs) == 36  # 4 held back for input errors
-    assert sum("Held back (input errors" in line for line in host.messages[0][0].splitlines()) == 4
+    assert sum("暂缓（输入有误" in line for line in host.messages[0][0].splitlines()) == 4
     assert host.active[0] in tabs.values()
 
 
