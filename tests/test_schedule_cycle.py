@@ -387,7 +387,7 @@ def test_an_english_workbook_gets_english_texts(tmp_path, capsys):
     assert rows[0][0] == "Interviews (60 minutes each), Mon 2026-12-14 to Mon 2026-12-14"
     assert rows[1][:9] == ["Date", "Time", "Place", "Employee ID", "Employee", "Supervisor", "Facilitator",
                            "Interview tab", "Note"]
-    assert [r[15] for r in grid(path, "规则")[1:3]] == ["New Year's Day", "Spring Festival"]
+    assert [r[15] for r in grid(path, "Rules")[1:3]] == ["New Year's Day", "Spring Festival"]
     ics = sorted((tmp_path / "ics").glob("*.ics"))
     _, event = events(ics[0])
     assert str(event["summary"]).startswith("Performance feedback interview")
