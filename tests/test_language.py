@@ -142,7 +142,6 @@ def cycle(book: Path, tmp: Path, capsys, lang: str, first: list[str]) -> dict[st
     cli.append(run(capsys, "reconcile", book, "--diff", tmp / "old.xlsx"))
     with open(tmp / "packs" / "passwords.csv", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    cli.append(",".join(rows[0]))  # the header HR reads
     pack, password = tmp / "packs" / rows[1][2], rows[1][3]
     cells = written(original, strings(book)) + written(original, strings(tmp / "portable.xlsx")) \
         + written(original, strings(pack, password))
@@ -191,7 +190,7 @@ def test_chinese_cycle_leaks_no_internal_name(zh_cycle):
     assert "目标盈利必须大于 0，现为 0" in cli and "员工!G18" in cli  # the input check, in Chinese, with its cell
     assert "平时表现必须在 0 到 20 之间，现为 25" in cli
     assert "其他·具体措施" in cli  # the conflict names the form field by its label
-    assert "没有变化：工作簿中已包含以上全部内容。" in cli and "已保存。上一版本在" in cli
+    assert "没有变化" in cli and "已保存。上一版本在" in cli
 
 
 def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
@@ -205,7 +204,7 @@ def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
     cli = "\n".join(out["cli"])
     assert "Employees!G18: Profit target must be > 0, found 0" in cli
     assert "Other – Agreed action" in cli
-    assert "Nothing changed: the workbook already held all of this." in cli
+    assert "Nothing changed" in cli
 
 
 # ------------------------------------------------------------------ the labels
