@@ -322,12 +322,13 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 
 def run_seal(args: argparse.Namespace) -> int:
     from .department import read_employees
-    from .seal import create_key_file, load_key, seal_workbook
+    from .seal import check_sealable, create_key_file, load_key, seal_workbook
     lang = read_employees(args.book).language if args.book.is_file() else "en"
     t = FINANCE_TEXTS[lang]
     if args.create_key:
         if args.key_file is None:
             raise SealError("--create-key needs --key-file F (where the new key is written)")
+        check_sealable(args.book)  # a refused seal must not leave a new key behind
         create_key_file(args.key_file)
         console.print(t["new_key"].format(file=f"[bold]{args.key_file}[/]"))
     report = seal_workbook(args.book, load_key(args.key_file))
