@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +72,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
         "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
         "demo_copied": "已将示例部门复制到 [bold]{path}[/]",
+        "demo_kept": "之前的演示工作簿已保存在 [bold]{path}[/]",
         "no_soffice": "未安装 LibreOffice，因此不打印 PDF",
         "sample_missing": "示例工作簿 {name} 不存在；请在源代码目录中用 `pip install -e .` 重新安装",
     },
@@ -89,6 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unchanged_tabs": "Nothing changed: the workbook already held these tabs.",
         "unchanged_all": "Nothing changed: the workbook already held all of this.",
         "demo_copied": "Copied the sample department to [bold]{path}[/]",
+        "demo_kept": "The earlier demo workbook is kept in [bold]{path}[/]",
         "no_soffice": "LibreOffice is not installed, so no PDFs are printed",
         "sample_missing": "the sample workbook {name} is missing; reinstall with `pip install -e .` from a checkout",
     },
@@ -321,12 +322,13 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 
 def run_seal(args: argparse.Namespace) -> int:
     from .department import read_employees
-    from .seal import create_key_file, load_key, seal_workbook
+    from .seal import check_sealable, create_key_file, load_key, seal_workbook
     lang = read_employees(args.book).language if args.book.is_file() else "en"
     t = FINANCE_TEXTS[lang]
     if args.create_key:
         if args.key_file is None:
             raise SealError("--create-key needs --key-file F (where the new key is written)")
+        check_sealable(args.book)  # a refused seal must not leave a new key behind
         create_key_file(args.key_file)
         console.print(t["new_key"].format(file=f"[bold]{args.key_file}[/]"))
     report = seal_workbook(args.book, load_key(args.key_file))
@@ -361,15 +363,25 @@ def run_demo(args: argparse.Namespace) -> int:
         raise OSError(_t("sample_missing", name=SAMPLE.name))
     args.dir.mkdir(parents=True, exist_ok=True)
     book = args.dir / SAMPLE.name
-    shutil.copyfile(SAMPLE, book)
+    kept = _fresh_demo(book)
     demo = argparse.Namespace(book=book, lang=getattr(args, "lang", None), run=run_score)
     if demo.lang is None:
         from .department import read_employees
         _use_language(read_employees(book).language)
     console.print(_t("demo_copied", path=book))
+    if kept is not None:
+        console.print(_t("demo_kept", path=kept))
     _remember(demo)
     return run_interviews(argparse.Namespace(book=book, only=None, pdf=args.dir / "interviews",
                                              pdf_optional=True, show_score=True))
+
+
+def _fresh_demo(book: Path) -> Path | None:
+    """Put a fresh copy of the sample at ``book``; an earlier demo workbook there may
+    hold a person's work, so it is refused while open or read-only, else kept aside
+    in the writer's backups folder (returned)."""
+    from .xlsx.atomic import atomic_write
+    return atomic_write(book, lambda out: out.write(SAMPLE.read_bytes()))
 
 
 def run_interviews(args: argparse.Namespace) -> int:

@@ -710,6 +710,8 @@ def reconcile_workbook(path: str | Path, budget: Any = None, old: str | Path | N
     path = Path(path)
     with Workbook.open(path) as book:
         book.check_writable()
+        if old is not None:  # an .xls or a damaged file is refused here, as by every command
+            Workbook.open(old).close()
         progress("reading the workbook")
         snap = read_snapshot(path)
         lang = snap.table.language

@@ -211,14 +211,25 @@ class SealReport:
     backup: Path | None = None
 
 
+def check_sealable(path: str | Path) -> None:
+    """``seal_workbook``'s refusals alone: run before a new key file is written, so a
+    refused seal leaves nothing behind."""
+    with Workbook.open(path) as book:
+        _refuse_unsealable(book, Path(path))
+
+
+def _refuse_unsealable(book: Workbook, path: Path) -> None:
+    book.check_writable()
+    if SEAL_SHEET in book.sheet_names and book.owner_kind(SEAL_SHEET) != SEAL_KIND:
+        raise WorkbookError(f"{path.name}: a sheet named {SEAL_SHEET} exists and was not made "
+                            "by perf-addin")
+
+
 def seal_workbook(path: str | Path, key: bytes, now: dt.datetime | None = None) -> SealReport:
     """Sign every employee's bonus-relevant values and store the signatures."""
     path = Path(path)
     with Workbook.open(path) as book:
-        book.check_writable()
-        if SEAL_SHEET in book.sheet_names and book.owner_kind(SEAL_SHEET) != SEAL_KIND:
-            raise WorkbookError(f"{path.name}: a sheet named {SEAL_SHEET} exists and was not made "
-                                "by perf-addin")
+        _refuse_unsealable(book, path)
         snap = read_snapshot(path)
         ids = [str(i) for i in snap.table.frame["employee_id"]]
         stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()

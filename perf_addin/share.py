@@ -34,6 +34,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -62,6 +63,7 @@ PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 12
 PASSWORD_LIST = "passwords.csv"
 PASSWORD_COLUMNS = ("employee_id", "name", "file", "password")
+PACK_HASH_COLUMN = "sha256"  # of the pack as written, to notice one changed since
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PERF_CALL = re.compile(r"^(?:'[^']*'!|\[\d+\]!|[\w.]+!)?(PERF_[A-Z_]+)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _PLAIN_REF = re.compile(r"^(?:(?:'[^']*'|[^\s'!(),]+)!)?\$?[A-Z]{1,3}\$?\d+$", re.IGNORECASE)
@@ -99,6 +101,16 @@ MESSAGES: dict[str, dict[str, str]] = {
            "p_read": "reading the workbook", "p_build": "building {n} packs", "p_pdf": "printing PDFs",
            "p_encrypt": "encrypting {n} packs", "p_portable": "writing the portable copy",
            "held": "[red]Held back for input errors[/] (no pack; fix the cell, or --include-errors)"},
+}
+
+#: keeping what an earlier share run left in the pack folder
+KEEP_MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {"changed": "{file} 在上次生成后已被改动（可能是交回的已填文件）；未写出任何文件包。"
+                      "请先把它移出该文件夹，再重新生成",
+           "not_list": "{file}：不是 share 写出的密码清单（不是 UTF-8 文本）；未写出任何文件包"},
+    "en": {"changed": "{file} was changed since share wrote it (a filled pack saved back?); no pack was "
+                      "written. Move it out of the folder and run again",
+           "not_list": "{file}: not a password list written by share (not UTF-8 text); no pack was written"},
 }
 
 
@@ -356,6 +368,9 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
     hold = held_back(snap.table, snap.rules, include_errors)  # included ones carry the tab's banner
     held, chosen = hold.held_lines(chosen), [i for i in chosen if not hold.held(i)]
     passwords = _passwords(snap, chosen, password_column, generate)
+    listed = _listed(folder / PASSWORD_LIST, lang)
+    if passwords is not None and generate:  # a re-sent pack opens with the password HR already has
+        passwords.update(_listed_passwords(snap, chosen, listed))
     rules_sheet = snap.rules_sheet or "规则"
     settings = settings_from_grid(snap.rules_grid, rules_sheet)
     data = employee_data(snap.table, snap.rules, rules_sheet)
@@ -368,6 +383,7 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
         form = _values_only(pack_form(e, tabs.get(e.employee_id), settings, lang))
         built.append(_Built(i, new_workbook([form, _result_sheet(snap, i, lang)], title=e.name),
                             folder / (pdf_name(f"{e.employee_id}-{e.name}")[:-4] + ".xlsx"), form))
+    _refuse_changed_packs(built, listed, lang)
     if pdf:
         progress(MESSAGES[lang]["p_pdf"])
         report.pdfs = _pdfs(built, folder)
@@ -378,7 +394,7 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
         progress(MESSAGES[lang]["p_encrypt"].format(n=len(built)))
         _run_encryption([(b.data, passwords[b.row], str(b.target)) for b in built], workers)
         if generate:
-            report.passwords = _password_list(snap, built, passwords, folder)
+            report.passwords = _password_list(snap, built, passwords, folder, listed)
     report.packs = [b.target for b in built]
     return report
 
@@ -433,17 +449,57 @@ def run_parallel(work: Callable[[Any], Any], jobs: Sequence[Any], workers: int |
         return list(pool.map(work, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
-def _password_list(snap: Snapshot, built: list[_Built], passwords: dict[int, str], folder: Path) -> Path:
+def _password_list(snap: Snapshot, built: list[_Built], passwords: dict[int, str], folder: Path,
+                   listed: list[list[str]]) -> Path:
+    """Write the list: the earlier rows kept (a re-sent employee's row updated in
+    place), new employees added; each row ends with its pack's SHA-256."""
     target = folder / PASSWORD_LIST
     names = snap.texts("name")
+    rows = {r[0]: [csv_safe(c) for c in r] for r in listed}
+    for b in built:
+        eid = str(snap.table.frame["employee_id"].iat[b.row])
+        rows[eid] = [csv_safe(eid), csv_safe(names[b.row]), csv_safe(b.target.name),
+                     csv_safe(passwords[b.row]), _sha256(b.target)]
     with target.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(PASSWORD_COLUMNS)
-        for b in built:
-            writer.writerow([csv_safe(snap.table.frame["employee_id"].iat[b.row]), csv_safe(names[b.row]),
-                             csv_safe(b.target.name), csv_safe(passwords[b.row])])
+        writer.writerow([*PASSWORD_COLUMNS, PACK_HASH_COLUMN])
+        writer.writerows(rows.values())
     os.chmod(target, 0o600)
     return target
+
+
+def _listed(path: Path, lang: str) -> list[list[str]]:
+    """The rows of an earlier password list (by position: ID, name, file, password,
+    SHA-256; any header), padded to five cells; none when there is no list."""
+    if not path.is_file():
+        return []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+    except UnicodeDecodeError:
+        raise WorkbookError(KEEP_MESSAGES[lang]["not_list"].format(file=path)) from None
+    cells = [[csv_text(c) for c in (r + [""] * 5)[:5]] for r in rows if r and r[0].strip()]
+    return cells
+
+
+def _listed_passwords(snap: Snapshot, chosen: list[int], listed: list[list[str]]) -> dict[int, str]:
+    known = {r[0]: r[3] for r in listed if r[3]}
+    ids = snap.table.frame["employee_id"]
+    return {i: known[str(ids.iat[i])] for i in chosen if str(ids.iat[i]) in known}
+
+
+def _refuse_changed_packs(built: list[_Built], listed: list[list[str]], lang: str) -> None:
+    """A pack changed since share wrote it (a filled one saved back into the folder,
+    say) is a person's work: refuse before writing rather than replace it by a blank."""
+    recorded = {r[2]: r[4] for r in listed if r[4]}
+    for b in built:
+        want = recorded.get(b.target.name)
+        if want and b.target.is_file() and _sha256(b.target) != want:
+            raise WorkbookError(KEEP_MESSAGES[lang]["changed"].format(file=b.target))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_password_list(path: str | Path) -> dict[str, dict[str, str]]:

@@ -78,3 +78,39 @@ def test_bundled_workbooks_are_what_the_script_makes(tmp_path):
         with zipfile.ZipFile(tmp_path / name) as made, zipfile.ZipFile(SAMPLE.parent / name) as kept:
             assert {n: made.read(n) for n in made.namelist()} == \
                    {n: kept.read(n) for n in kept.namelist()}, name
+
+
+def _worked_demo(tmp_path):
+    """A demo workbook HR has already worked in (a cell typed after the first demo)."""
+    from tests.test_interviews import type_into
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    book = folder / SAMPLE.name
+    book.write_bytes(SAMPLE.read_bytes())
+    type_into(book, "员工", {"G18": 250000})
+    return book, book.read_bytes()
+
+
+@pytest.mark.parametrize("how", ["open in Excel", "read-only"])
+def test_demo_again_refuses_a_locked_demo_workbook_and_touches_nothing(tmp_path, how):
+    book, before = _worked_demo(tmp_path)
+    if how == "open in Excel":
+        (book.parent / ("~$" + book.name)).write_bytes(b"owner")
+    else:
+        book.chmod(0o444)
+    result = run("demo", "--dir", str(book.parent), cwd=tmp_path)
+    assert result.returncode == 2
+    assert book.name in result.stderr and how in result.stderr
+    assert book.read_bytes() == before
+    assert not (book.parent / "perf-addin backups").exists()
+    assert not (book.parent / "interviews").exists()
+
+
+def test_demo_again_keeps_the_earlier_workbook_in_the_backups_folder(tmp_path):
+    book, before = _worked_demo(tmp_path)
+    result = run("demo", "--dir", str(book.parent), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    kept = sorted((book.parent / "perf-addin backups").glob("*.xlsx"))[0]  # then the demo's own saves
+    assert kept.read_bytes() == before
+    assert "之前的演示工作簿已保存在" in result.stdout and kept.name in result.stdout.replace("\n", "")
+    assert book.read_bytes() != before and "A− 优-" in result.stdout

@@ -304,3 +304,33 @@ def test_difference_lines_name_both_sides_in_the_workbooks_language(book: Path, 
     texts = {c.value for row in rows.iter_rows() for c in row if isinstance(c.value, str)}
     assert {"奖金", "绩效倍数", "手工倍数", "有据调整", "正常"} <= texts
     assert not texts & {"bonus", "multiplier", "override", "ok", "difference", "documented override"}
+
+
+def _old_xls(path: Path, source: Path) -> Path:
+    """The employee table of ``source`` saved as an old binary workbook (.xls)."""
+    import xlwt
+    out = xlwt.Workbook()
+    sheet = out.add_sheet("员工")
+    for r, row in enumerate(openpyxl.load_workbook(source, data_only=True)["员工"].iter_rows(values_only=True)):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    out.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xls", "text"])
+def test_reconcile_refuses_an_old_version_the_writer_cannot_read(book: Path, tmp_path: Path, capsys,
+                                                                  kind: str) -> None:
+    path = tmp_path / "dept.xlsx"
+    shutil.copyfile(book, path)
+    before = path.read_bytes()
+    if kind == "xls":
+        old = _old_xls(tmp_path / "old.xls", book)
+    else:
+        old = tmp_path / "old.xlsx"
+        old.write_text("not a workbook")
+    assert main(["reconcile", str(path), "--diff", str(old)]) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert old.name in err and ("(.xls)" in err if kind == "xls" else "not an Excel workbook" in err)
+    assert path.read_bytes() == before

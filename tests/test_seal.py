@@ -126,3 +126,17 @@ def test_a_seal_without_field_tags_still_verifies(sealed: Path, tmp_path: Path) 
         book.save(backup=False)
     check = check_seal(read_snapshot(path), old, KEY)
     assert [e for e, _ in check.changed] == ["1003"] and check.fields == {}
+
+
+@pytest.mark.parametrize("how", ["open in Excel", "not a workbook"])
+def test_create_key_writes_no_key_when_the_seal_is_refused(tmp_path: Path, capsys, how: str) -> None:
+    book = finance_book(tmp_path)
+    if how == "open in Excel":
+        (book.parent / ("~$" + book.name)).write_bytes(b"owner")
+    else:
+        book.write_bytes(b"not a workbook")
+    before = book.read_bytes()
+    key = tmp_path / "finance.key"
+    assert main(["seal", str(book), "--key-file", str(key), "--create-key"]) == 2
+    assert book.name in capsys.readouterr().err
+    assert not key.exists() and book.read_bytes() == before

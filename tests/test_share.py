@@ -162,3 +162,49 @@ def test_cli_share_speaks_the_workbooks_language(book: Path, tmp_path: Path, cap
     out = capsys.readouterr().out
     assert "个人文件包" in out and "已加密" in out and "密码清单" in out
     assert "Packs" not in out and "encrypted" not in out
+
+
+def _list_rows(path: Path) -> dict[str, list[str]]:
+    """The password list by column position (ID, name, file, password), any header."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return {r[0]: r for r in list(csv.reader(f))[1:]}
+
+
+def test_generating_again_for_one_keeps_every_row_and_password(book: Path, tmp_path: Path) -> None:
+    assert main(["share", str(book), "--packs", str(tmp_path), "--generate-passwords"]) == 0
+    first = _list_rows(tmp_path / "passwords.csv")
+    assert len(first) == 36
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1002", "1001",
+                 "--generate-passwords"]) == 0
+    again = _list_rows(tmp_path / "passwords.csv")
+    assert {k: r[:4] for k, r in again.items()} == {k: r[:4] for k, r in first.items()}
+    pack = tmp_path / first["1002"][2]
+    assert _decrypt(pack, first["1002"][3])  # the re-sent pack opens with the password HR has
+
+
+def test_a_new_employee_is_added_to_an_earlier_list(book: Path, tmp_path: Path) -> None:
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1001", "--generate-passwords"]) == 0
+    first = _list_rows(tmp_path / "passwords.csv")
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1002", "--generate-passwords"]) == 0
+    rows = _list_rows(tmp_path / "passwords.csv")
+    assert set(rows) == {"1001", "1002"} and rows["1001"][:4] == first["1001"][:4]
+    assert _decrypt(tmp_path / rows["1002"][2], rows["1002"][3])
+
+
+@pytest.mark.parametrize("generate", [True, False])
+def test_a_pack_changed_since_share_wrote_it_is_not_overwritten(book: Path, tmp_path: Path, capsys,
+                                                                 generate: bool) -> None:
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1001", "1002",
+                 "--generate-passwords"]) == 0
+    listed = (tmp_path / "passwords.csv").read_bytes()
+    pack = tmp_path / _list_rows(tmp_path / "passwords.csv")["1001"][2]
+    pack.write_bytes(b"what HR saved back: the filled pack")
+    other = (tmp_path / _list_rows(tmp_path / "passwords.csv")["1002"][2]).read_bytes()
+    how = ["--generate-passwords"] if generate else ["--password-column", "工号"]
+    capsys.readouterr()
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1001", "1002", *how]) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert pack.name in err and "已被改动" in err
+    assert pack.read_bytes() == b"what HR saved back: the filled pack"
+    assert (tmp_path / _list_rows(tmp_path / "passwords.csv")["1002"][2]).read_bytes() == other
+    assert (tmp_path / "passwords.csv").read_bytes() == listed

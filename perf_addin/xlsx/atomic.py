@@ -52,7 +52,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None], backup: bool = T
             write(out)
             out.flush()
             os.fsync(out.fileno())
-        kept = _keep_backup(path) if backup and path.exists() else None
+        kept = keep_backup(path) if backup and path.exists() else None
         if path.exists():
             shutil.copymode(path, tmp)
         else:
@@ -73,7 +73,8 @@ def _umask() -> int:
     return mask
 
 
-def _keep_backup(path: Path) -> Path:
+def keep_backup(path: Path) -> Path:
+    """Keep the current ``path`` in the backups folder beside it; returns the copy."""
     folder = path.parent / BACKUP_DIR
     folder.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M%S.%f")
