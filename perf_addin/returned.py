@@ -80,14 +80,20 @@ class Passwords:
         return None, m["list"].format(name=source)
 
 
+#: what a returned copy may have been saved as: every one is read or listed as unreadable
+#: (an .xls, .xlsb or .ods gets the writer's refusal), never skipped without a word
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
 def returned_files(paths: Sequence[str | Path]) -> list[Path]:
     """The files to collect: each path given, a folder standing for the workbooks in it
-    (``share``'s pack folder, say, which also holds PDFs and the password list)."""
+    (``share``'s pack folder, say, which also holds PDFs and the password list; Excel's
+    ``~$`` lock files are not copies)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in (".xlsx", ".xlsm")
-                          and not f.name.startswith("~$"))
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in WORKBOOK_SUFFIXES
+                          and not f.name.startswith("~$") and f.is_file())
         else:
             out.append(p)
     return out

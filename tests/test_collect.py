@@ -420,3 +420,18 @@ def test_share_refuses_a_tab_it_cannot_read_rather_than_send_it_blank(master, tm
     err = capsys.readouterr().err
     assert tabs["3"] in err and "v9" in err and "未写出任何文件包" in err
     assert not (tmp_path / "packs").exists()
+
+
+def test_a_folder_lists_every_copy_it_cannot_read(pair, tmp_path, capsys):
+    book, other = pair
+    folder = tmp_path / "ret3"
+    folder.mkdir()
+    old_xls(folder / "1002-何秀英.xls")
+    (folder / "1003-x.ods").write_bytes(b"PK\x03\x04 not really")
+    (folder / "passwords.csv").write_text("file,employee_id,name,password\n", encoding="utf-8")
+    (folder / "1002-何秀英.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "~$1002-何秀英.xlsx").write_bytes(b"lock")
+    assert main(["collect", str(book), str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "1002-何秀英.xls:" in err and "old binary Excel workbook (.xls)" in err and "1003-x.ods" in err
+    assert "passwords.csv" not in err and ".pdf" not in err and "~$" not in err
