@@ -19,6 +19,11 @@ their tab is found by the employee ID in ``ID_CELL`` and its remedy lines by
 the item labels in column A. Encrypted packs are opened with the passwords
 ``share`` listed (``returned.py``).
 
+Only the interview tabs' input fields are merged: the employee table is HR's. A
+value of a returned copy's table (a portable copy's 员工, a pack's 结果) that
+differs from the master's is listed in ``CollectReport.unmerged`` for HR to
+change by hand (``unmerged.py``), and the CLI exits non-zero.
+
 A returned file that cannot be read – no password, a wrong one, not a workbook,
 refused by the writer's checks (``Workbook.open``: an old .xls, a damaged
 package …), no interview tab – is listed in ``CollectReport.unreadable`` with
@@ -49,6 +54,7 @@ from .interview import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cell
 from .interview_settings import InterviewSettings, settings_from_grid
 from .interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
 from .returned import Passwords, UnreadableFile, readable_copies, returned_files
+from .unmerged import Unmerged, differences, table_values
 from .xlsx import Cell, Margins, PrintSetup, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.refs import parse_cell
 
@@ -78,6 +84,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "conflict": "{tab}!{cell} {field}：主表 {master!r}，{source}：{other!r}",
         "overdue": "已逾期", "overdue_line": "{name}（{eid}）{item}：{action}——{owner}，完成日期 {due}",
         "notes": "说明", "unreadable": "无法读取的返回文件（其余已合并）",
+        "unmerged": "未合并：只合并面谈表的填写项，员工表和结果以主表为准",
         "reminders": "提醒邮件草稿（未发送）：[bold]{n}[/] 封 .eml，在 [bold]{folder}[/]",
         "unchanged": "没有变化：工作簿已包含这些内容。",
         "saved": "已保存。之前的版本在 [bold]{backup}[/]",
@@ -101,6 +108,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "conflict": "{tab}!{cell} {field}: master {master!r}, {source}: {other!r}",
         "overdue": "Overdue", "overdue_line": "{name} ({eid}) {item}: {action} – {owner}, due {due}",
         "notes": "Notes", "unreadable": "Returned files that could not be read (the others were merged)",
+        "unmerged": "Not merged: only the interview tabs' fields are merged; the employee table and results "
+                    "are the master's",
         "reminders": "Reminder drafts (not sent): [bold]{n}[/] .eml in [bold]{folder}[/]",
         "unchanged": "Nothing changed: the workbook already held all of this.",
         "saved": "Saved. The previous version is in [bold]{backup}[/]",
@@ -670,6 +679,7 @@ class CollectReport:
     remedies: list[Remedy] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files not read
+    unmerged: list[Unmerged] = field(default_factory=list)  # employee-table values a copy changed
     reminders: list[Path] = field(default_factory=list)
     no_address: list[str] = field(default_factory=list)  # reminder owners without an e-mail address
     backup: Path | None = None
@@ -697,7 +707,7 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
     keys = Passwords([Path(p) for p in passwords], password)
     progress(MESSAGES[lang]["p_read"])
     files = [f for f in returned_files(returned) if not (f.exists() and f.resolve() == path.resolve())]
-    copies = []
+    copies, ours = [], table_values(path) if files else {}
     with tempfile.TemporaryDirectory(prefix="perf-addin-collect-") as tmp:
         for other, local in readable_copies(files, keys, lang, Path(tmp)).items():
             try:
@@ -708,6 +718,7 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
                 report.unreadable.append((other.name, str(exc).removeprefix(f"{other.name}: ")))
                 continue
             report.sources.append(other.name)
+            report.unmerged += differences(ours, table_values(local), other.name)
     progress(MESSAGES[lang]["p_merge"])
     with Workbook.open(path) as book, _calamine(path) as reader:
         settings = settings_from_grid(_grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book)))

@@ -435,3 +435,30 @@ def test_a_folder_lists_every_copy_it_cannot_read(pair, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1002-何秀英.xls:" in err and "old binary Excel workbook (.xls)" in err and "1003-x.ods" in err
     assert "passwords.csv" not in err and ".pdf" not in err and "~$" not in err
+
+
+def test_edits_outside_the_interview_fields_are_listed_not_dropped(pair, tmp_path, capsys):
+    book, _ = pair
+    portable = tmp_path / "portable.xlsx"
+    assert main(["share", str(book), "--portable", str(portable)]) == 0
+    type_into(portable, "员工", {"J2": 19})  # employee 1's rating, 15 in the master
+    typed(portable, "3", SIGNED_3)
+    capsys.readouterr()
+    assert main(["collect", str(book), str(portable)]) == 1
+    out = capsys.readouterr().out
+    assert "1 平时表现 副本 19 / 主表 15" in out and "请在主表中修改" in out and "rating" not in out
+    assert "2 平时表现" not in out  # only what differs
+    assert grid(book, "员工")[1][9] == 15  # the master's input is HR's: not taken
+    tabs, cells = tabs_and_cells(book)
+    assert at(grid(book, tabs["3"]), cells["3"]["sign.employee"]) == "丙"  # the tab answers are merged
+
+
+def test_an_edited_pack_result_is_listed(pair, tmp_path, capsys):
+    book, _ = pair
+    [pack] = write_packs(book, tmp_path / "packs", only=["3"]).packs
+    with zipfile.ZipFile(pack) as z:
+        has_sst = "xl/sharedStrings.xml" in z.namelist()
+    (type_into if has_sst else type_inline)(pack, "结果", {"F2": 3300 if has_sst else "3300"})
+    assert main(["collect", str(book), str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert "3 实际盈利 副本 3300 / 主表 80" in out and pack.name in out
