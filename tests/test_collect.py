@@ -167,12 +167,37 @@ def test_done_and_resolved_marks_survive_regeneration(pair):
     name, rows = tracking(book)
     start = next(i for i, r in enumerate(rows) if r[:3] == ["工号", "姓名", "项目"])
     head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
-    with Workbook.open(book) as wb:
-        wb.set_cells(name, {f"H{start + 2}": "✓", f"H{head + 2}": "✓"})
-        wb.save(backup=False)
+    type_into(book, name, {f"H{start + 2}": "✓", f"H{head + 2}": "✓"})  # the tab is protected: typed
     report = collect_workbook(book, [other], today=TODAY)
     assert not report.conflicts and not report.overdue(TODAY)
     assert [r.done for r in report.remedies if r.owner == "乙"] == [True]
+
+
+def test_the_tracking_tab_is_protected_and_keeps_notes_and_resolved_conflicts(pair):
+    book, other = pair
+    collect_workbook(book, [other], today=TODAY)
+    name, rows = tracking(book)
+    people = next(i for i, r in enumerate(rows) if r[:3] == ["工号", "姓名", "面谈表"])
+    assert rows[people][9] == "备注"
+    head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
+    sheet = openpyxl.load_workbook(book)[name]
+    assert sheet.protection.sheet and not sheet.protection.password  # no password, as the interview tabs
+    assert not sheet[f"J{people + 2}"].protection.locked and not sheet[f"H{head + 2}"].protection.locked
+    assert sheet[f"A{people + 2}"].protection.locked and sheet["A60"].protection.locked
+    type_into(book, name, {f"J{people + 2}": "3月复核", f"H{head + 2}": "已与甲确认"})
+    report = collect_workbook(book, [other], today=TODAY)
+    assert not report.conflicts  # resolved: not an open item any more
+    _, rows = tracking(book)
+    assert rows[people + 1][0] == "1" and rows[people + 1][9] == "3月复核"  # the note is kept
+    kept = rows[head + 1]
+    assert kept[4] == "主表记录" and kept[5] == "另一份记录" and kept[7] == "已与甲确认"  # both values, marked
+    collect_workbook(book, today=TODAY)
+    assert tracking(book)[1][people + 1][9] == "3月复核"
+    typed(book, "1", {"confirm.notes": "另一份记录"})  # the master now holds the other value: it ends
+    collect_workbook(book, today=TODAY)
+    _, rows = tracking(book)
+    head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
+    assert rows[head + 1][0] == "（无）"
 
 
 def test_monthly_meetings_first_working_day_until_last_due():
