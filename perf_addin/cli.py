@@ -440,7 +440,8 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    """Exit 1 when a returned file could not be read (the others are merged and saved)."""
+    """Exit 1 when a returned file could not be read (the others are merged and saved), or
+    a copy changed employee-table values collect does not merge (listed)."""
     if args.pdf and args.reminders is None:
         from .collect import MESSAGES
         from .department import read_employees
@@ -449,7 +450,7 @@ def run_collect(args: argparse.Namespace) -> int:
         report = collect_workbook(args.book, args.returned, args.today, args.reminders, args.pdf,
                                   args.password, step, passwords=args.passwords)
     show_collect(report, args.today)
-    return 1 if report.unreadable else 0
+    return 1 if report.unreadable or report.unmerged else 0
 
 
 def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - date | None
@@ -474,6 +475,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
                                                        action=r.action, owner=r.owner, due=r.due)
                               for r in report.overdue(today)])
     _show_list(m["notes"], report.notes)
+    _show_list(m["unmerged"], [u.line(lang) for u in report.unmerged])
     if report.no_address:
         from .addresses import warning
         console.print(f"\n[bold yellow]{warning(report.no_address, lang)}[/]")

@@ -19,16 +19,22 @@ their tab is found by the employee ID in ``ID_CELL`` and its remedy lines by
 the item labels in column A. Encrypted packs are opened with the passwords
 ``share`` listed (``returned.py``).
 
+Only the interview tabs' input fields are merged: the employee table is HR's. A
+value of a returned copy's table (a portable copy's 员工, a pack's 结果) that
+differs from the master's is listed in ``CollectReport.unmerged`` for HR to
+change by hand (``unmerged.py``), and the CLI exits non-zero.
+
 A returned file that cannot be read – no password, a wrong one, not a workbook,
 refused by the writer's checks (``Workbook.open``: an old .xls, a damaged
 package …), no interview tab – is listed in ``CollectReport.unreadable`` with
 the reason; every other file is still merged, and the CLI exits non-zero.
 
-Three columns of the tracking tab are for people and survive regeneration,
-because v1 interview tabs have no field for them: ``委员会裁定 / Committee
-ruling`` per employee, ``已完成 / Done`` per remedy and ``已处理 / Resolved`` per
-conflict. A conflict also ends when the master's field is changed to the
-returned value. Conflicts of earlier runs are carried over until then.
+The tracking tab is protected without a password, so a note typed anywhere else
+cannot be wiped by the next run; four columns are unlocked for people and survive
+regeneration, because v1 interview tabs have no field for them: ``委员会裁定 /
+Committee ruling`` and ``备注 / Notes`` per employee, ``已完成 / Done`` per remedy
+and ``已处理 / Resolved`` per conflict. A conflict – resolved or not, both values
+shown – is carried over until the master's field holds the returned value.
 
 With ``reminders`` it writes one unsent e-mail draft (.eml) per remedy owner
 (``reminders.py``).
@@ -38,7 +44,7 @@ from __future__ import annotations
 
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -49,7 +55,8 @@ from .interview import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cell
 from .interview_settings import InterviewSettings, settings_from_grid
 from .interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
 from .returned import Passwords, UnreadableFile, readable_copies, returned_files
-from .xlsx import Cell, Margins, PrintSetup, SheetSpec, Style, Workbook, WorkbookError
+from .unmerged import Unmerged, differences, table_values
+from .xlsx import Cell, Margins, PrintSetup, Protection, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.refs import parse_cell
 
 Progress = Callable[[str], None]
@@ -78,6 +85,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "conflict": "{tab}!{cell} {field}：主表 {master!r}，{source}：{other!r}",
         "overdue": "已逾期", "overdue_line": "{name}（{eid}）{item}：{action}——{owner}，完成日期 {due}",
         "notes": "说明", "unreadable": "无法读取的返回文件（其余已合并）",
+        "unmerged": "未合并：只合并面谈表的填写项，员工表和结果以主表为准",
         "reminders": "提醒邮件草稿（未发送）：[bold]{n}[/] 封 .eml，在 [bold]{folder}[/]",
         "unchanged": "没有变化：工作簿已包含这些内容。",
         "saved": "已保存。之前的版本在 [bold]{backup}[/]",
@@ -101,6 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "conflict": "{tab}!{cell} {field}: master {master!r}, {source}: {other!r}",
         "overdue": "Overdue", "overdue_line": "{name} ({eid}) {item}: {action} – {owner}, due {due}",
         "notes": "Notes", "unreadable": "Returned files that could not be read (the others were merged)",
+        "unmerged": "Not merged: only the interview tabs' fields are merged; the employee table and results "
+                    "are the master's",
         "reminders": "Reminder drafts (not sent): [bold]{n}[/] .eml in [bold]{folder}[/]",
         "unchanged": "Nothing changed: the workbook already held all of this.",
         "saved": "Saved. The previous version is in [bold]{backup}[/]",
@@ -251,6 +261,7 @@ class Conflict:
     master: str
     other: str
     source: str  # "file / tab!cell" of the other value
+    resolved: str = ""  # what a person typed into 已处理 / Resolved
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -332,6 +343,7 @@ class Status:
     disputed: bool
     ruling: str
     chaser: str
+    note: str = ""  # typed into 备注 / Notes
 
     @property
     def committee_pending(self) -> bool:
@@ -412,27 +424,29 @@ _T = {
     "zh": {"title": "绩效跟踪（截至 {today}）", "s1": "一、每位员工", "s2": "二、改进措施（已商定）",
            "s3": "三、月度绩效跟进会", "s4": "四、冲突：两份填写不同，均保留（主表保留原值）",
            "h1": ("工号", "姓名", "面谈表", "已签字", "有异议", "待委员会裁定", "委员会裁定", "未完成措施",
-                  "跟进人"),
+                  "跟进人", "备注"),
            "h2": ("工号", "姓名", "项目", "具体措施", "负责人", "完成日期", "状态", "已完成"),
            "h3": ("会议日期", "工号", "姓名", "项目", "具体措施", "负责人", "完成日期", "跟进人"),
            "h4": ("工号", "面谈表", "字段", "单元格", "主表中的值", "另一份的值", "来源", "已处理"),
            "yes": "是", "no": "否", "open": "进行中", "overdue": "已逾期", "done": "已完成",
            "no_due": "无完成日期", "none": "（无）",
-           "legend": "“委员会裁定”“已完成”“已处理”三列由人填写，重新生成时保留；逾期项红色标出。",
+           "legend": "黄色的“委员会裁定”“备注”“已完成”“已处理”由人填写，重新生成时保留（其余受保护，无密码）；"
+                     "已处理的冲突保留到主表的值与另一份相同；逾期项红色标出。",
            "footer": "&L&A&R第 &P 页，共 &N 页"},
     "en": {"title": "Follow-up (as of {today})", "s1": "1. Employees", "s2": "2. Agreed remedies",
            "s3": "3. Monthly follow-up meetings",
            "s4": "4. Conflicts: two copies differ, both kept (the master keeps its value)",
            "h1": ("Employee ID", "Name", "Interview tab", "Signed", "Disputed", "Committee pending",
-                  "Committee ruling", "Open remedies", "Chaser"),
+                  "Committee ruling", "Open remedies", "Chaser", "Notes"),
            "h2": ("Employee ID", "Name", "Item", "Action", "Owner", "Due", "Status", "Done"),
            "h3": ("Meeting", "Employee ID", "Name", "Item", "Action", "Owner", "Due", "Chaser"),
            "h4": ("Employee ID", "Interview tab", "Field", "Cell", "Master value", "Other value", "Source",
                   "Resolved"),
            "yes": "Yes", "no": "No", "open": "open", "overdue": "overdue", "done": "done",
            "no_due": "no due date", "none": "(none)",
-           "legend": "Committee ruling, Done and Resolved are filled in by people and kept when the tab is "
-                     "regenerated; overdue items are red.",
+           "legend": "The yellow Committee ruling, Notes, Done and Resolved cells are filled in by people and "
+                     "kept when the tab is regenerated (the rest is protected, no password); a resolved conflict "
+                     "stays listed until the master holds the other value; overdue items are red.",
            "footer": "&L&A&RPage &P of &N"},
 }
 TITLE = Style(bold=True, font_size=13, valign="center")
@@ -443,7 +457,11 @@ TEXT = Style(border="thin", wrap=True, valign="top")
 DATE = Style(border="thin", num_format="yyyy-mm-dd", halign="center")
 RED = Style(border="thin", wrap=True, valign="top", fill=OVERDUE_FILL, font_color="9C0006")
 RED_DATE = Style(border="thin", num_format="yyyy-mm-dd", halign="center", fill=OVERDUE_FILL, font_color="9C0006")
-MARK = Style(border="thin", fill="FFF2CC", halign="center")
+MARK = Style(border="thin", fill="FFF2CC", halign="center", locked=False)
+NOTE_INPUT = Style(border="thin", fill="FFF2CC", wrap=True, valign="top", locked=False)
+#: the columns of the employees' section before 备注 / Notes: a tab written before it
+#: existed is still read
+KEPT_H1 = 9
 
 
 @dataclass(frozen=True)
@@ -452,8 +470,8 @@ class Marks:
 
     rulings: dict[str, str] = field(default_factory=dict)  # employee ID -> ruling
     done: set[tuple[str, str]] = field(default_factory=set)  # (employee ID, item key)
-    resolved: set[tuple[str, str, str, str]] = field(default_factory=set)  # Conflict.key
-    conflicts: list[Conflict] = field(default_factory=list)  # the earlier list
+    notes: dict[str, str] = field(default_factory=dict)  # employee ID -> note
+    conflicts: list[Conflict] = field(default_factory=list)  # the earlier list, resolved marks included
 
 
 def _rows_after(grid: list[list[Any]], header: tuple[str, ...]) -> Iterator[list[str]]:
@@ -515,34 +533,36 @@ def read_marks(grid: list[list[Any]] | None) -> Marks:
     """The people's columns of an earlier tracking tab (either language)."""
     marks = Marks()
     for t in _T.values():
-        for row in _rows_after(grid or [], t["h1"]):
+        for row in _rows_after(grid or [], t["h1"][:KEPT_H1]):
             if row[6]:
                 marks.rulings[row[0]] = row[6]
+            if row[KEPT_H1]:
+                marks.notes[row[0]] = row[KEPT_H1]
         for row in _rows_after(grid or [], t["h2"]):
             if row[7]:
                 marks.done.add((row[0], _item_key(row[2])))
         for row in _rows_after(grid or [], t["h4"]):
-            conflict = Conflict(row[0], row[1], _FIELD_IDS.get(row[2], row[2]), row[3], row[4], row[5], row[6])
-            if row[7]:
-                marks.resolved.add(conflict.key)
-            else:
-                marks.conflicts.append(conflict)
+            marks.conflicts.append(Conflict(row[0], row[1], _FIELD_IDS.get(row[2], row[2]), row[3], row[4],
+                                            row[5], row[6], row[7]))
     return marks
 
 
 def open_conflicts(found: Sequence[Conflict], marks: Marks, values: dict[str, dict[str, Any]]) -> list[Conflict]:
-    """This run's conflicts plus the earlier unresolved ones, each once, without those
-    marked resolved or whose master field now holds the other value."""
+    """This run's conflicts plus the earlier ones, each once, with the resolved mark a
+    person typed (a resolved conflict stays listed, both values shown), without those
+    whose master field now holds the other value."""
+    marked = {c.key: c.resolved for c in marks.conflicts if c.resolved}
     out: dict[tuple[str, str, str, str], Conflict] = {}
     for c in [*marks.conflicts, *found]:
         current = shown(values.get(c.employee_id, {}).get(c.field)) if c.cell else c.master
-        if c.key in marks.resolved or (c.cell and current == c.other):
+        if c.cell and current == c.other:
             continue
-        out[c.key] = Conflict(c.employee_id, c.tab, c.field, c.cell, current, c.other, c.source)
+        out[c.key] = Conflict(c.employee_id, c.tab, c.field, c.cell, current, c.other, c.source,
+                              marked.get(c.key, ""))
     return list(out.values())
 
 
-COL_WIDTHS = {1: 12, 2: 12, 3: 16, 4: 24, 5: 16, 6: 16, 7: 30, 8: 12, 9: 12}
+COL_WIDTHS = {1: 12, 2: 12, 3: 16, 4: 24, 5: 16, 6: 16, 7: 30, 8: 12, 9: 12, 10: 24}
 WIDTH = len(COL_WIDTHS)
 LINE_HEIGHT = 15.0  # points per line of 11-point text, CJK fonts included
 _PAD = 3.0
@@ -615,7 +635,7 @@ def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Rem
     out.add(t["h1"], HEAD)
     for s in statuses:
         out.add([s.employee_id, s.name, s.tab, yn(s.signed), yn(s.disputed), yn(s.committee_pending), s.ruling,
-                 open_count[s.employee_id], s.chaser], [TEXT] * 6 + [MARK, TEXT, TEXT])
+                 open_count[s.employee_id], s.chaser, s.note], [TEXT] * 6 + [MARK, TEXT, TEXT, NOTE_INPUT])
     out.gap()
     out.banner(t["s2"], SECTION)
     out.add(t["h2"], HEAD)
@@ -642,8 +662,8 @@ def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Rem
     out.banner(t["s4"], SECTION)
     out.add(t["h4"], HEAD)
     for c in conflicts:
-        out.add([c.employee_id, c.tab, field_label(c.field, lang), c.cell, c.master, c.other, c.source, ""],
-                [RED] * 7 + [MARK])
+        out.add([c.employee_id, c.tab, field_label(c.field, lang), c.cell, c.master, c.other, c.source,
+                 c.resolved], [TEXT if c.resolved else RED] * 7 + [MARK])
     if not conflicts:
         out.add([t["none"]], TEXT)
     setup = PrintSetup(paper="A4", landscape=True, fit_width=1, fit_height=0, repeat_rows=(1, 2),
@@ -651,7 +671,7 @@ def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Rem
                        print_area=f"A1:{chr(64 + WIDTH)}{out.row}", center_horizontally=True,
                        footer=t["footer"])
     return SheetSpec(name, out.cells, merges=out.merges, col_widths=COL_WIDTHS, row_heights=out.heights,
-                     print_setup=setup, freeze="A3", kind=KIND)
+                     print_setup=setup, freeze="A3", kind=KIND, protection=Protection(format_rows=True))
 
 
 # ------------------------------------------------------------------ the job
@@ -670,6 +690,7 @@ class CollectReport:
     remedies: list[Remedy] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files not read
+    unmerged: list[Unmerged] = field(default_factory=list)  # employee-table values a copy changed
     reminders: list[Path] = field(default_factory=list)
     no_address: list[str] = field(default_factory=list)  # reminder owners without an e-mail address
     backup: Path | None = None
@@ -697,7 +718,7 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
     keys = Passwords([Path(p) for p in passwords], password)
     progress(MESSAGES[lang]["p_read"])
     files = [f for f in returned_files(returned) if not (f.exists() and f.resolve() == path.resolve())]
-    copies = []
+    copies, ours = [], table_values(path) if files else {}
     with tempfile.TemporaryDirectory(prefix="perf-addin-collect-") as tmp:
         for other, local in readable_copies(files, keys, lang, Path(tmp)).items():
             try:
@@ -708,6 +729,7 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
                 report.unreadable.append((other.name, str(exc).removeprefix(f"{other.name}: ")))
                 continue
             report.sources.append(other.name)
+            report.unmerged += differences(ours, table_values(local), other.name)
     progress(MESSAGES[lang]["p_merge"])
     with Workbook.open(path) as book, _calamine(path) as reader:
         settings = settings_from_grid(_grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book)))
@@ -720,9 +742,10 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
             book.fill_unlocked(tab, cells)
         report.tab = _tracking_name(book, lang)
         marks = read_marks(_grid(reader, report.tab) if report.tab in book.sheet_names else None)
-        report.conflicts = open_conflicts(merged.conflicts, marks, merged.values)
+        listed = open_conflicts(merged.conflicts, marks, merged.values)
+        report.conflicts = [c for c in listed if not c.resolved]
         report.statuses, report.remedies = _track(table, master, merged.values, marks, settings, lang)
-        book.add_sheet(tracking_sheet(report.tab, report.statuses, report.remedies, report.conflicts, today,
+        book.add_sheet(tracking_sheet(report.tab, report.statuses, report.remedies, listed, today,
                                       settings.work_days, lang), replace=True)
         progress(MESSAGES[lang]["p_save"])
         report.backup = book.save()
@@ -752,8 +775,8 @@ def _track(table: EmployeeTable, master: dict[str, TabFields], values: dict[str,
     statuses, remedies = [], []
     for eid, tab in master.items():
         name, level = people.get(eid, ("", ""))
-        statuses.append(status_of(eid, name, tab.tab, values[eid], marks.rulings.get(eid, ""),
-                                  chaser_of(level, settings, lang)))
+        statuses.append(replace(status_of(eid, name, tab.tab, values[eid], marks.rulings.get(eid, ""),
+                                          chaser_of(level, settings, lang)), note=marks.notes.get(eid, "")))
         remedies += remedies_of(eid, name, tab.tab, values[eid], marks.done)
     order = {str(e): i for i, e in enumerate(frame["employee_id"])}
     statuses.sort(key=lambda s: (order.get(s.employee_id, len(order)), s.employee_id))

@@ -28,12 +28,16 @@ from .xlsx.package import CFB_MAGIC
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {"no_password": "已加密，但没有它的密码（{where}中没有此文件，也未给 --password）",
            "wrong_password": "已加密，{where}中的密码打不开它（文件可能已用其他密码保存）",
-           "not_office": "无法解密（{error}）", "list": "密码清单 {name}", "given": "--password"},
+           "not_office": "无法解密（{error}）", "list": "密码清单 {name}", "given": "--password",
+           "no_list": "已加密，但没有找到密码清单（{folder} 中没有 passwords.csv），也未给 --password："
+                      "请用 --passwords FILE 指定 share 写出的清单"},
     "en": {"no_password": "encrypted, and no password for it (not in {where}, and no --password given)",
            "wrong_password": "encrypted, and the password from {where} does not open it (saved with another "
                              "password?)",
            "not_office": "cannot be decrypted ({error})", "list": "the password list {name}",
-           "given": "--password"},
+           "given": "--password",
+           "no_list": "encrypted, and no password list was found (no passwords.csv in {folder}) nor "
+                      "--password given: give the list share wrote with --passwords FILE"},
 }
 
 
@@ -55,39 +59,54 @@ class Passwords:
         for given in self.lists:
             self._read[given] = read_password_list(given)
 
-    def _rows(self, path: Path) -> tuple[str, dict[str, dict[str, str]]]:
-        """(name of the list that applies to ``path``, its rows by file name)."""
+    def _rows(self, path: Path) -> tuple[str, bool, dict[str, tuple[str, ...]]]:
+        """(name of the list that applies to ``path``, whether there is one, its rows by
+        file name as (employee ID, name, file, password))."""
         lists = list(self.lists) or [p for p in (path.parent / PASSWORD_LIST,) if p.is_file()]
-        rows: dict[str, dict[str, str]] = {}
+        rows: dict[str, tuple[str, ...]] = {}
         for candidate in lists:
             if candidate not in self._read:
                 self._read[candidate] = read_password_list(candidate)
-            rows.update(self._read[candidate])
-        return (lists[0].name if lists else PASSWORD_LIST), rows
+            rows.update({file: (*row.values(), "", "", "", "")[:4] for file, row in self._read[candidate].items()})
+        return (lists[0].name if lists else PASSWORD_LIST), bool(lists), rows
 
-    def lookup(self, path: Path, lang: str) -> tuple[str | None, str]:
-        """(password, where it came from) for ``path``; None when there is none. A pack
-        is found by its file name, else by the employee ID its (renamed) name starts with."""
+    def lookup(self, path: Path, lang: str) -> tuple[list[str], str]:
+        """(passwords to try, in order, and where they came from – "" when no list was
+        found) for ``path``. A pack is found by its file name, else by the employee ID its
+        (renamed) name starts with; a pack renamed past both ("何秀英-已填.xlsx") gets the
+        passwords of the employees whose name its file name holds, then all the others
+        (a list holds a department: a few key derivations). Rows are read by position
+        (employee ID, name, file, password), whatever the header says."""
         m = TEXTS[lang]
-        source, rows = self._rows(path)
-        row = rows.get(path.name) or next((r for r in rows.values()
-                                           if r["employee_id"] and path.name.startswith(r["employee_id"] + "-")),
-                                          None)
-        if row is not None and row["password"]:
-            return row["password"], m["list"].format(name=source)
-        if self.single:
-            return self.single, m["given"]
-        return None, m["list"].format(name=source)
+        source, found, rows = self._rows(path)
+        where = m["list"].format(name=source) if found else ""
+        by_name = rows.get(path.name)
+        by_id = next((r for r in rows.values() if r[0] and path.name.startswith(r[0] + "-")), None)
+        exact = by_name or by_id
+        if exact is not None and exact[3]:
+            tries = [exact[3]]
+        else:
+            named = [r[3] for r in rows.values() if r[1] and r[1] in path.stem]
+            tries = list(dict.fromkeys(p for p in (*named, *(r[3] for r in rows.values())) if p))
+        if self.single and self.single not in tries:
+            tries.append(self.single)
+        return tries, (where if tries != [self.single] else m["given"])  # "": no list at all
+
+
+#: what a returned copy may have been saved as: every one is read or listed as unreadable
+#: (an .xls, .xlsb or .ods gets the writer's refusal), never skipped without a word
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 def returned_files(paths: Sequence[str | Path]) -> list[Path]:
     """The files to collect: each path given, a folder standing for the workbooks in it
-    (``share``'s pack folder, say, which also holds PDFs and the password list)."""
+    (``share``'s pack folder, say, which also holds PDFs and the password list; Excel's
+    ``~$`` lock files are not copies)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in (".xlsx", ".xlsm")
-                          and not f.name.startswith("~$"))
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in WORKBOOK_SUFFIXES
+                          and not f.name.startswith("~$") and f.is_file())
         else:
             out.append(p)
     return out
@@ -117,17 +136,18 @@ def readable_copies(files: Sequence[Path], keys: Passwords, lang: str, tmp: Path
     pack) runs over the cores."""
     m = TEXTS[lang]
     out: dict[Path, Path | UnreadableFile] = {}
-    jobs: list[tuple[Path, str, str, Path]] = []  # file, password, where it came from, decrypted copy
+    jobs: list[tuple[Path, list[str], str, Path]] = []  # file, passwords, where they came from, decrypted copy
     for n, path in enumerate(files):
         if not path.is_file() or not encrypted_package(path):
             out[path] = path  # the writer's checks decide (no such file, .xls, not a workbook …)
             continue
-        password, where = keys.lookup(path, lang)
-        if password is None:
-            out[path] = UnreadableFile(m["no_password"].format(where=where))
+        passwords, where = keys.lookup(path, lang)
+        if not passwords:
+            out[path] = UnreadableFile(m["no_password"].format(where=where) if where
+                                       else m["no_list"].format(folder=path.parent.name or "."))
             continue
         out[path] = tmp / f"{n}-{path.stem}.xlsx"
-        jobs.append((path, password, where, out[path]))
+        jobs.append((path, passwords, where, out[path]))
     results = run_parallel(decrypt_to, [(str(p), pw, str(t)) for p, pw, _, t in jobs], workers)
     for (path, _, where, _), error in zip(jobs, results):
         if error == "wrong":
@@ -137,24 +157,27 @@ def readable_copies(files: Sequence[Path], keys: Passwords, lang: str, tmp: Path
     return out
 
 
-def decrypt_to(job: tuple[str, str, str]) -> str | None:
-    """Decrypt ``source`` with ``password`` into ``target``; None, "wrong" (password),
-    or the name of the error. Module-level, so it runs in another process."""
+def decrypt_to(job: tuple[str, Sequence[str], str]) -> str | None:
+    """Decrypt ``source`` with the first of ``passwords`` that opens it into ``target``;
+    None, "wrong" (no password did), or the name of the error. Module-level, so it runs
+    in another process."""
     import msoffcrypto
     from msoffcrypto.exceptions import InvalidKeyError
-    source, password, target = job
-    out = io.BytesIO()
-    try:
-        with open(source, "rb") as handle:
-            office = msoffcrypto.OfficeFile(handle)
-            office.load_key(password=password, verify_password=True)
-            office.decrypt(out)
-    except InvalidKeyError:
-        return "wrong"
-    except Exception as exc:  # msoffcrypto raises several types for damaged files
-        return type(exc).__name__
-    Path(target).write_bytes(out.getvalue())
-    return None
+    source, passwords, target = job
+    for password in passwords:
+        out = io.BytesIO()
+        try:
+            with open(source, "rb") as handle:
+                office = msoffcrypto.OfficeFile(handle)
+                office.load_key(password=password, verify_password=True)
+                office.decrypt(out)
+        except InvalidKeyError:
+            continue
+        except Exception as exc:  # msoffcrypto raises several types for damaged files
+            return type(exc).__name__
+        Path(target).write_bytes(out.getvalue())
+        return None
+    return "wrong"
 
 
 __all__ = ["Passwords", "UnreadableFile", "decrypt_to", "encrypted_package", "readable_copies", "returned_files"]

@@ -167,12 +167,37 @@ def test_done_and_resolved_marks_survive_regeneration(pair):
     name, rows = tracking(book)
     start = next(i for i, r in enumerate(rows) if r[:3] == ["工号", "姓名", "项目"])
     head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
-    with Workbook.open(book) as wb:
-        wb.set_cells(name, {f"H{start + 2}": "✓", f"H{head + 2}": "✓"})
-        wb.save(backup=False)
+    type_into(book, name, {f"H{start + 2}": "✓", f"H{head + 2}": "✓"})  # the tab is protected: typed
     report = collect_workbook(book, [other], today=TODAY)
     assert not report.conflicts and not report.overdue(TODAY)
     assert [r.done for r in report.remedies if r.owner == "乙"] == [True]
+
+
+def test_the_tracking_tab_is_protected_and_keeps_notes_and_resolved_conflicts(pair):
+    book, other = pair
+    collect_workbook(book, [other], today=TODAY)
+    name, rows = tracking(book)
+    people = next(i for i, r in enumerate(rows) if r[:3] == ["工号", "姓名", "面谈表"])
+    assert rows[people][9] == "备注"
+    head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
+    sheet = openpyxl.load_workbook(book)[name]
+    assert sheet.protection.sheet and not sheet.protection.password  # no password, as the interview tabs
+    assert not sheet[f"J{people + 2}"].protection.locked and not sheet[f"H{head + 2}"].protection.locked
+    assert sheet[f"A{people + 2}"].protection.locked and sheet["A60"].protection.locked
+    type_into(book, name, {f"J{people + 2}": "3月复核", f"H{head + 2}": "已与甲确认"})
+    report = collect_workbook(book, [other], today=TODAY)
+    assert not report.conflicts  # resolved: not an open item any more
+    _, rows = tracking(book)
+    assert rows[people + 1][0] == "1" and rows[people + 1][9] == "3月复核"  # the note is kept
+    kept = rows[head + 1]
+    assert kept[4] == "主表记录" and kept[5] == "另一份记录" and kept[7] == "已与甲确认"  # both values, marked
+    collect_workbook(book, today=TODAY)
+    assert tracking(book)[1][people + 1][9] == "3月复核"
+    typed(book, "1", {"confirm.notes": "另一份记录"})  # the master now holds the other value: it ends
+    collect_workbook(book, today=TODAY)
+    _, rows = tracking(book)
+    head = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "面谈表"])
+    assert rows[head + 1][0] == "（无）"
 
 
 def test_monthly_meetings_first_working_day_until_last_due():
@@ -420,3 +445,45 @@ def test_share_refuses_a_tab_it_cannot_read_rather_than_send_it_blank(master, tm
     err = capsys.readouterr().err
     assert tabs["3"] in err and "v9" in err and "未写出任何文件包" in err
     assert not (tmp_path / "packs").exists()
+
+
+def test_a_folder_lists_every_copy_it_cannot_read(pair, tmp_path, capsys):
+    book, other = pair
+    folder = tmp_path / "ret3"
+    folder.mkdir()
+    old_xls(folder / "1002-何秀英.xls")
+    (folder / "1003-x.ods").write_bytes(b"PK\x03\x04 not really")
+    (folder / "passwords.csv").write_text("file,employee_id,name,password\n", encoding="utf-8")
+    (folder / "1002-何秀英.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "~$1002-何秀英.xlsx").write_bytes(b"lock")
+    assert main(["collect", str(book), str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "1002-何秀英.xls:" in err and "old binary Excel workbook (.xls)" in err and "1003-x.ods" in err
+    assert "passwords.csv" not in err and ".pdf" not in err and "~$" not in err
+
+
+def test_edits_outside_the_interview_fields_are_listed_not_dropped(pair, tmp_path, capsys):
+    book, _ = pair
+    portable = tmp_path / "portable.xlsx"
+    assert main(["share", str(book), "--portable", str(portable)]) == 0
+    type_into(portable, "员工", {"J2": 19})  # employee 1's rating, 15 in the master
+    typed(portable, "3", SIGNED_3)
+    capsys.readouterr()
+    assert main(["collect", str(book), str(portable)]) == 1
+    out = capsys.readouterr().out
+    assert "1 平时表现 副本 19 / 主表 15" in out and "请在主表中修改" in out and "rating" not in out
+    assert "2 平时表现" not in out  # only what differs
+    assert grid(book, "员工")[1][9] == 15  # the master's input is HR's: not taken
+    tabs, cells = tabs_and_cells(book)
+    assert at(grid(book, tabs["3"]), cells["3"]["sign.employee"]) == "丙"  # the tab answers are merged
+
+
+def test_an_edited_pack_result_is_listed(pair, tmp_path, capsys):
+    book, _ = pair
+    [pack] = write_packs(book, tmp_path / "packs", only=["3"]).packs
+    with zipfile.ZipFile(pack) as z:
+        has_sst = "xl/sharedStrings.xml" in z.namelist()
+    (type_into if has_sst else type_inline)(pack, "结果", {"F2": 3300 if has_sst else "3300"})
+    assert main(["collect", str(book), str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert "3 实际盈利 副本 3300 / 主表 80" in out and pack.name in out

@@ -189,3 +189,28 @@ def test_a_pack_from_the_scheduled_master_holds_nobody_else(cycle) -> None:
         if eid != WHO:
             assert not re.search(rf"(?<!\d){eid}(?!\d)", text), eid
             assert name in allowed or name not in text, name
+
+
+def test_a_renamed_pack_is_opened_by_the_name_in_its_file_name(cycle, tmp_path, capsys) -> None:
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(cycle["book"], book)
+    back = tmp_path / "back"
+    back.mkdir()
+    shutil.copyfile(cycle["packs"] / "passwords.csv", back / "passwords.csv")
+    pack = back / "何秀英-已填.xlsx"  # renamed by the employee: no ID, no original name
+    shutil.copyfile(pack_of(cycle, WHO), pack)
+    fill_pack(pack, passwords(back)[WHO]["password"], {"sign.employee": "何秀英"}, cycle["cells"][WHO])
+    assert main(["collect", str(book), str(back)]) == 0
+    assert at(grid(book, cycle["tabs"][WHO]), cycle["cells"][WHO]["sign.employee"]) == "何秀英"
+
+
+def test_no_password_list_beside_a_pack_says_so_and_how_to_give_one(cycle, tmp_path, capsys) -> None:
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(cycle["book"], book)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copyfile(pack_of(cycle, WHO), alone / pack_of(cycle, WHO).name)
+    assert main(["collect", str(book), str(alone)]) == 1
+    err = capsys.readouterr().err
+    assert "没有找到密码清单" in err and "--passwords FILE" in err and "中没有此文件" not in err
+    assert main(["collect", str(book), str(alone), "--passwords", str(cycle["packs"] / "passwords.csv")]) == 0
