@@ -68,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "language": "工作簿语言：中文（记在规则表 {sheet} 上，以后每次运行都用中文）",
         "report_title": "{file} – 工作表 {sheet}", "grade": "等级", "employees": "人数",
         "input_errors": "输入错误", "total": "合计", "total_bonus": "奖金合计：[bold]{amount}[/]",
+        "overrides_in_total": "（含 {n} 个手工填写的结果单元格）",
         "problems": "输入错误（改正前不计分）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
@@ -82,6 +83,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "language": "Workbook language: English (kept on the rules sheet {sheet} for every later run)",
         "report_title": "{file} – sheet {sheet}", "grade": "grade", "employees": "employees",
         "input_errors": "input errors", "total": "total", "total_bonus": "Total bonus: [bold]{amount}[/]",
+        "overrides_in_total": " (including {n} typed result cells)",
         "problems": "Input errors (no score until fixed)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
         "tab_notes": "Interview tabs",
@@ -535,7 +537,8 @@ def show_report(report: ScoreReport, saved: bool = True) -> None:
     table.add_row(f"[bold]{_t('total')}[/]", str(report.employees))
     console.print(table)
     if report.total_bonus is not None:
-        console.print(_t("total_bonus", amount=f"{report.total_bonus:,.2f}"))
+        note = _t("overrides_in_total", n=report.overrides_in_total) if report.overrides_in_total else ""
+        console.print(_t("total_bonus", amount=f"{report.total_bonus:,.2f}") + note)
     _show_list(_t("problems"), [str(p) for p in report.problems])
     _show_list(_t("converted"), [f"{c}: {t!r} → {shown(v, lang)}" for c, t, v in report.converted])
     _show_list(_t("kept"), [f"{c}: {t}" for c, t in report.kept])

@@ -261,6 +261,10 @@ class Workbook:
         not a formula), with the text they hold."""
         return self._editor(sheet).typed_values(column, rows)
 
+    def formula_rows(self, sheet: str, column: int, below: int) -> list[int]:
+        """The rows under row ``below`` whose cell in ``column`` holds a formula."""
+        return self._editor(sheet).formula_rows(column, below)
+
     def style_id(self, style: Style) -> int:
         return self._style_table().xf_id(style)
 

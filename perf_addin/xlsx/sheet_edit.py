@@ -150,6 +150,13 @@ class SheetEditor:
                     typed[row] = text
         return typed
 
+    def formula_rows(self, col: int, below: int) -> list[int]:
+        """Rows under ``below`` whose cell in ``col`` holds a formula: what the tool wrote
+        (a person's typed value has none)."""
+        rows = self._row_numbers[bisect.bisect_right(self._row_numbers, below):]
+        return [r for r in rows if (cell := self._existing(r, col)[0]) is not None
+                and cell.find(self._f) is not None]
+
     def style_of(self, ref: str) -> int:
         """The ``s`` (cell format index) of a cell; 0 for a cell not written yet."""
         cell, _ = self._existing(*parse_cell(ref))
