@@ -45,6 +45,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from .department import DepartmentError, EmployeeTable, Problem, held_back, problems_from_scores, sheet_ref
+from .interview import TEXTS as FORM_TEXTS
 from .interview import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
                         parse_kind, tab_name)
 from .interview_settings import InterviewSettings, settings_from_grid
@@ -161,7 +162,25 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
         _write_tab(book, reader, data[i], existing, settings, table.language, report, report.refreshed)
     report.left = [tab for eid, tab in existing.items() if eid not in first]
     for tab in report.left:
+        _blank_left_results(book, reader, tab)
         book.set_tab_color(tab, LEFT_COLOR)
+
+
+def _blank_left_results(book: Workbook, reader: calamine.CalamineWorkbook, tab: str) -> None:
+    """A left employee's tab keeps pointing at a table row that holds no result any
+    more: a plain reference would show 0 and the cache the old money, so each
+    result cell shows the row as it is (blank stays blank), cached blank."""
+    grid = _grid(reader, tab) or []
+    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
+    cells = {}
+    for r, row in enumerate(grid, start=1):
+        for c in range(0, min(len(row), 8), 2):
+            ref = f"{col_letter(c + 2)}{r}"
+            formula = book.formula_of(tab, ref) if row[c] in labels else None
+            if formula and not formula.startswith("IF(ISBLANK("):
+                cells[ref] = Formula(f'IF(ISBLANK({formula}),"",{formula})', "")
+    if cells:
+        book.rewrite_own_cells(tab, cells)
 
 
 def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:

@@ -273,10 +273,11 @@ def assert_cached_equals_shown(cached: list[list], shown: list[list[str]], sheet
                 assert shown[r][c] == value, (sheet, r, c)
 
 
-def test_a_blanked_employee_row_loses_its_results_but_keeps_typed_ones(demo, tmp_path):
+def test_a_blanked_employee_row_loses_its_results_but_keeps_typed_ones(demo, tmp_path, soffice):
     from test_interviews import type_into
     book = tmp_path / "dept.xlsx"
     book.write_bytes(demo[0].read_bytes())
+    tab, _ = tab_of(book, "1003")
     type_into(book, "员工", {"O8": 12345})  # 1005's bonus typed by a person
     with Workbook.open(book) as wb:
         wb.set_cells("员工", {f"{c}{r}": None for c in "ABCDEFGHIJK" for r in (6, 8)})  # 1003 and 1005 blanked
@@ -291,3 +292,10 @@ def test_a_blanked_employee_row_loses_its_results_but_keeps_typed_ones(demo, tmp
     paid = frame["奖金"].sum() - 12345
     total = " ".join(result.stdout.split()).split("奖金合计：")[1].split()[0]
     assert f"{paid:,.2f}" == total
+    # 1003's tab is kept (red) and shows no money, in the cache and recalculated
+    assert results_row(grid(book, tab)) == {"总分": "", "等级": "", "绩效倍数": "", "奖金": ""}
+    shown = soffice.read_sheets(book, recalc=True)[tab]
+    row = next(r for r in shown if r[0] == "总分")
+    assert [row[c] for c in (1, 3, 5, 7)] == ["", "", "", ""]
+    again = run("score", str(book), cwd=tmp_path)
+    assert "没有变化" in again.stdout

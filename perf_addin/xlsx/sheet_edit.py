@@ -157,6 +157,13 @@ class SheetEditor:
         return [r for r in rows if (cell := self._existing(r, col)[0]) is not None
                 and cell.find(self._f) is not None]
 
+    def formula_of(self, ref: str) -> str | None:
+        """The formula text of a cell (None for a value, an empty cell or a shared
+        formula's follower, whose text is only in its anchor)."""
+        cell, _ = self._existing(*parse_cell(ref))
+        f = None if cell is None else cell.find(self._f)
+        return None if f is None else f.text
+
     def style_of(self, ref: str) -> int:
         """The ``s`` (cell format index) of a cell; 0 for a cell not written yet."""
         cell, _ = self._existing(*parse_cell(ref))
