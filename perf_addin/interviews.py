@@ -167,18 +167,15 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
 
 
 def _blank_left_results(book: Workbook, reader: calamine.CalamineWorkbook, tab: str) -> None:
-    """A left employee's tab keeps pointing at a table row that holds no result any
-    more: a plain reference would show 0 and the cache the old money, so each
-    result cell shows the row as it is (blank stays blank), cached blank."""
+    """A left employee's tab points at a table row that holds no result of theirs any
+    more (blank, or someone else's): its cached money would be stale and a
+    recalculation would show 0 or another person's pay, so the result cells (the
+    tool's own formulas) are emptied; everything people typed stays."""
     grid = _grid(reader, tab) or []
     labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
-    cells = {}
-    for r, row in enumerate(grid, start=1):
-        for c in range(0, min(len(row), 8), 2):
-            ref = f"{col_letter(c + 2)}{r}"
-            formula = book.formula_of(tab, ref) if row[c] in labels else None
-            if formula and not formula.startswith("IF(ISBLANK("):
-                cells[ref] = Formula(f'IF(ISBLANK({formula}),"",{formula})', "")
+    cells = {f"{col_letter(c + 2)}{r}": None for r, row in enumerate(grid, start=1)
+             for c in range(0, min(len(row), 8), 2)
+             if row[c] in labels and book.formula_of(tab, f"{col_letter(c + 2)}{r}") is not None}
     if cells:
         book.rewrite_own_cells(tab, cells)
 
