@@ -197,6 +197,7 @@ def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, r
              for name in wanted if name != "check" and name in table.result_columns}
     effective = with_overrides(scores, table, _typed_numbers(path, table.sheet, columns, typed),
                                rules)
+    left = _left_formulas(book, table, columns)  # before the fill regroups the shared formulas
     kept: list[tuple[str, str]] = []
     for name, (formula, values) in _formula_columns(table, effective, rules, rules_sheet,
                                                     columns, lang).items():
@@ -209,19 +210,32 @@ def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, r
     col = columns["check"]
     stale = book.typed_values(table.sheet, col, table.rows) if "check" in table.result_columns else {}
     book.set_cells(table.sheet, _check_cells(table, problems, col, set(stale)))
-    _clear_left_rows(book, table, columns)
+    kept += _clear_left_rows(book, table, columns, left)
     return kept, columns, effective
 
 
-def _clear_left_rows(book: Workbook, table: EmployeeTable, columns: dict[str, int]) -> None:
+def _left_formulas(book: Workbook, table: EmployeeTable, columns: dict[str, int]) -> set[tuple[int, int]]:
+    """(row, column) of the result columns' filled-down formulas in rows that no longer
+    hold an employee."""
+    rows = set(table.rows)
+    return {(r, col) for name, col in columns.items() if name != "check" and name in table.result_columns
+            for r in book.formula_rows(table.sheet, col, table.header_row) if r not in rows}
+
+
+def _clear_left_rows(book: Workbook, table: EmployeeTable, columns: dict[str, int],
+                     cleared: set[tuple[int, int]]) -> list[tuple[str, str]]:
     """Result formulas of a row that no longer holds an employee (blanked or moved)
     would keep caching that employee's money: they are the tool's own cells, so
-    they are emptied; a value a person typed there is left alone."""
+    they are emptied; a value a person typed there is left alone and listed."""
     rows = set(table.rows)
-    cells = {cell_ref(r, col): None for name, col in columns.items() if name != "check"
-             for r in book.formula_rows(table.sheet, col, table.header_row) if r not in rows}
+    cells = {cell_ref(r, col): None for r, col in cleared}
+    last = max([*rows, *(r for r, _ in cleared)], default=table.header_row)
+    others = [r for r in book.rows_below(table.sheet, table.header_row) if r not in rows and r <= last]
     if cells:
         book.set_cells(table.sheet, cells)
+    return [(f"{table.sheet}!{cell_ref(r, col)}", text) for name, col in columns.items()
+            if name != "check" and name in table.result_columns
+            for r, text in book.typed_values(table.sheet, col, others).items()]
 
 
 def _typed_numbers(path: Path, sheet: str, columns: dict[str, int],

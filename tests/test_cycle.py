@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from perf_addin.cli import SAMPLE
-from perf_addin.xlsx import Workbook
+from perf_addin.xlsx import Formula, Workbook
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -281,14 +281,18 @@ def test_a_blanked_employee_row_loses_its_results_but_keeps_typed_ones(demo, tmp
     type_into(book, "员工", {"O8": 12345})  # 1005's bonus typed by a person
     with Workbook.open(book) as wb:
         wb.set_cells("员工", {f"{c}{r}": None for c in "ABCDEFGHIJK" for r in (6, 8)})  # 1003 and 1005 blanked
+        wb.set_cells("员工", {"O60": Formula("SUM(O4:O59)", 0)})  # a person's own total stays
         wb.save(backup=False)
     result = run("score", str(book), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = grid(book, "员工")
     assert rows[5][11:15] == ["", "", "", ""]
-    assert rows[7][11:15] == ["", "", "", 12345.0]  # typed: kept
+    assert rows[7][11:15] == ["", "", "", 12345.0]  # typed: kept, and listed
+    assert "• 员工!O8: 12345" in result.stdout
+    with Workbook.open(book) as wb:
+        assert wb.formula_of("员工", "O60") == "SUM(O4:O59)"
     import pandas as pd
-    frame = pd.read_excel(book, sheet_name="员工", header=2)
+    frame = pd.read_excel(book, sheet_name="员工", header=2, engine="calamine")
     paid = frame["奖金"].sum() - 12345
     total = " ".join(result.stdout.split()).split("奖金合计：")[1].split()[0]
     assert f"{paid:,.2f}" == total

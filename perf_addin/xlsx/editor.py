@@ -284,6 +284,10 @@ class Workbook:
         not a formula), with the text they hold."""
         return self._editor(sheet).typed_values(column, rows)
 
+    def rows_below(self, sheet: str, below: int) -> list[int]:
+        """The rows the sheet holds (in its XML) under row ``below``."""
+        return self._editor(sheet).rows_below(below)
+
     def formula_rows(self, sheet: str, column: int, below: int) -> list[int]:
         """The rows under row ``below`` whose cell in ``column`` holds a formula."""
         return self._editor(sheet).formula_rows(column, below)
