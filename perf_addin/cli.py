@@ -69,6 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "report_title": "{file} – 工作表 {sheet}", "grade": "等级", "employees": "人数",
         "input_errors": "输入错误", "total": "合计", "total_bonus": "奖金合计：[bold]{amount}[/]",
         "overrides_in_total": "（含 {n} 个手工填写的结果单元格）",
+        "only_held": "--only 指定的员工都因输入错误暂不生成面谈表，未生成任何面谈表（改正输入，或加 --include-errors）",
         "problems": "输入错误（改正前不计分）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
@@ -84,6 +85,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "report_title": "{file} – sheet {sheet}", "grade": "grade", "employees": "employees",
         "input_errors": "input errors", "total": "total", "total_bonus": "Total bonus: [bold]{amount}[/]",
         "overrides_in_total": " (including {n} typed result cells)",
+        "only_held": "every employee named by --only is held back for input errors; no tab was written "
+                     "(fix the inputs, or add --include-errors)",
         "problems": "Input errors (no score until fixed)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
         "tab_notes": "Interview tabs",
@@ -390,6 +393,9 @@ def run_interviews(args: argparse.Namespace) -> int:
     if getattr(args, "show_score", False):
         show_report(report.score, saved=False)
     show_interviews(report)
+    if args.only and not report.tabs and report.held:
+        errors.print(_t("only_held", report.score.language))
+        return 1
     return 0
 
 

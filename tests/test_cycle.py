@@ -303,3 +303,14 @@ def test_a_blanked_employee_row_loses_its_results_but_keeps_typed_ones(demo, tmp
     assert [row[c] for c in (1, 3, 5, 7)] == ["", "", "", ""]
     again = run("score", str(book), cwd=tmp_path)
     assert "没有变化" in again.stdout
+
+
+def test_interviews_only_for_a_held_back_employee_saves_nothing_and_exits_1(demo, tmp_path):
+    book = tmp_path / "b.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    before = book.read_bytes()
+    result = run("interviews", str(book), "--only", "1015", cwd=tmp_path)  # 1015: profit target 0
+    assert result.returncode == 1, result.stdout
+    assert "--only 指定的员工都因输入错误暂不生成面谈表" in " ".join(result.stderr.split())
+    assert book.read_bytes() == before
+    assert not (tmp_path / "perf-addin backups").exists()
