@@ -67,6 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "language": "工作簿语言：中文（记在规则表 {sheet} 上，以后每次运行都用中文）",
         "report_title": "{file} – 工作表 {sheet}", "grade": "等级", "employees": "人数",
         "input_errors": "输入错误", "total": "合计", "total_bonus": "奖金合计：[bold]{amount}[/]",
+        "overrides_in_total": "（含 {n} 个手工填写的结果单元格）",
+        "only_held": "--only 指定的员工都因输入错误暂不生成面谈表，未生成任何面谈表（改正输入，或加 --include-errors）",
         "problems": "输入错误（改正前不计分）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
@@ -82,6 +84,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "language": "Workbook language: English (kept on the rules sheet {sheet} for every later run)",
         "report_title": "{file} – sheet {sheet}", "grade": "grade", "employees": "employees",
         "input_errors": "input errors", "total": "total", "total_bonus": "Total bonus: [bold]{amount}[/]",
+        "overrides_in_total": " (including {n} typed result cells)",
+        "only_held": "every employee named by --only is held back for input errors; no tab was written "
+                     "(fix the inputs, or add --include-errors)",
         "problems": "Input errors (no score until fixed)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
         "tab_notes": "Interview tabs",
@@ -400,6 +405,9 @@ def run_interviews(args: argparse.Namespace) -> int:
     if getattr(args, "show_score", False):
         show_report(report.score, saved=False)
     show_interviews(report)
+    if args.only and not report.tabs and report.held:
+        errors.print(_t("only_held", report.score.language))
+        return 1
     return 0
 
 
@@ -549,7 +557,8 @@ def show_report(report: ScoreReport, saved: bool = True) -> None:
     table.add_row(f"[bold]{_t('total')}[/]", str(report.employees))
     console.print(table)
     if report.total_bonus is not None:
-        console.print(_t("total_bonus", amount=f"{report.total_bonus:,.2f}"))
+        note = _t("overrides_in_total", n=report.overrides_in_total) if report.overrides_in_total else ""
+        console.print(_t("total_bonus", amount=f"{report.total_bonus:,.2f}") + note)
     _show_list(_t("problems"), [str(p) for p in report.problems])
     _show_list(_t("converted"), [f"{c}: {t!r} → {shown(v, lang)}" for c, t, v in report.converted])
     _show_list(_t("kept"), [f"{c}: {t}" for c, t in report.kept])

@@ -45,6 +45,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from .department import DepartmentError, EmployeeTable, Problem, held_back, problems_from_scores, sheet_ref
+from .interview import TEXTS as FORM_TEXTS
 from .interview import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
                         parse_kind, tab_name)
 from .interview_settings import InterviewSettings, settings_from_grid
@@ -153,7 +154,7 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
     first = {eid: i for i, eid in reversed(list(enumerate(table.frame["employee_id"]))) if eid}
     new = set(chosen)
     others = sorted(first[eid] for eid in existing if eid in first and first[eid] not in new)
-    data = employee_data(table, rules, rules_sheet)
+    data = employee_data(table, rules, rules_sheet, score.scores)
     progress(f"writing {len(chosen) + len(others)} interview tabs")
     for i in chosen:
         _write_tab(book, reader, data[i], existing, settings, table.language, report, report.tabs)
@@ -161,7 +162,22 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
         _write_tab(book, reader, data[i], existing, settings, table.language, report, report.refreshed)
     report.left = [tab for eid, tab in existing.items() if eid not in first]
     for tab in report.left:
+        _blank_left_results(book, reader, tab)
         book.set_tab_color(tab, LEFT_COLOR)
+
+
+def _blank_left_results(book: Workbook, reader: calamine.CalamineWorkbook, tab: str) -> None:
+    """A left employee's tab points at a table row that holds no result of theirs any
+    more (blank, or someone else's): its cached money would be stale and a
+    recalculation would show 0 or another person's pay, so the result cells (the
+    tool's own formulas) are emptied; everything people typed stays."""
+    grid = _grid(reader, tab) or []
+    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
+    cells = {f"{col_letter(c + 2)}{r}": None for r, row in enumerate(grid, start=1)
+             for c in range(0, min(len(row), 8), 2)
+             if row[c] in labels and book.formula_of(tab, f"{col_letter(c + 2)}{r}") is not None}
+    if cells:
+        book.rewrite_own_cells(tab, cells)
 
 
 def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:
@@ -302,10 +318,15 @@ def filled_fields(grid: Sequence[Sequence[Any]] | None, version: str,
 # ------------------------------------------------------------------ building the data
 
 
-def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[InterviewData]:
-    """One ``InterviewData`` per table row, from the table, the engine and the result columns."""
+def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
+                  results: pd.DataFrame | None = None) -> list[InterviewData]:
+    """One ``InterviewData`` per table row, from the table, the engine and the result columns.
+
+    ``results`` are the result cells as written (``ScoreReport.scores``: typed
+    overrides included), which the tab's formulas point at and so must cache."""
     frame = table.frame
     scores = score_table(frame, rules)
+    shown = scores if results is None else results
     items = {"profit": item_table(frame["profit_actual"], frame["profit_target"], "profit", rules),
              "tasks": item_table(frame["tasks_done"], frame["tasks_target"], "tasks", rules)}
     rating_points, rating_att = _rating(frame["rating"].to_numpy(dtype=float), rules)
@@ -346,10 +367,10 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str) -> list[
         out.append(InterviewData(
             employee_id=text("employee_id", i), name=text("name", i), department=text("department", i),
             level=text("level", i), supervisor=text("supervisor", i), items=tuple(lines),
-            score=ResultCell(ref("score", i), _opt(scores["score"].iat[i])),
-            grade=ResultCell(ref("grade", i), scores[label].iat[i]),
-            multiplier=ResultCell(ref("multiplier", i), _opt(scores["multiplier"].iat[i])),
-            bonus=ResultCell(ref("bonus", i), _opt(scores["bonus"].iat[i]) if "bonus" in scores else None),
+            score=ResultCell(ref("score", i), _opt(shown["score"].iat[i])),
+            grade=ResultCell(ref("grade", i), shown[label].iat[i]),
+            multiplier=ResultCell(ref("multiplier", i), _opt(shown["multiplier"].iat[i])),
+            bonus=ResultCell(ref("bonus", i), _opt(shown["bonus"].iat[i]) if "bonus" in shown else None),
             check=ResultCell(ref("check", i), checks.get(table.rows[i], "")),
             rules_sheet=rules_sheet, errors=tuple(errors.get(table.rows[i], ()))))
     return out

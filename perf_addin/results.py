@@ -78,6 +78,8 @@ class ScoreReport:
     #: interview tabs left alone or turned red (employee left), one line each
     tab_notes: list[str] = field(default_factory=list)
     language: str = "zh"  # the workbook's (``EmployeeTable.language``)
+    #: rows whose bonus in the total is a typed override (or follows one)
+    overrides_in_total: int = 0
 
     @property
     def scored(self) -> int:
@@ -113,11 +115,20 @@ def score_into(book: Workbook, path: Path, progress: Progress = lambda step: Non
     progress("writing result columns")
     rules_sheet = _ensure_rules_sheet(book, rules, table.language)
     converted = _convert_text_numbers(book, table)
-    kept, columns = _write_results(book, table, scores, rules, rules_sheet, problems)
+    kept, columns, effective = _write_results(book, table, scores, rules, rules_sheet, problems, path)
     scored = replace(table, result_columns={**table.result_columns, **columns})
-    return ScoreReport(path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
-                       _total_bonus(scores), problems, converted, kept, scores=scores, table=scored,
-                       language=table.language)
+    report = ScoreReport(path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
+                         _total_bonus(effective), problems, converted, kept, scores=effective,
+                         table=scored, language=table.language)
+    report.overrides_in_total = _overrides_in_total(scores, effective)
+    return report
+
+
+def _overrides_in_total(engine: pd.DataFrame, effective: pd.DataFrame) -> int:
+    """Rows whose paid bonus is not the engine's because of a typed result cell."""
+    if "bonus_cents" not in engine:
+        return 0
+    return sum(a != b for a, b in zip(engine["bonus_cents"], effective["bonus_cents"]))
 
 
 RULES_SHEET_NAMES = {"zh": RULES_SHEET, "en": "Rules"}
@@ -172,26 +183,119 @@ def _has_content(book: Workbook, table: EmployeeTable, col: int) -> bool:
 
 
 def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, rules: Rules,
-                   rules_sheet: str, problems: list[Problem]) -> tuple[list[tuple[str, str]], dict[str, int]]:
+                   rules_sheet: str, problems: list[Problem],
+                   path: Path) -> tuple[list[tuple[str, str]], dict[str, int], pd.DataFrame]:
+    """Write the result columns; returns the overrides kept, the columns and the
+    results as the workbook holds them (typed overrides included), which are the
+    cached values, the tabs' numbers and the total."""
     lang = table.language
     wanted = [f for f in RESULT_FIELDS if f != "bonus" or "base_bonus" in table.columns]
     columns = _result_columns(book, table, wanted)
     book.set_cells(table.sheet, {cell_ref(table.header_row, c): Cell(HEADERS[lang][f], HEADER_STYLE)
                                  for f, c in columns.items() if f not in table.result_columns})
+    typed = {name: book.typed_values(table.sheet, columns[name], table.rows)
+             for name in wanted if name != "check" and name in table.result_columns}
+    effective = with_overrides(scores, table, _typed_numbers(path, table.sheet, columns, typed),
+                               rules)
+    left = _left_formulas(book, table, columns)  # before the fill regroups the shared formulas
     kept: list[tuple[str, str]] = []
-    for name, (formula, values) in _formula_columns(table, scores, rules, rules_sheet,
+    for name, (formula, values) in _formula_columns(table, effective, rules, rules_sheet,
                                                     columns, lang).items():
         col = columns[name]
-        reused = name in table.result_columns
-        typed = book.typed_values(table.sheet, col, table.rows) if reused else {}
-        kept += [(f"{table.sheet}!{cell_ref(r, col)}", text) for r, text in typed.items()]
-        rows = [r for r in table.rows if r not in typed]
-        cached = [v for r, v in zip(table.rows, values) if r not in typed]
+        rows_typed = typed.get(name, {})
+        kept += [(f"{table.sheet}!{cell_ref(r, col)}", text) for r, text in rows_typed.items()]
+        rows = [r for r in table.rows if r not in rows_typed]
+        cached = [v for r, v in zip(table.rows, values) if r not in rows_typed]
         book.fill_formula(table.sheet, col, rows, formula, cached, STYLES[name])
     col = columns["check"]
     stale = book.typed_values(table.sheet, col, table.rows) if "check" in table.result_columns else {}
     book.set_cells(table.sheet, _check_cells(table, problems, col, set(stale)))
-    return kept, columns
+    kept += _clear_left_rows(book, table, columns, left)
+    return kept, columns, effective
+
+
+def _left_formulas(book: Workbook, table: EmployeeTable, columns: dict[str, int]) -> set[tuple[int, int]]:
+    """(row, column) of the result columns' filled-down formulas in rows that no longer
+    hold an employee."""
+    rows = set(table.rows)
+    return {(r, col) for name, col in columns.items() if name != "check" and name in table.result_columns
+            for r in book.formula_rows(table.sheet, col, table.header_row) if r not in rows}
+
+
+def _clear_left_rows(book: Workbook, table: EmployeeTable, columns: dict[str, int],
+                     cleared: set[tuple[int, int]]) -> list[tuple[str, str]]:
+    """Result formulas of a row that no longer holds an employee (blanked or moved)
+    would keep caching that employee's money: they are the tool's own cells, so
+    they are emptied; a value a person typed there is left alone and listed."""
+    rows = set(table.rows)
+    cells = {cell_ref(r, col): None for r, col in cleared}
+    last = max([*rows, *(r for r, _ in cleared)], default=table.header_row)
+    others = [r for r in book.rows_below(table.sheet, table.header_row) if r not in rows and r <= last]
+    if cells:
+        book.set_cells(table.sheet, cells)
+    return [(f"{table.sheet}!{cell_ref(r, col)}", text) for name, col in columns.items()
+            if name != "check" and name in table.result_columns
+            for r, text in book.typed_values(table.sheet, col, others).items()]
+
+
+def _typed_numbers(path: Path, sheet: str, columns: dict[str, int],
+                   typed: dict[str, dict[int, str]]) -> dict[str, dict[int, object]]:
+    """The values people typed into result cells, as a spreadsheet reads them (a
+    number is a number, a text a text)."""
+    if not any(typed.values()):
+        return {}
+    import python_calamine as calamine
+    with calamine.CalamineWorkbook.from_path(str(path)) as reader:
+        grid = reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+    def at(row: int, col: int) -> object:
+        line = grid[row - 1] if row - 1 < len(grid) else []
+        return line[col - 1] if col - 1 < len(line) else None
+    return {name: {r: at(r, columns[name]) for r in rows} for name, rows in typed.items()}
+
+
+def with_overrides(scores: pd.DataFrame, table: EmployeeTable, typed: dict[str, dict[int, object]],
+                   rules: Rules) -> pd.DataFrame:
+    """The engine's results with what people typed into result cells put in, and
+    the formulas that read a typed cell computed from it: a typed score gives
+    grade, multiplier and bonus of its band (the formulas read the score cell); a
+    typed grade, multiplier or bonus stands alone (no other formula reads it)."""
+    if not any(typed.values()):
+        return scores
+    out = scores.copy()
+    at = {r: i for i, r in enumerate(table.rows)}
+    label = "label_zh" if table.language == "zh" else "label_en"
+    if typed.get("score"):
+        rows = list(typed["score"])
+        base = ([table.frame["base_bonus"].iat[at[r]] for r in rows]
+                if "base_bonus" in table.frame else None)
+        from .scoring import grade_table
+        banded = grade_table([typed["score"][r] for r in rows], rules, base_bonus=base)
+        for k, r in enumerate(rows):
+            value = typed["score"][r]
+            out.at[out.index[at[r]], "score"] = value if isinstance(value, (int, float)) else np.nan
+            for name in ("grade", "label_zh", "label_en", "multiplier", "bonus", "bonus_cents"):
+                if name in out and name in banded:
+                    out.at[out.index[at[r]], name] = banded[name].iat[k]
+    for r, value in typed.get("grade", {}).items():
+        out.at[out.index[at[r]], label] = value
+    for r, value in typed.get("multiplier", {}).items():
+        out.at[out.index[at[r]], "multiplier"] = value if _is_amount(value) else np.nan
+    for r, value in typed.get("bonus", {}).items():
+        amount = _is_amount(value)
+        out.at[out.index[at[r]], "bonus"] = float(value) if amount else np.nan
+        out.at[out.index[at[r]], "bonus_cents"] = _cents(value) if amount else None
+    return out
+
+
+def _is_amount(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _cents(value: object) -> int:
+    """A typed amount in whole cents, as the cell shows it to the cent (half away from zero)."""
+    from decimal import ROUND_HALF_UP
+    return int((Decimal(repr(float(value))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _formula_columns(table: EmployeeTable, scores: pd.DataFrame, rules: Rules, sheet: str,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from perf_addin.cli import SAMPLE
-from perf_addin.xlsx import Workbook
+from perf_addin.xlsx import Formula, Workbook
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -231,3 +231,86 @@ def test_an_input_error_after_the_interviews_turns_the_existing_tab_into_a_warni
     from perf_addin.xlsx.refs import parse_cell
     r, c = parse_cell(cells2["confirm.notes"])
     assert rows[r - 1][c - 1] == "目标待核实"
+
+
+# ------------------------------------------------------------------ typed overrides flow; blanked rows clear
+
+
+def test_typed_overrides_flow_into_every_cached_value_and_the_total(demo, tmp_path, soffice):
+    from test_interviews import type_into
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    before = grid(book, "员工")
+    paid = sum(v for row in before[3:] if isinstance(v := row[14], float))
+    assert before[4][14] == 33000.0 and before[5][13:15] == [1.0, 30000.0]  # 1002, 1003
+    type_into(book, "员工", {"O5": 40000, "N6": 1.5, "L7": 125})  # 1002's bonus, 1003's multiplier, 1004's score
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    # 1004 (base 30,000) typed 125 -> A+ 1.2 -> 36,000 instead of 30,000; 1002 +7,000.
+    # The bonus formula reads the score, not the multiplier cell: 1003 is still paid 30,000.
+    assert f"奖金合计：{paid + 7000 + 6000:,.2f}（含 2 个手工填写的结果单元格）" in out
+    after = grid(book, "员工")
+    assert after[6][11:15] == [125.0, "优+", 1.2, 36000.0]
+    tab2, _ = tab_of(book, "1002")
+    tab3, _ = tab_of(book, "1003")
+    tab4, _ = tab_of(book, "1004")
+    assert results_row(grid(book, tab2))["奖金"] == 40000.0
+    assert results_row(grid(book, tab3))["绩效倍数"] == 1.5
+    assert results_row(grid(book, tab4)) == {"总分": 125.0, "等级": "优+", "绩效倍数": 1.2, "奖金": 36000.0}
+    # LibreOffice, recalculating everything, shows what every sheet caches
+    shown = soffice.read_sheets(book, recalc=True)
+    for sheet in ("员工", tab2, tab3, tab4):
+        assert_cached_equals_shown(grid(book, sheet), shown[sheet], sheet)
+
+
+def assert_cached_equals_shown(cached: list[list], shown: list[list[str]], sheet: str) -> None:
+    for r, row in enumerate(cached):
+        for c, value in enumerate(row):
+            if isinstance(value, float):
+                assert float(shown[r][c].replace(",", "").rstrip("%")) == pytest.approx(value), (sheet, r, c)
+            elif isinstance(value, str) and value:
+                assert shown[r][c] == value, (sheet, r, c)
+
+
+def test_a_blanked_employee_row_loses_its_results_but_keeps_typed_ones(demo, tmp_path, soffice):
+    from test_interviews import type_into
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    tab, _ = tab_of(book, "1003")
+    type_into(book, "员工", {"O8": 12345})  # 1005's bonus typed by a person
+    with Workbook.open(book) as wb:
+        wb.set_cells("员工", {f"{c}{r}": None for c in "ABCDEFGHIJK" for r in (6, 8)})  # 1003 and 1005 blanked
+        wb.set_cells("员工", {"O60": Formula("SUM(O4:O59)", 0)})  # a person's own total stays
+        wb.save(backup=False)
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = grid(book, "员工")
+    assert rows[5][11:15] == ["", "", "", ""]
+    assert rows[7][11:15] == ["", "", "", 12345.0]  # typed: kept, and listed
+    assert "• 员工!O8: 12345" in result.stdout
+    with Workbook.open(book) as wb:
+        assert wb.formula_of("员工", "O60") == "SUM(O4:O59)"
+    import pandas as pd
+    frame = pd.read_excel(book, sheet_name="员工", header=2, engine="calamine")
+    paid = frame["奖金"].sum() - 12345
+    total = " ".join(result.stdout.split()).split("奖金合计：")[1].split()[0]
+    assert f"{paid:,.2f}" == total
+    # 1003's tab is kept (red) and shows no money, in the cache and recalculated
+    assert results_row(grid(book, tab)) == {"总分": "", "等级": "", "绩效倍数": "", "奖金": ""}
+    shown = soffice.read_sheets(book, recalc=True)[tab]
+    row = next(r for r in shown if r[0] == "总分")
+    assert [row[c] for c in (1, 3, 5, 7)] == ["", "", "", ""]
+    again = run("score", str(book), cwd=tmp_path)
+    assert "没有变化" in again.stdout
+
+
+def test_interviews_only_for_a_held_back_employee_saves_nothing_and_exits_1(demo, tmp_path):
+    book = tmp_path / "b.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    before = book.read_bytes()
+    result = run("interviews", str(book), "--only", "1015", cwd=tmp_path)  # 1015: profit target 0
+    assert result.returncode == 1, result.stdout
+    assert "--only 指定的员工都因输入错误暂不生成面谈表" in " ".join(result.stderr.split())
+    assert book.read_bytes() == before
+    assert not (tmp_path / "perf-addin backups").exists()

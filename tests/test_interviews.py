@@ -205,9 +205,22 @@ def test_a_tab_whose_employee_left_is_kept_and_flagged(tmp_path):
     with zipfile.ZipFile(book) as z:
         content_after = z.read(part).decode()
     assert f'<tabColor rgb="FF{LEFT_COLOR}"/>' in content_after
-    def cells(xml: bytes) -> bytes:
-        return etree.tostring(etree.fromstring(xml).find(f"{{{MAIN}}}sheetData"), method="c14n")
-    assert cells(content_after.encode()) == cells(content_before)  # the content is not rewritten
+    def cells(xml: bytes) -> dict[str, bytes]:
+        data = etree.fromstring(xml).find(f"{{{MAIN}}}sheetData")
+        return {c.get("r"): etree.tostring(c, method="c14n") for c in data.iter(f"{{{MAIN}}}c")}
+    before, after = cells(content_before), cells(content_after.encode())
+    # the result cells no longer show money (row 2 is now employee 3's); nothing else is rewritten
+    results = {r for r, c in after.items() if c != before[r]}
+    assert len(results) == 4 and all(b"<f" not in after[r] and b"<v" not in after[r] for r in results)
+    assert results_of(book, tab) == {"总分": "", "等级": "", "绩效倍数": "", "奖金": ""}
+
+
+def results_of(book: Path, tab: str) -> dict[str, object]:
+    import python_calamine as calamine
+    with calamine.CalamineWorkbook.from_path(str(book)) as reader:
+        rows = reader.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+    row = next(r for r in rows if r[0] == "总分")
+    return {row[c]: row[c + 1] for c in (0, 2, 4, 6)}
 
 
 def test_odd_names_give_valid_unique_tabs_and_stay_text(tmp_path):

@@ -240,6 +240,29 @@ class Workbook:
             editor.set(ref, content(value, self.date1904), None)
         self._drop_calc_chain()
 
+    def rewrite_own_cells(self, sheet: str, cells: Mapping[str, CellInput]) -> None:
+        """Rewrite cells of a protected sheet this tool made, locked ones included,
+        keeping the protection: a tab the tool keeps (a left employee's) holds the
+        tool's own formulas, whose cached values must follow the table. A sheet a
+        person made is refused."""
+        if self.owner_kind(sheet) is None:
+            raise WorkbookError(f"{self.path.name}: sheet {sheet!r} was not made by this tool")
+        editor = self._editor(sheet, protected_ok=True)
+        for ref, item in cells.items():
+            cell = as_cell(item)
+            style = cell_style(cell)
+            editor.set(ref, content(cell.value, self.date1904),
+                       self.style_id(style) if style is not None else None)
+        self._drop_calc_chain()
+
+    def formula_of(self, sheet: str, ref: str) -> str | None:
+        """A cell's formula text, on any worksheet (protected ones too: reading only,
+        so the sheet is not marked as edited)."""
+        entry = self.sheet(sheet)
+        if entry.part in self._editors:
+            return self._editors[entry.part].formula_of(ref)
+        return SheetEditor(self.path.name, entry.name, self._parse(entry.part), [], True).formula_of(ref)
+
     def fill_formula(self, sheet: str, column: int, rows: list[int], formula: str,
                      cached: list, style: Style | None = None) -> None:
         """Write ``formula`` (as it reads in the first of ``rows``) down ``column``,
@@ -260,6 +283,14 @@ class Workbook:
         """The rows whose cell in ``column`` holds something a person typed (a value,
         not a formula), with the text they hold."""
         return self._editor(sheet).typed_values(column, rows)
+
+    def rows_below(self, sheet: str, below: int) -> list[int]:
+        """The rows the sheet holds (in its XML) under row ``below``."""
+        return self._editor(sheet).rows_below(below)
+
+    def formula_rows(self, sheet: str, column: int, below: int) -> list[int]:
+        """The rows under row ``below`` whose cell in ``column`` holds a formula."""
+        return self._editor(sheet).formula_rows(column, below)
 
     def style_id(self, style: Style) -> int:
         return self._style_table().xf_id(style)
@@ -480,10 +511,11 @@ class Workbook:
         entry = self.sheet(name)
         if not entry.is_worksheet:
             raise WorkbookError(f"{self.path.name}: {entry.name!r} is a chart sheet, not a worksheet")
-        if entry.part in self._editors or entry.part in self._added or entry.part in self._replaced:
+        if entry.part in self._added or entry.part in self._replaced:
             raise WorkbookError(f"sheet {entry.name!r} was changed in this session; set its tab "
                                 "colour in the same change")
-        root = self._parse(entry.part)
+        editor = self._editors.get(entry.part)  # cells edited too: colour the tree it saves
+        root = editor.root if editor is not None else self._parse(entry.part)
         ns = etree.QName(root).namespace
         pr = root.find(q("sheetPr", ns))
         if pr is None:
@@ -500,7 +532,8 @@ class Workbook:
             pr.insert(0, etree.Element(q("tabColor", ns), rgb="FF" + rgb.upper()))
         elif not len(pr) and not pr.attrib:
             root.remove(pr)
-        self._replaced[entry.part] = serialise(root)
+        if editor is None:
+            self._replaced[entry.part] = serialise(root)
 
     # -- defined names ------------------------------------------------------------
 

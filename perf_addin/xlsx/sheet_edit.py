@@ -150,6 +150,28 @@ class SheetEditor:
                     typed[row] = text
         return typed
 
+    def formula_rows(self, col: int, below: int) -> list[int]:
+        """Rows under ``below`` whose cell in ``col`` is part of a filled-down (shared)
+        formula: what a column fill wrote, not a person's own formula such as a total."""
+        out = []
+        for r in self.rows_below(below):
+            cell = self._existing(r, col)[0]
+            f = None if cell is None else cell.find(self._f)
+            if f is not None and f.get("t") == "shared":
+                out.append(r)
+        return out
+
+    def rows_below(self, below: int) -> list[int]:
+        """The rows present in the sheet's XML under row ``below``."""
+        return self._row_numbers[bisect.bisect_right(self._row_numbers, below):]
+
+    def formula_of(self, ref: str) -> str | None:
+        """The formula text of a cell (None for a value, an empty cell or a shared
+        formula's follower, whose text is only in its anchor)."""
+        cell, _ = self._existing(*parse_cell(ref))
+        f = None if cell is None else cell.find(self._f)
+        return None if f is None else f.text
+
     def style_of(self, ref: str) -> int:
         """The ``s`` (cell format index) of a cell; 0 for a cell not written yet."""
         cell, _ = self._existing(*parse_cell(ref))
