@@ -52,6 +52,7 @@ STYLES = {
     "check": Style(font_color="C00000", wrap=True),
 }
 NA = CellError("#N/A")
+STALE_COLOR = "C00000"  # red, as a tab whose employee left
 Progress = Callable[[str], None]
 
 
@@ -80,6 +81,8 @@ class ScoreReport:
     language: str = "zh"  # the workbook's (``EmployeeTable.language``)
     #: rows whose bonus in the total is a typed override (or follows one)
     overrides_in_total: int = 0
+    #: tabs computed from the results before this run (reconciliation), now coloured red
+    stale: list[str] = field(default_factory=list)
 
     @property
     def scored(self) -> int:
@@ -99,7 +102,25 @@ def score_workbook(path: str | Path, progress: Progress = lambda step: None) -> 
         progress("saving")
         report.backup = book.save()
         report.unchanged = book.unchanged
+    if not report.unchanged:
+        report.stale = _mark_stale_reconciliation(path)
     return report
+
+
+def _mark_stale_reconciliation(path: Path) -> list[str]:
+    """Colour the tab of an existing reconciliation (对账) red: it was computed from the
+    results before this run, and finance must not read old money as current.
+
+    The tab is not rebuilt here: it depends on what reconcile was given (the seal key,
+    an old version to compare with), which score does not have. ``reconcile`` writes it
+    anew and uncoloured. Only the tab colour changes, in a second save without a backup
+    (the first save of this run kept the version before it)."""
+    with Workbook.open(path) as book:
+        stale = [name for name in book.sheet_names if book.owner_kind(name) == "reconcile"]
+        for name in stale:
+            book.set_tab_color(name, STALE_COLOR)
+        book.save(backup=False)
+    return stale
 
 
 def score_into(book: Workbook, path: Path, progress: Progress = lambda step: None) -> ScoreReport:

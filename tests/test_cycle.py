@@ -314,3 +314,37 @@ def test_interviews_only_for_a_held_back_employee_saves_nothing_and_exits_1(demo
     assert "--only 指定的员工都因输入错误暂不生成面谈表" in " ".join(result.stderr.split())
     assert book.read_bytes() == before
     assert not (tmp_path / "perf-addin backups").exists()
+
+
+# ------------------------------------------------------------------ the reconciliation after a change
+
+
+def tab_color(book: Path, sheet: str) -> str | None:
+    import zipfile
+    from lxml import etree
+    with Workbook.open(book) as wb:
+        part = wb.sheet(sheet).part
+    with zipfile.ZipFile(book) as z:
+        root = etree.fromstring(z.read(part))
+    color = root.find("{*}sheetPr/{*}tabColor")
+    return None if color is None else color.get("rgb")
+
+
+def test_a_reconciliation_older_than_the_scores_is_marked_until_reconciled_again(demo, tmp_path):
+    """Finance must not read old money as current: after score changes a result, the
+    对账 tab is coloured red and score says so; reconcile writes it anew, uncoloured."""
+    book = tmp_path / "dept.xlsx"
+    book.write_bytes(demo[0].read_bytes())
+    assert run("reconcile", str(book), "--budget", "50万", cwd=tmp_path).returncode == 0
+    assert tab_color(book, "对账") is None
+    unchanged = run("score", str(book), cwd=tmp_path)
+    assert unchanged.returncode == 0 and tab_color(book, "对账") is None  # nothing changed: not stale
+    with Workbook.open(book) as wb:
+        wb.set_cells("员工", {"F8": 3000})  # 1005's profit
+        wb.save(backup=False)
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert tab_color(book, "对账") == "FFC00000"
+    assert "对账" in result.stdout and "reconcile" in result.stdout
+    assert run("reconcile", str(book), cwd=tmp_path).returncode == 0
+    assert tab_color(book, "对账") is None
