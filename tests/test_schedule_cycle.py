@@ -291,6 +291,34 @@ def test_a_bad_holiday_cell_is_named(book, cells, ref, capsys):
     assert ref in err and "节假日：" in err and "Traceback" not in err
 
 
+def test_the_budget_and_the_holidays_live_side_by_side(book, capsys):
+    """reconcile --budget, then schedule, then reconcile again: each block keeps its own
+    columns of the rules sheet, and neither reads the other's cells."""
+    from perf_addin.reconcile import reconcile_workbook
+    assert main(["reconcile", str(book), "--budget", "50万"]) == 0
+    assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18") == 0
+    assert main(["reconcile", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert "不是日期" not in out and "500,000.00" in out
+    rules = grid(book, "规则")
+    assert rules[0][13] == "节假日 / holidays" and [r[15] for r in rules[1:7]] == ["元旦", "春节"] * 3
+    assert rules[0][17] == "预算" and rules[1][17:19] == ["合计", 500000]
+    assert reconcile_workbook(book).rec.budget_cents == 50_000_000
+    assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18") == 0
+
+
+def test_the_holiday_block_ends_at_its_first_blank_row(book):
+    """An older workbook has its budget table in N:O one blank row under the holidays."""
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"N1": "节假日 / holidays", "N2": "2026-12-14", "P2": "厂庆",
+                             "N4": "预算", "N5": "合计", "O5": 500000})
+        wb.save(backup=False)
+    report = schedule_workbook(book, FIRST, LAST)
+    assert min(b.start.date() for b in report.bookings) == date(2026, 12, 15)
+    from perf_addin.reconcile import reconcile_workbook
+    assert reconcile_workbook(book).rec.budget_cents == 50_000_000
+
+
 def test_default_holidays_are_new_year_and_the_spring_festival_week():
     by_year = {}
     for first, last, zh, _ in DEFAULTS:
