@@ -57,6 +57,8 @@ from .xlsx.spec import PrintSetup
 
 Progress = Callable[[str], None]
 KIND = "schedule"
+# fields of an interview tab filled in at or after the interview: one of them filled means it took place
+RESULT_FIELDS = ("sign.", "confirm.")
 ALL = "ALL"  # ``replan`` value: move every interview the tool planned
 SHEET = {"zh": "面谈安排", "en": "Interview schedule"}
 BLOCKED_SHEETS = ("不可用时间", "Unavailable")
@@ -100,6 +102,8 @@ TEXTS = {
         "order": "时间段的结束日期 {b} 早于开始日期 {a}",
         "held": "输入有误，未安排：{line}", "flag": "输入有误：{cells}",
         "typed_stays": "时间或地点是在面谈表中手填的，不会被调整；清空这两个单元格后工具才会重新安排",
+        "held_stays": "已面谈，未改期（面谈表已有签字或确认；如确需改期，请运行 --replan {key}）",
+        "held_moved": "{name}（{key}）的面谈表已有面谈结果（签字或确认），仍按 --replan {key} 改期",
         "p_read": "读取设置、节假日、不可用时间和已有安排", "p_plan": "安排 {n} 场面谈",
         "p_fill": "把时间和地点填入面谈表", "p_save": "保存", "p_ics": "写入 {n} 份邀请文件",
     },
@@ -137,6 +141,10 @@ TEXTS = {
         "held": "not planned, input errors: {line}", "flag": "input error: {cells}",
         "typed_stays": "its time or place was typed into the interview tab, so it is not moved; "
                        "clear both cells to let the tool plan it",
+        "held_stays": "already held, not moved (the interview tab holds signatures or the confirmation; "
+                      "to move it all the same run with --replan {key})",
+        "held_moved": "{name} ({key}): the interview tab already holds results (signatures or the "
+                      "confirmation); moved all the same, as --replan {key} asks",
         "p_read": "reading the settings, holidays, unavailable times and the plan there is",
         "p_plan": "planning {n} interviews", "p_fill": "filling time and place into the interview tabs",
         "p_save": "saving", "p_ics": "writing {n} invitation file(s)",
@@ -263,9 +271,10 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
                             settings.break_minutes, holiday_dates(holidays))
         tabs = existing_tabs(book)
         prior = _previous_schedule(book, reader)
-        current = _tab_values(book, reader, tabs, notes, lang)
+        done: set[str] = set()
+        current = _tab_values(book, reader, tabs, notes, lang, done)
         progress(t["p_plan"].format(n=len(requests)))
-        entries, released = _current_plan(requests, current, prior, wanted, calendar.minutes, lang, held)
+        entries, released = _current_plan(requests, current, prior, wanted, calendar.minutes, lang, held, done)
         result, to_place = _place(entries, released, rooms, calendar, blocked, lang)
         report = ScheduleReport(path, result, lang, entries=entries, to_place=to_place, notes=notes)
         if not calendar.days():
@@ -274,6 +283,8 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
         report.conflicts = _clashes(entries, blocked, calendar, lang)
         report.moved = [_who(e.request, lang) + f"{when_text(e.booking)} {e.booking.room}"
                         for e in entries if e.kind == "moved" and e.booking]
+        report.notes += [t["held_moved"].format(name=e.request.employee, key=e.request.key)
+                         for e in entries if e.kind == "moved" and e.request.key in done]
         _holiday_block(book, rules_sheet, rules_grid, lang, report)
         progress(t["p_fill"])
         _fill_tabs(book, entries, prior, current, tabs, report)
@@ -490,11 +501,12 @@ def _previous_schedule(book: Workbook, reader: Any) -> dict[str, Prior]:
     return out
 
 
-def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[str], lang: str
-                ) -> dict[str, tuple[str, str, dict[str, str]]]:
+def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[str], lang: str,
+                done: set[str] | None = None) -> dict[str, tuple[str, str, dict[str, str]]]:
     """Employee ID -> (when, place, their cells) as the interview tab holds them now.
     The cells depend on the layout only, so they are computed once per layout (building
-    a form per tab would be most of a 2,000-tab run)."""
+    a form per tab would be most of a 2,000-tab run). ``done`` receives the IDs whose
+    tab already holds results (``RESULT_FIELDS``): that interview has taken place."""
     out, layouts = {}, {}
     for key, tab in tabs.items():
         kind = parse_kind(book.owner_kind(tab))
@@ -509,6 +521,9 @@ def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[s
         grid = _grid(reader, tab)
         refs = {"when": cells["meeting.when"], "place": cells["meeting.place"]}
         out[key] = (_cell_text(grid, refs["when"]), _cell_text(grid, refs["place"]), refs)
+        if done is not None and any(_cell_text(grid, ref) for fid, ref in cells.items()
+                                    if fid.startswith(RESULT_FIELDS)):
+            done.add(key)
     return out
 
 
@@ -520,11 +535,12 @@ def _cell_text(grid: Sequence[Sequence[Any]] | None, ref: str) -> str:
 
 
 def _current_plan(requests: Sequence[Request], current: dict, prior: dict[str, Prior],
-                  replan: set[str] | str, minutes: int, lang: str, held: set[str] = frozenset()
-                  ) -> tuple[list[Entry], dict[str, Booking]]:
+                  replan: set[str] | str, minutes: int, lang: str, held: set[str] = frozenset(),
+                  done: set[str] = frozenset()) -> tuple[list[Entry], dict[str, Booking]]:
     """Each employee's entry before placing: kept, typed by hand, or to place (``new``).
     Returns the entries and the old bookings of those released by ``replan``. A held-back
-    employee keeps what they have and gets nothing new."""
+    employee keeps what they have and gets nothing new. An interview already held
+    (``done``: its tab holds results) is moved only when ``replan`` names it."""
     entries, released = [], {}
     for r in requests:
         p = prior.get(r.key, Prior())
@@ -536,7 +552,7 @@ def _current_plan(requests: Sequence[Request], current: dict, prior: dict[str, P
             hand_when = when if when not in ("", own_when) else ""
             hand_place = place if place not in ("", own_place) else ""
         own_slot = parse_when(own_when, minutes)
-        asked = replan == ALL or r.key in replan
+        asked = (replan == ALL and r.key not in done) or (replan != ALL and r.key in replan)
         if hand_when or (hand_place and own_slot):
             slot = parse_when(hand_when, minutes) if hand_when else own_slot
             where = hand_place or own_place
@@ -548,6 +564,8 @@ def _current_plan(requests: Sequence[Request], current: dict, prior: dict[str, P
                 entries[-1].reason = TEXTS[lang]["typed_stays"]
         elif own_slot is not None and (not asked or r.key in held):
             entries.append(Entry(r, Booking(r, *own_slot, own_place), "kept"))
+            if replan == ALL and r.key in done:
+                entries[-1].reason = TEXTS[lang]["held_stays"].format(key=r.key)
         elif r.key in held:
             continue
         else:

@@ -237,6 +237,38 @@ def test_a_moved_interview_gets_a_cancellation_and_a_new_request(book, tmp_path)
     assert str(new2["uid"]) == old_uid and cancel2.decoded("dtstart") == moved.start
 
 
+def _hold_interview(book: Path, key: str) -> str:
+    """What collect leaves after an interview took place: a dated signature and an objection."""
+    from perf_addin.interview import input_cells
+    with Workbook.open(book) as wb:
+        tab = existing_tabs(wb)[key]
+    cells = input_cells("v1", ())
+    type_into(book, tab, {cells["sign.employee"]: "王芳", cells["sign.employee.date"]: "2026-12-07",
+                          cells["confirm.objection"]: "无异议"})
+    return tab
+
+
+def test_replan_all_never_moves_an_interview_already_held(book, tmp_path, capsys):
+    ics = tmp_path / "ics"
+    assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18", "--ics", str(ics)) == 0
+    tab = _hold_interview(book, "1002")
+    held = meeting(book, tab)
+    assert held[0].startswith("2026-12-")
+    capsys.readouterr()
+    report = schedule_workbook(book, FIRST, LAST, ics, replan=ALL)
+    assert meeting(book, tab) == held
+    assert not any("1002" in p.name for p in report.cancels + report.invites)
+    assert report.cancels  # the others did move
+    entry = next(e for e in report.entries if e.request.key == "1002")
+    assert entry.kind == "kept" and "已面谈，未改期" in entry.reason
+    assert cli(book, "--from", str(FIRST), "--to", str(LAST), "--replan") == 0
+    assert "已面谈，未改期" in capsys.readouterr().out.replace("\n", "")
+    # named explicitly, it moves, with a warning
+    later = schedule_workbook(book, date(2027, 1, 4), date(2027, 1, 8), ics, replan=["1002"])
+    assert meeting(book, tab)[0].startswith("2027-01-")
+    assert any("1002" in n and "仍按 --replan 1002 改期" in n for n in later.notes)
+
+
 def test_an_employee_who_left_gets_a_cancellation(book, tmp_path):
     ics = tmp_path / "ics"
     first = schedule_workbook(book, FIRST, LAST, ics)
