@@ -21,6 +21,13 @@ to) and **the plan already there**, then, in one writer session and one atomic s
   prints on A4 (landscape when wide, header rows repeated, fitted to the width).
   Columns J:K (not printed) record the last invitation written per employee (its
   SEQUENCE and slot), so the next run knows what to cancel.
+  The tab is protected without a password (a time is changed on the interview tab or
+  with ``--replan``; a line under the title says so); only column L, 备注 / Notes, is
+  open: what people type there is kept by employee ID across runs, a note of an
+  employee no longer listed in a row at the end.
+* ``--replan`` (all) never moves an interview already held (its tab holds signatures
+  or the confirmation, ``RESULT_FIELDS``): it is listed as kept; naming the employee
+  moves it, with a warning.
 * ``meeting.when``/``meeting.place`` of each interview tab get the planned time and
   place (``Workbook.fill_unlocked``: the tab stays protected) where they are empty or
   hold what this tool wrote there before.
@@ -52,7 +59,7 @@ from .interviews import _calamine, _choose, _grid, _rules_sheet, existing_tabs, 
 from .invites import invite
 from .rules import RulesError, a1
 from .schedule import Booking, Calendar, Plan, Request, Unplaced, plan
-from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
+from .xlsx import Cell, Protection, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.spec import PrintSetup
 
 Progress = Callable[[str], None]
@@ -64,9 +71,10 @@ SHEET = {"zh": "面谈安排", "en": "Interview schedule"}
 BLOCKED_SHEETS = ("不可用时间", "Unavailable")
 _BLOCKED_HEADERS = {"person": ("人员", "姓名", "person", "name"), "from": ("开始", "从", "from", "start"),
                     "to": ("结束", "至", "to", "end")}
-COLUMNS = "ABCDEFGHIJK"
+COLUMNS = "ABCDEFGHIJKL"
 PRINTED = 9  # A:I; J:K are the invitation record
-WIDTHS = {1: 16, 2: 12, 3: 12, 4: 9, 5: 10, 6: 10, 7: 12, 8: 16, 9: 44, 10: 10, 11: 30}
+NOTES_COLUMN = 11  # 0-based: L, the one column a person types into (kept by employee ID)
+WIDTHS = {1: 16, 2: 12, 3: 12, 4: 9, 5: 10, 6: 10, 7: 12, 8: 16, 9: 44, 10: 10, 11: 30, 12: 30}
 ROW_HEIGHT = 18  # a one-line row, with air around CJK glyphs
 LINE_HEIGHT = 16  # points per wrapped line (CJK glyphs need more than the 15 of a Latin row)
 PORTRAIT_WIDTH = 95  # about what an A4 portrait page holds at 100 % (character widths)
@@ -74,8 +82,10 @@ WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "
             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 TEXTS = {
     "zh": {
-        "head": ("日期", "时间", "地点", "工号", "被考核者", "直接上级", "面谈主导人", "面谈表", "备注",
-                 "邀请序号", "已邀请的时间和地点"),
+        "head": ("日期", "时间", "地点", "工号", "被考核者", "直接上级", "面谈主导人", "面谈表", "安排说明",
+                 "邀请序号", "已邀请的时间和地点", "备注"),
+        "how": "本表由 schedule 生成并保护（无密码）；改期请在面谈表中修改时间，或运行 schedule --replan 工号；"
+               "备注列（L）可填写，重新安排时按工号保留",
         "title": "面谈安排（每场 {m} 分钟）{span}", "span": "：{a} 至 {b}",
         "unplaced": "未安排", "typed": "面谈表中手填", "typed_text": "面谈表中手填（未能识别为日期时间，未核对冲突）",
         "moved": "已按 --replan 调整", "not_moved": "未能调整（保留原安排）",
@@ -109,7 +119,9 @@ TEXTS = {
     },
     "en": {
         "head": ("Date", "Time", "Place", "Employee ID", "Employee", "Supervisor", "Facilitator",
-                 "Interview tab", "Note", "Invitation sequence", "Invited for"),
+                 "Interview tab", "Planning note", "Invitation sequence", "Invited for", "Notes"),
+        "how": "Made and protected (no password) by schedule; to change a time, change it on the interview "
+               "tab or run schedule --replan ID; the Notes column (L) is yours and kept by employee ID",
         "title": "Interviews ({m} minutes each){span}", "span": ", {a} to {b}",
         "unplaced": "Not placed", "typed": "typed in the interview tab",
         "typed_text": "typed in the interview tab (not read as a date and time; not checked for clashes)",
@@ -155,6 +167,8 @@ HEAD = Style(bold=True, fill="DDEBF7", border="thin", wrap=True, valign="top")
 TEXT = Style(border="thin", valign="top", wrap=True)
 WARN = Style(font_color="C00000", border="thin", wrap=True, valign="top")
 BOOK = Style(font_color="808080")  # the invitation record
+NOTE = Style(border="thin", valign="top", wrap=True, fill="FFF2CC", locked=False)  # a person's notes
+HOW = Style(italic=True, font_color="595959")
 
 
 def _date_style(day: date, lang: str) -> Style:
@@ -186,6 +200,7 @@ class Prior:
     seq: int | None = None  # SEQUENCE of the last invitation written
     invited: str = ""  # the slot that invitation was for: "when | place"; "" none or cancelled
     names: tuple[str, str, str] = ("", "", "")  # employee, supervisor, facilitator as shown
+    notes: str = ""  # what a person typed into the Notes column
 
 
 @dataclass
@@ -290,8 +305,9 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
         _fill_tabs(book, entries, prior, current, tabs, report)
         records, jobs = _invitations(entries, prior, emails, ics_dir, lang, settings.cycle, settings.minutes)
         report.tab = _schedule_name(book, lang)
-        book.add_sheet(schedule_sheet(report.tab, entries, records, settings.minutes, tabs, lang, flagged),
-                       replace=True)
+        kept_notes = {k: p.notes for k, p in prior.items() if p.notes.strip()}
+        book.add_sheet(schedule_sheet(report.tab, entries, records, settings.minutes, tabs, lang, flagged,
+                                      kept_notes, {k: p.names[0] for k, p in prior.items()}), replace=True)
         progress(t["p_save"])
         report.backup = book.save()
         report.unchanged = book.unchanged
@@ -481,8 +497,11 @@ def _previous_schedule(book: Workbook, reader: Any) -> dict[str, Prior]:
     name = next((n for n in book.sheet_names if book.owner_kind(n) == KIND), None)
     grid = _grid(reader, name) if name else None
     typed_words = tuple(TEXTS[lang]["typed"] for lang in TEXTS)
+    id_heads = {TEXTS[lang]["head"][3] for lang in TEXTS}
+    grid = grid or []
+    start = next((i + 1 for i, row in enumerate(grid[:5]) if len(row) > 3 and row[3] in id_heads), 2)
     out: dict[str, Prior] = {}
-    for row in (grid or [])[2:]:
+    for row in grid[start:]:
         row = list(row) + [None] * (len(COLUMNS) - len(row))
         if row[0] == "✗" or not _text(row[3]):  # the first layout listed the unplaced as ✗ | ID | …
             continue
@@ -497,7 +516,8 @@ def _previous_schedule(book: Workbook, reader: Any) -> dict[str, Prior]:
         seq = row[9] if isinstance(row[9], (int, float)) and not isinstance(row[9], bool) else None
         out.setdefault(key, Prior(when, _text(row[2]) if when else "", typed,
                                   None if seq is None else int(seq), _text(row[10]),
-                                  (_text(row[4]), _text(row[5]), _text(row[6]))))
+                                  (_text(row[4]), _text(row[5]), _text(row[6])),
+                                  "" if row[NOTES_COLUMN] is None else str(row[NOTES_COLUMN])))
     return out
 
 
@@ -793,21 +813,30 @@ def _lines(text: str, width: float) -> int:
 
 
 def schedule_sheet(name: str, entries: list[Entry], records: dict[str, Record], minutes: int,
-                   tabs: dict[str, str], lang: str, flagged: dict[str, str] | None = None) -> SheetSpec:
+                   tabs: dict[str, str], lang: str, flagged: dict[str, str] | None = None,
+                   notes: dict[str, str] | None = None, names: dict[str, str] | None = None) -> SheetSpec:
     """The schedule tab: every booking by time, then what is arranged in words, then
     what could not be placed and why; A4, header rows repeated on every page.
-    ``flagged`` (employee ID -> cells) marks interviews of employees with input errors."""
+    ``flagged`` (employee ID -> cells) marks interviews of employees with input errors.
+
+    The tab is protected without a password: a time is changed on the interview tab or
+    with ``--replan``, never here, where the next run would revert it. Only the Notes
+    column is unlocked; ``notes`` (employee ID -> text) are what people typed there,
+    written back in each one's row, those of employees no longer listed in rows at the
+    end (``names`` gives their names), so a note is never dropped."""
     t = TEXTS[lang]
     booked = sorted((e for e in entries if e.booking is not None),
                     key=lambda e: (e.booking.start, e.booking.room, e.request.key))
     days = [e.booking.start.date() for e in booked]
     span = t["span"].format(a=date_text(min(days), lang), b=date_text(max(days), lang)) if days else ""
-    cells: dict[str, Any] = {"A1": Cell(t["title"].format(m=minutes, span=span), TITLE)}
+    cells: dict[str, Any] = {"A1": Cell(t["title"].format(m=minutes, span=span), TITLE),
+                             "A2": Cell(t["how"], HOW)}
     for c, text in enumerate(t["head"]):
-        cells[f"{COLUMNS[c]}2"] = Cell(text, HEAD)
-    heights: dict[int, float] = {2: 30}
+        cells[f"{COLUMNS[c]}3"] = Cell(text, HEAD)
+    heights: dict[int, float] = {3: 30}
     rows = [*booked, *(e for e in entries if e.kind == "typed_text"), *(e for e in entries if e.kind == "unplaced")]
-    for row, e in enumerate(rows, start=3):
+    notes = dict(notes or {})
+    for row, e in enumerate(rows, start=4):
         r, b = e.request, e.booking
         seq, invited = records.get(r.key, (None, ""))
         note = e.reason if e.kind == "unplaced" else e.note
@@ -826,15 +855,20 @@ def schedule_sheet(name: str, entries: list[Entry], records: dict[str, Record], 
             cells[f"{COLUMNS[c]}{row}"] = v if isinstance(v, Cell) else Cell(v, style)
         if seq is not None:
             cells[f"J{row}"], cells[f"K{row}"] = Cell(seq, BOOK), Cell(invited, BOOK)
+        cells[f"L{row}"] = Cell(notes.pop(r.key, None), NOTE)
         lines = max(_lines(str(v.value if isinstance(v, Cell) else v), WIDTHS[c + 1]) for c, v in enumerate(values))
         heights[row] = max(ROW_HEIGHT, LINE_HEIGHT * lines)
-    last = 2 + len(rows)
+    last = 3 + len(rows)
+    for key, text in sorted(notes.items()):  # employees no longer listed: their notes stay
+        last += 1
+        cells[f"D{last}"], cells[f"E{last}"] = Cell(key, TEXT), Cell((names or {}).get(key, ""), TEXT)
+        cells[f"L{last}"] = Cell(text, NOTE)
     printed = sum(WIDTHS[c] for c in range(1, PRINTED + 1))
     setup = PrintSetup(paper="A4", landscape=printed > PORTRAIT_WIDTH, fit_width=1, fit_height=0,
-                       print_area=f"A1:{COLUMNS[PRINTED - 1]}{max(last, 2)}", repeat_rows=(1, 2),
+                       print_area=f"A1:{COLUMNS[PRINTED - 1]}{max(last, 3)}", repeat_rows=(1, 3),
                        footer="&C&P / &N")
     return SheetSpec(name, cells, col_widths=WIDTHS, row_heights=heights, print_setup=setup,
-                     freeze="A3", kind=KIND)
+                     freeze="A4", kind=KIND, protection=Protection(format_columns=True, format_rows=True))
 
 
 __all__ = ["ALL", "Entry", "Prior", "ScheduleError", "ScheduleReport", "date_text", "parse_when", "read_blocked",
