@@ -52,6 +52,7 @@ from typing import Any, Callable, Iterator, Sequence
 from .department import EmployeeTable, read_employees, sheet_ref
 from .errors import UserError
 from .interview import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cells, parse_kind
+from .holidays import holiday_dates, holidays_from_grid
 from .interview_settings import InterviewSettings, settings_from_grid
 from .interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
 from .returned import Passwords, UnreadableFile, readable_copies, returned_files
@@ -389,28 +390,30 @@ def status_of(eid: str, name: str, tab: str, values: dict[str, Any], ruling: str
     return Status(eid, name, tab, signed, disputed, ruling, chaser)
 
 
-def first_work_day(year: int, month: int, work_days: Sequence[int]) -> date:
+def first_work_day(year: int, month: int, work_days: Sequence[int],
+                   holidays: frozenset[date] = frozenset()) -> date:
+    """The month's first day that is a work day and no holiday (the rules sheet's, ``holidays.py``)."""
     day = date(year, month, 1)
-    while day.weekday() not in work_days:
+    while day.weekday() not in work_days or day in holidays:
         day += timedelta(days=1)
     return day
 
 
-def monthly_meetings(remedies: Sequence[Remedy], today: date, work_days: Sequence[int]
-                     ) -> list[tuple[date, list[Remedy]]]:
-    """Monthly follow-up meetings on the first working day of each month, from the next
+def monthly_meetings(remedies: Sequence[Remedy], today: date, work_days: Sequence[int],
+                     holidays: frozenset[date] = frozenset()) -> list[tuple[date, list[Remedy]]]:
+    """Monthly follow-up meetings on the first working day (no holiday) of each month, from the next
     one on or after ``today`` to the month of the last due date. Each lists the open
     remedies due that month; overdue ones and those without a date go to the first."""
     open_ = [r for r in remedies if not r.done]
     if not open_:
         return []
     year, month = today.year, today.month
-    if first_work_day(year, month, work_days) < today:
+    if first_work_day(year, month, work_days, holidays) < today:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     last = max((r.due for r in open_ if r.due), default=today)
     meetings: list[tuple[date, list[Remedy]]] = []
     while (year, month) <= (last.year, last.month) or not meetings:
-        day = first_work_day(year, month, work_days)
+        day = first_work_day(year, month, work_days, holidays)
         due = [r for r in open_ if (r.due is None or (r.due.year, r.due.month) <= (year, month))
                and not any(r in items for _, items in meetings)]
         meetings.append((day, sorted(due, key=lambda r: (r.due or date.min, r.employee_id))))
@@ -617,7 +620,8 @@ class _Rows:
 
 
 def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Remedy],
-                   conflicts: Sequence[Conflict], today: date, work_days: Sequence[int], lang: str) -> SheetSpec:
+                   conflicts: Sequence[Conflict], today: date, work_days: Sequence[int], lang: str,
+                   holidays: frozenset[date] = frozenset()) -> SheetSpec:
     """The tracking tab as a sheet description. Pure.
 
     Printed on A4 landscape, fitted to the page width and as many pages down as it
@@ -651,7 +655,7 @@ def tracking_sheet(name: str, statuses: Sequence[Status], remedies: Sequence[Rem
     out.banner(t["s3"], SECTION)
     out.add(t["h3"], HEAD)
     chasers = {s.employee_id: s.chaser for s in statuses}
-    for day, due in monthly_meetings(remedies, today, work_days):
+    for day, due in monthly_meetings(remedies, today, work_days, holidays):
         if not due:
             out.add([day], [DATE])
         for r in due:
@@ -732,7 +736,9 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
             report.unmerged += differences(ours, table_values(local), other.name)
     progress(MESSAGES[lang]["p_merge"])
     with Workbook.open(path) as book, _calamine(path) as reader:
-        settings = settings_from_grid(_grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book)))
+        rules_grid, rules_ref = _grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book))
+        settings = settings_from_grid(rules_grid, rules_ref)
+        holidays = holiday_dates(holidays_from_grid(rules_grid, rules_ref, lang))
         master = master_tabs(book, reader, report.notes, lang)
         if not master:
             raise CollectError(MESSAGES[lang]["no_interviews"].format(name=path.name))
@@ -746,7 +752,7 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
         report.conflicts = [c for c in listed if not c.resolved]
         report.statuses, report.remedies = _track(table, master, merged.values, marks, settings, lang)
         book.add_sheet(tracking_sheet(report.tab, report.statuses, report.remedies, listed, today,
-                                      settings.work_days, lang), replace=True)
+                                      settings.work_days, lang, holidays), replace=True)
         progress(MESSAGES[lang]["p_save"])
         report.backup = book.save()
         report.unchanged = book.unchanged

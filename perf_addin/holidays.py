@@ -10,6 +10,9 @@ row   N                      O               P
 2-    first day (a date)     last day (blank = that day only)   the holiday's name
 ====  ==========================================================================
 
+The block ends at its first blank row: what follows lower in N:P is not a holiday
+(older workbooks keep their budget table there, ``rules.py``).
+
 A workbook without the block gets the defaults written there by the first
 ``schedule`` run, so HR sees and edits what is kept free: 元旦 (January 1) and
 春节, from Chinese New Year's Eve (除夕, a statutory holiday since 2025) to the
@@ -30,10 +33,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
-from .rules import RulesError, a1
+from .rules import HOLIDAY_COLUMN, RulesError, a1
 from .xlsx import Cell, Style
 
-HOLIDAY_COLUMN = 13  # 0-based: column N
 HEADER = ("节假日 / holidays", "至 / to", "名称 / name")
 _HEADER_WORDS = {"节假日 / holidays", "节假日/holidays", "节假日", "holidays", "holiday"}
 MAX_SPAN_DAYS = 31  # a longer span is taken for a typing mistake
@@ -119,12 +121,14 @@ def holidays_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str, lang: s
     for r, row in enumerate(grid[1:], start=1):
         cells = list(row[HOLIDAY_COLUMN:HOLIDAY_COLUMN + 3]) + [None] * 3
         where = [f"{sheet}!{a1(r, HOLIDAY_COLUMN + c)}" for c in range(3)]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells[:3]):
+            break  # a blank row ends the block
         first, last = _day(cells[0], where[0], lang), _day(cells[1], where[1], lang)
         name = "" if cells[2] is None else str(cells[2]).strip()
         if first is None:
             if last is not None or name:
                 raise RulesError(err["first"], cell=where[0])
-            continue
+            break  # a blank row ends the block
         last = last or first
         if last < first:
             raise RulesError(err["order"].format(first=first, last=last), cell=where[1])

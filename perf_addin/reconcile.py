@@ -31,8 +31,9 @@ Rules decided here:
 * **Budget.** ``--budget AMOUNT`` is the budget of the whole workbook, read as
   a cell is read (``department.parse_number_text``: 500000, 500,000, 50万,
   ５０万, 0.5亿). It is remembered in the 合计/Total line of the budget table on
-  the rules sheet (columns N:O, made when missing: 预算/Budget header, label,
-  amount), so a later run without ``--budget`` uses it and says where it came
+  the rules sheet (columns R:S, made when missing: 预算/Budget header, label,
+  amount; a table an older workbook holds in N:O is read and updated there – the
+  layout is ``rules.py``'s), so a later run without ``--budget`` uses it and says where it came
   from. Otherwise that table: department → amount, and the 合计/Total line for
   the whole workbook (else the sum of the department budgets). Over/under =
   paid − budget, and as % of the budget.
@@ -68,7 +69,7 @@ from .department import Problem, parse_number_text, problems_from_scores, sheet_
 from .diff import Change, VersionDiff, diff_snapshots, field_label
 from .interviews import stage_visible
 from .libreoffice import LibreOffice, LibreOfficeError
-from .rules import RulesError, a1
+from .rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
 from .scoring import _bonus_cents, score_table
 from .seal import SealCheck, check_seal, read_seal
 from .snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot
@@ -79,7 +80,6 @@ from .xlsx.refs import col_letter, quote_sheet
 
 Progress = Callable[[str], None]
 SHEET_NAMES = {"zh": "对账", "en": "Reconciliation"}
-BUDGET_COLUMN = 13  # 0-based: column N of the rules sheet
 BUDGET_HEADERS = ("预算", "budget")
 TOTAL_KEYS = ("合计", "total", "*")
 NO_GRADE = "—"
@@ -179,17 +179,17 @@ def to_cents(value: Any) -> int:
 
 
 def budgets_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则") -> dict[str, int]:
-    """Department → budget in cents from the N:O table of the rules sheet.
+    """Department → budget in cents from the budget table of the rules sheet (R:S,
+    or N:O in older workbooks: ``budget_column``).
 
-    The table starts at the first cell of column N that reads 预算 or Budget
+    The table starts at the first cell of its column that reads 预算 or Budget
     (``预算 / Budget`` too); each row below names a department in N and its budget
     in O, until the first blank N. A 合计/Total/``*`` row is the whole workbook's
     budget, stored under the key ``"*"``. A blank amount means "no budget"."""
     if not grid:
         return {}
-    col = BUDGET_COLUMN
-    start = next((r for r, row in enumerate(grid) if len(row) > col and isinstance(row[col], str)
-                  and _norm(row[col]).startswith(BUDGET_HEADERS)), None)
+    col = budget_column(grid)
+    start = _budget_header(grid, col)
     if start is None:
         return {}
     out: dict[str, int] = {}
@@ -210,6 +210,20 @@ def budgets_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则
             raise RulesError(f"the budget of {name} must be an amount, found {amount!r}",
                              cell=f"{sheet}!{a1(r, col + 1)}") from None
     return out
+
+
+def _budget_header(grid: Sequence[Sequence[Any]] | None, col: int) -> int | None:
+    """0-based row of the first 预算/Budget cell in column ``col``, None when there is none."""
+    return next((r for r, row in enumerate(grid or []) if len(row) > col and isinstance(row[col], str)
+                 and _norm(row[col]).startswith(BUDGET_HEADERS)), None)
+
+
+def budget_column(grid: Sequence[Sequence[Any]] | None) -> int:
+    """The column of the budget table: R, unless only the old place (N, under the
+    holidays) holds one – an older workbook's table stays readable where it is."""
+    if _budget_header(grid, BUDGET_COLUMN) is None and _budget_header(grid, LEGACY_BUDGET_COLUMN) is not None:
+        return LEGACY_BUDGET_COLUMN
+    return BUDGET_COLUMN
 
 
 def _norm(text: str) -> str:
@@ -789,12 +803,11 @@ BUDGET_TEXTS = {
 
 def _budget_table(grid: Sequence[Sequence[Any]] | None) -> tuple[int | None, int | None, int]:
     """(row of the budget header, row of its 合计/Total line, first row after the
-    table), 0-based, in column N of the rules sheet (``budgets_from_grid``'s table)."""
-    col = BUDGET_COLUMN
+    table), 0-based, in ``budget_column`` of the rules sheet (``budgets_from_grid``'s table)."""
+    col = budget_column(grid)
     grid = grid or []
     cell = lambda r: grid[r][col] if r < len(grid) and len(grid[r]) > col else None  # noqa: E731
-    start = next((r for r in range(len(grid)) if isinstance(cell(r), str)
-                  and _norm(cell(r)).startswith(BUDGET_HEADERS)), None)
+    start = _budget_header(grid, col)
     if start is None:
         used = [r for r in range(len(grid)) if not is_blank(cell(r))]
         return None, None, (used[-1] + 2 if used else 0)
@@ -814,15 +827,16 @@ def _remember_budget(book: Workbook, snap: Snapshot, amount: int, lang: str) -> 
     if snap.rules_sheet is None:
         return t["none"]
     header, total, after = _budget_table(snap.rules_grid)
+    col = budget_column(snap.rules_grid)
     cells: dict[str, Any] = {}
     if header is None:
         header, after = after, after + 1
-        cells[a1(header, BUDGET_COLUMN)] = Cell(t["header"], Style(bold=True))
+        cells[a1(header, col)] = Cell(t["header"], Style(bold=True))
     row = total if total is not None else after
-    cells[a1(row, BUDGET_COLUMN)] = t["total"]
-    cells[a1(row, BUDGET_COLUMN + 1)] = Cell(float(cents(amount)), MONEY)
+    cells[a1(row, col)] = t["total"]
+    cells[a1(row, col + 1)] = Cell(float(cents(amount)), MONEY)
     book.set_cells(snap.rules_sheet, cells)
-    return t["given"].format(amount=money, cell=f"{sheet_ref(snap.rules_sheet)}!{a1(row, BUDGET_COLUMN + 1)}")
+    return t["given"].format(amount=money, cell=f"{sheet_ref(snap.rules_sheet)}!{a1(row, col + 1)}")
 
 
 def _budget_source(snap: Snapshot, budgets: dict[str, int], lang: str) -> str:
@@ -832,7 +846,7 @@ def _budget_source(snap: Snapshot, budgets: dict[str, int], lang: str) -> str:
     if "*" in budgets:
         _, total, _ = _budget_table(snap.rules_grid)
         return t["kept"].format(amount=f"{cents(budgets['*']):,.2f}",
-                                cell=f"{sheet}!{a1(total, BUDGET_COLUMN + 1)}")
+                                cell=f"{sheet}!{a1(total, budget_column(snap.rules_grid) + 1)}")
     if budgets:
         return t["sum"].format(amount=f"{cents(sum(budgets.values())):,.2f}", sheet=sheet)
     return ""

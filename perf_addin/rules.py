@@ -22,6 +22,21 @@ row   content
       grade cell is empty
 ====  =======================================================================
 
+Beside the scoring table, where no formula points, each other block of the rules
+sheet has columns of its own, from row 1, so no two features ever claim the same
+cells (a block ends at its first blank row):
+
+=======  =====================================================================
+columns  block
+=======  =====================================================================
+J:L      interview settings and the workbook language (``interview_settings.py``)
+N:P      holidays (``holidays.py``; ``HOLIDAY_COLUMN``)
+R:S      budgets: 预算/Budget header, department | amount, 合计/Total line
+         (``reconcile.py``; ``BUDGET_COLUMN``). Workbooks made before the budget
+         had its own columns keep it in N:O below the holidays
+         (``LEGACY_BUDGET_COLUMN``): read and updated there.
+=======  =====================================================================
+
 An optional value (a cap, the attainment decimals, an open band bound) is the
 text ``none``; a blank cell is an error, so clearing a cell by accident never
 silently changes a rule.
@@ -86,6 +101,11 @@ _OPTIONAL_SETTINGS = {"attainment_decimals", "profit_floor", "profit_cap", "task
 # Settings added after sheets were in use: their row may be empty there (the default applies).
 _LATER_SETTINGS = {"rating_weak_below"}
 WEAK_RATING_SHARE = 0.75  # default: below 15 of 20 (three quarters of the range) is a weak item
+
+# the side blocks (0-based columns; see the module docstring)
+HOLIDAY_COLUMN = 13  # N
+BUDGET_COLUMN = 17  # R
+LEGACY_BUDGET_COLUMN = 13  # N: where the budget was written before it had its own columns
 
 FIRST_SETTING_ROW = 2  # 1-based sheet row of SETTING_KEYS[0]
 BAND_HEADER_ROW = FIRST_SETTING_ROW + len(SETTING_KEYS)  # fixed at 15: formulas point at the bands

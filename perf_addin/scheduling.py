@@ -21,6 +21,13 @@ to) and **the plan already there**, then, in one writer session and one atomic s
   prints on A4 (landscape when wide, header rows repeated, fitted to the width).
   Columns J:K (not printed) record the last invitation written per employee (its
   SEQUENCE and slot), so the next run knows what to cancel.
+  The tab is protected without a password (a time is changed on the interview tab or
+  with ``--replan``; a line under the title says so); only column L, 备注 / Notes, is
+  open: what people type there is kept by employee ID across runs, a note of an
+  employee no longer listed in a row at the end.
+* ``--replan`` (all) never moves an interview already held (its tab holds signatures
+  or the confirmation, ``RESULT_FIELDS``): it is listed as kept; naming the employee
+  moves it, with a warning.
 * ``meeting.when``/``meeting.place`` of each interview tab get the planned time and
   place (``Workbook.fill_unlocked``: the tab stays protected) where they are empty or
   hold what this tool wrote there before.
@@ -52,19 +59,22 @@ from .interviews import _calamine, _choose, _grid, _rules_sheet, existing_tabs, 
 from .invites import invite
 from .rules import RulesError, a1
 from .schedule import Booking, Calendar, Plan, Request, Unplaced, plan
-from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
+from .xlsx import Cell, Protection, SheetSpec, Style, Workbook, WorkbookError
 from .xlsx.spec import PrintSetup
 
 Progress = Callable[[str], None]
 KIND = "schedule"
+# fields of an interview tab filled in at or after the interview: one of them filled means it took place
+RESULT_FIELDS = ("sign.", "confirm.")
 ALL = "ALL"  # ``replan`` value: move every interview the tool planned
 SHEET = {"zh": "面谈安排", "en": "Interview schedule"}
 BLOCKED_SHEETS = ("不可用时间", "Unavailable")
 _BLOCKED_HEADERS = {"person": ("人员", "姓名", "person", "name"), "from": ("开始", "从", "from", "start"),
                     "to": ("结束", "至", "to", "end")}
-COLUMNS = "ABCDEFGHIJK"
+COLUMNS = "ABCDEFGHIJKL"
 PRINTED = 9  # A:I; J:K are the invitation record
-WIDTHS = {1: 16, 2: 12, 3: 12, 4: 9, 5: 10, 6: 10, 7: 12, 8: 16, 9: 44, 10: 10, 11: 30}
+NOTES_COLUMN = 11  # 0-based: L, the one column a person types into (kept by employee ID)
+WIDTHS = {1: 16, 2: 12, 3: 12, 4: 9, 5: 10, 6: 10, 7: 12, 8: 16, 9: 44, 10: 10, 11: 30, 12: 30}
 ROW_HEIGHT = 18  # a one-line row, with air around CJK glyphs
 LINE_HEIGHT = 16  # points per wrapped line (CJK glyphs need more than the 15 of a Latin row)
 PORTRAIT_WIDTH = 95  # about what an A4 portrait page holds at 100 % (character widths)
@@ -72,8 +82,10 @@ WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "
             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 TEXTS = {
     "zh": {
-        "head": ("日期", "时间", "地点", "工号", "被考核者", "直接上级", "面谈主导人", "面谈表", "备注",
-                 "邀请序号", "已邀请的时间和地点"),
+        "head": ("日期", "时间", "地点", "工号", "被考核者", "直接上级", "面谈主导人", "面谈表", "安排说明",
+                 "邀请序号", "已邀请的时间和地点", "备注"),
+        "how": "本表由 schedule 生成并保护（无密码）；改期请在面谈表中修改时间，或运行 schedule --replan 工号；"
+               "备注列（L）可填写，重新安排时按工号保留",
         "title": "面谈安排（每场 {m} 分钟）{span}", "span": "：{a} 至 {b}",
         "unplaced": "未安排", "typed": "面谈表中手填", "typed_text": "面谈表中手填（未能识别为日期时间，未核对冲突）",
         "moved": "已按 --replan 调整", "not_moved": "未能调整（保留原安排）",
@@ -100,12 +112,16 @@ TEXTS = {
         "order": "时间段的结束日期 {b} 早于开始日期 {a}",
         "held": "输入有误，未安排：{line}", "flag": "输入有误：{cells}",
         "typed_stays": "时间或地点是在面谈表中手填的，不会被调整；清空这两个单元格后工具才会重新安排",
+        "held_stays": "已面谈，未改期（面谈表已有签字或确认；如确需改期，请运行 --replan {key}）",
+        "held_moved": "{name}（{key}）的面谈表已有面谈结果（签字或确认），仍按 --replan {key} 改期",
         "p_read": "读取设置、节假日、不可用时间和已有安排", "p_plan": "安排 {n} 场面谈",
         "p_fill": "把时间和地点填入面谈表", "p_save": "保存", "p_ics": "写入 {n} 份邀请文件",
     },
     "en": {
         "head": ("Date", "Time", "Place", "Employee ID", "Employee", "Supervisor", "Facilitator",
-                 "Interview tab", "Note", "Invitation sequence", "Invited for"),
+                 "Interview tab", "Planning note", "Invitation sequence", "Invited for", "Notes"),
+        "how": "Made and protected (no password) by schedule; to change a time, change it on the interview "
+               "tab or run schedule --replan ID; the Notes column (L) is yours and kept by employee ID",
         "title": "Interviews ({m} minutes each){span}", "span": ", {a} to {b}",
         "unplaced": "Not placed", "typed": "typed in the interview tab",
         "typed_text": "typed in the interview tab (not read as a date and time; not checked for clashes)",
@@ -137,6 +153,10 @@ TEXTS = {
         "held": "not planned, input errors: {line}", "flag": "input error: {cells}",
         "typed_stays": "its time or place was typed into the interview tab, so it is not moved; "
                        "clear both cells to let the tool plan it",
+        "held_stays": "already held, not moved (the interview tab holds signatures or the confirmation; "
+                      "to move it all the same run with --replan {key})",
+        "held_moved": "{name} ({key}): the interview tab already holds results (signatures or the "
+                      "confirmation); moved all the same, as --replan {key} asks",
         "p_read": "reading the settings, holidays, unavailable times and the plan there is",
         "p_plan": "planning {n} interviews", "p_fill": "filling time and place into the interview tabs",
         "p_save": "saving", "p_ics": "writing {n} invitation file(s)",
@@ -147,6 +167,8 @@ HEAD = Style(bold=True, fill="DDEBF7", border="thin", wrap=True, valign="top")
 TEXT = Style(border="thin", valign="top", wrap=True)
 WARN = Style(font_color="C00000", border="thin", wrap=True, valign="top")
 BOOK = Style(font_color="808080")  # the invitation record
+NOTE = Style(border="thin", valign="top", wrap=True, fill="FFF2CC", locked=False)  # a person's notes
+HOW = Style(italic=True, font_color="595959")
 
 
 def _date_style(day: date, lang: str) -> Style:
@@ -178,6 +200,7 @@ class Prior:
     seq: int | None = None  # SEQUENCE of the last invitation written
     invited: str = ""  # the slot that invitation was for: "when | place"; "" none or cancelled
     names: tuple[str, str, str] = ("", "", "")  # employee, supervisor, facilitator as shown
+    notes: str = ""  # what a person typed into the Notes column
 
 
 @dataclass
@@ -263,9 +286,10 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
                             settings.break_minutes, holiday_dates(holidays))
         tabs = existing_tabs(book)
         prior = _previous_schedule(book, reader)
-        current = _tab_values(book, reader, tabs, notes, lang)
+        done: set[str] = set()
+        current = _tab_values(book, reader, tabs, notes, lang, done)
         progress(t["p_plan"].format(n=len(requests)))
-        entries, released = _current_plan(requests, current, prior, wanted, calendar.minutes, lang, held)
+        entries, released = _current_plan(requests, current, prior, wanted, calendar.minutes, lang, held, done)
         result, to_place = _place(entries, released, rooms, calendar, blocked, lang)
         report = ScheduleReport(path, result, lang, entries=entries, to_place=to_place, notes=notes)
         if not calendar.days():
@@ -274,13 +298,16 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
         report.conflicts = _clashes(entries, blocked, calendar, lang)
         report.moved = [_who(e.request, lang) + f"{when_text(e.booking)} {e.booking.room}"
                         for e in entries if e.kind == "moved" and e.booking]
+        report.notes += [t["held_moved"].format(name=e.request.employee, key=e.request.key)
+                         for e in entries if e.kind == "moved" and e.request.key in done]
         _holiday_block(book, rules_sheet, rules_grid, lang, report)
         progress(t["p_fill"])
         _fill_tabs(book, entries, prior, current, tabs, report)
         records, jobs = _invitations(entries, prior, emails, ics_dir, lang, settings.cycle, settings.minutes)
         report.tab = _schedule_name(book, lang)
-        book.add_sheet(schedule_sheet(report.tab, entries, records, settings.minutes, tabs, lang, flagged),
-                       replace=True)
+        kept_notes = {k: p.notes for k, p in prior.items() if p.notes.strip()}
+        book.add_sheet(schedule_sheet(report.tab, entries, records, settings.minutes, tabs, lang, flagged,
+                                      kept_notes, {k: p.names[0] for k, p in prior.items()}), replace=True)
         progress(t["p_save"])
         report.backup = book.save()
         report.unchanged = book.unchanged
@@ -470,8 +497,11 @@ def _previous_schedule(book: Workbook, reader: Any) -> dict[str, Prior]:
     name = next((n for n in book.sheet_names if book.owner_kind(n) == KIND), None)
     grid = _grid(reader, name) if name else None
     typed_words = tuple(TEXTS[lang]["typed"] for lang in TEXTS)
+    id_heads = {TEXTS[lang]["head"][3] for lang in TEXTS}
+    grid = grid or []
+    start = next((i + 1 for i, row in enumerate(grid[:5]) if len(row) > 3 and row[3] in id_heads), 2)
     out: dict[str, Prior] = {}
-    for row in (grid or [])[2:]:
+    for row in grid[start:]:
         row = list(row) + [None] * (len(COLUMNS) - len(row))
         if row[0] == "✗" or not _text(row[3]):  # the first layout listed the unplaced as ✗ | ID | …
             continue
@@ -486,15 +516,17 @@ def _previous_schedule(book: Workbook, reader: Any) -> dict[str, Prior]:
         seq = row[9] if isinstance(row[9], (int, float)) and not isinstance(row[9], bool) else None
         out.setdefault(key, Prior(when, _text(row[2]) if when else "", typed,
                                   None if seq is None else int(seq), _text(row[10]),
-                                  (_text(row[4]), _text(row[5]), _text(row[6]))))
+                                  (_text(row[4]), _text(row[5]), _text(row[6])),
+                                  "" if row[NOTES_COLUMN] is None else str(row[NOTES_COLUMN])))
     return out
 
 
-def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[str], lang: str
-                ) -> dict[str, tuple[str, str, dict[str, str]]]:
+def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[str], lang: str,
+                done: set[str] | None = None) -> dict[str, tuple[str, str, dict[str, str]]]:
     """Employee ID -> (when, place, their cells) as the interview tab holds them now.
     The cells depend on the layout only, so they are computed once per layout (building
-    a form per tab would be most of a 2,000-tab run)."""
+    a form per tab would be most of a 2,000-tab run). ``done`` receives the IDs whose
+    tab already holds results (``RESULT_FIELDS``): that interview has taken place."""
     out, layouts = {}, {}
     for key, tab in tabs.items():
         kind = parse_kind(book.owner_kind(tab))
@@ -509,6 +541,9 @@ def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[s
         grid = _grid(reader, tab)
         refs = {"when": cells["meeting.when"], "place": cells["meeting.place"]}
         out[key] = (_cell_text(grid, refs["when"]), _cell_text(grid, refs["place"]), refs)
+        if done is not None and any(_cell_text(grid, ref) for fid, ref in cells.items()
+                                    if fid.startswith(RESULT_FIELDS)):
+            done.add(key)
     return out
 
 
@@ -520,11 +555,12 @@ def _cell_text(grid: Sequence[Sequence[Any]] | None, ref: str) -> str:
 
 
 def _current_plan(requests: Sequence[Request], current: dict, prior: dict[str, Prior],
-                  replan: set[str] | str, minutes: int, lang: str, held: set[str] = frozenset()
-                  ) -> tuple[list[Entry], dict[str, Booking]]:
+                  replan: set[str] | str, minutes: int, lang: str, held: set[str] = frozenset(),
+                  done: set[str] = frozenset()) -> tuple[list[Entry], dict[str, Booking]]:
     """Each employee's entry before placing: kept, typed by hand, or to place (``new``).
     Returns the entries and the old bookings of those released by ``replan``. A held-back
-    employee keeps what they have and gets nothing new."""
+    employee keeps what they have and gets nothing new. An interview already held
+    (``done``: its tab holds results) is moved only when ``replan`` names it."""
     entries, released = [], {}
     for r in requests:
         p = prior.get(r.key, Prior())
@@ -536,7 +572,7 @@ def _current_plan(requests: Sequence[Request], current: dict, prior: dict[str, P
             hand_when = when if when not in ("", own_when) else ""
             hand_place = place if place not in ("", own_place) else ""
         own_slot = parse_when(own_when, minutes)
-        asked = replan == ALL or r.key in replan
+        asked = (replan == ALL and r.key not in done) or (replan != ALL and r.key in replan)
         if hand_when or (hand_place and own_slot):
             slot = parse_when(hand_when, minutes) if hand_when else own_slot
             where = hand_place or own_place
@@ -548,6 +584,8 @@ def _current_plan(requests: Sequence[Request], current: dict, prior: dict[str, P
                 entries[-1].reason = TEXTS[lang]["typed_stays"]
         elif own_slot is not None and (not asked or r.key in held):
             entries.append(Entry(r, Booking(r, *own_slot, own_place), "kept"))
+            if replan == ALL and r.key in done:
+                entries[-1].reason = TEXTS[lang]["held_stays"].format(key=r.key)
         elif r.key in held:
             continue
         else:
@@ -775,21 +813,30 @@ def _lines(text: str, width: float) -> int:
 
 
 def schedule_sheet(name: str, entries: list[Entry], records: dict[str, Record], minutes: int,
-                   tabs: dict[str, str], lang: str, flagged: dict[str, str] | None = None) -> SheetSpec:
+                   tabs: dict[str, str], lang: str, flagged: dict[str, str] | None = None,
+                   notes: dict[str, str] | None = None, names: dict[str, str] | None = None) -> SheetSpec:
     """The schedule tab: every booking by time, then what is arranged in words, then
     what could not be placed and why; A4, header rows repeated on every page.
-    ``flagged`` (employee ID -> cells) marks interviews of employees with input errors."""
+    ``flagged`` (employee ID -> cells) marks interviews of employees with input errors.
+
+    The tab is protected without a password: a time is changed on the interview tab or
+    with ``--replan``, never here, where the next run would revert it. Only the Notes
+    column is unlocked; ``notes`` (employee ID -> text) are what people typed there,
+    written back in each one's row, those of employees no longer listed in rows at the
+    end (``names`` gives their names), so a note is never dropped."""
     t = TEXTS[lang]
     booked = sorted((e for e in entries if e.booking is not None),
                     key=lambda e: (e.booking.start, e.booking.room, e.request.key))
     days = [e.booking.start.date() for e in booked]
     span = t["span"].format(a=date_text(min(days), lang), b=date_text(max(days), lang)) if days else ""
-    cells: dict[str, Any] = {"A1": Cell(t["title"].format(m=minutes, span=span), TITLE)}
+    cells: dict[str, Any] = {"A1": Cell(t["title"].format(m=minutes, span=span), TITLE),
+                             "A2": Cell(t["how"], HOW)}
     for c, text in enumerate(t["head"]):
-        cells[f"{COLUMNS[c]}2"] = Cell(text, HEAD)
-    heights: dict[int, float] = {2: 30}
+        cells[f"{COLUMNS[c]}3"] = Cell(text, HEAD)
+    heights: dict[int, float] = {3: 30}
     rows = [*booked, *(e for e in entries if e.kind == "typed_text"), *(e for e in entries if e.kind == "unplaced")]
-    for row, e in enumerate(rows, start=3):
+    notes = dict(notes or {})
+    for row, e in enumerate(rows, start=4):
         r, b = e.request, e.booking
         seq, invited = records.get(r.key, (None, ""))
         note = e.reason if e.kind == "unplaced" else e.note
@@ -808,15 +855,20 @@ def schedule_sheet(name: str, entries: list[Entry], records: dict[str, Record], 
             cells[f"{COLUMNS[c]}{row}"] = v if isinstance(v, Cell) else Cell(v, style)
         if seq is not None:
             cells[f"J{row}"], cells[f"K{row}"] = Cell(seq, BOOK), Cell(invited, BOOK)
+        cells[f"L{row}"] = Cell(notes.pop(r.key, None), NOTE)
         lines = max(_lines(str(v.value if isinstance(v, Cell) else v), WIDTHS[c + 1]) for c, v in enumerate(values))
         heights[row] = max(ROW_HEIGHT, LINE_HEIGHT * lines)
-    last = 2 + len(rows)
+    last = 3 + len(rows)
+    for key, text in sorted(notes.items()):  # employees no longer listed: their notes stay
+        last += 1
+        cells[f"D{last}"], cells[f"E{last}"] = Cell(key, TEXT), Cell((names or {}).get(key, ""), TEXT)
+        cells[f"L{last}"] = Cell(text, NOTE)
     printed = sum(WIDTHS[c] for c in range(1, PRINTED + 1))
     setup = PrintSetup(paper="A4", landscape=printed > PORTRAIT_WIDTH, fit_width=1, fit_height=0,
-                       print_area=f"A1:{COLUMNS[PRINTED - 1]}{max(last, 2)}", repeat_rows=(1, 2),
+                       print_area=f"A1:{COLUMNS[PRINTED - 1]}{max(last, 3)}", repeat_rows=(1, 3),
                        footer="&C&P / &N")
     return SheetSpec(name, cells, col_widths=WIDTHS, row_heights=heights, print_setup=setup,
-                     freeze="A3", kind=KIND)
+                     freeze="A4", kind=KIND, protection=Protection(format_columns=True, format_rows=True))
 
 
 __all__ = ["ALL", "Entry", "Prior", "ScheduleError", "ScheduleReport", "date_text", "parse_when", "read_blocked",

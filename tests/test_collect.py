@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -206,6 +206,31 @@ def test_monthly_meetings_first_working_day_until_last_due():
     meetings = monthly_meetings([item(date(2026, 3, 1)), item(date(2026, 7, 3))], date(2026, 4, 2), range(5))
     assert [d for d, _ in meetings] == [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)]
     assert [len(items) for _, items in meetings] == [1, 0, 1]
+
+
+def test_the_monthly_meeting_skips_the_holidays_of_the_rules_sheet(pair):
+    """2027-01-01 (a Friday) is 元旦, a default holiday: the January meeting is on Monday the 4th;
+    a holiday typed on the rules sheet moves it further."""
+    book, other = pair
+    collect_workbook(book, [other], today=date(2026, 12, 22))
+    _, rows = tracking(book)
+    days = {r[0] for r in section(rows, "会议日期") if isinstance(r[0], (date, datetime))}
+    days = {d.date() if isinstance(d, datetime) else d for d in days}
+    assert date(2027, 1, 4) in days and date(2027, 1, 1) not in days
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"N1": "节假日 / holidays", "N2": "2027-01-01", "O2": "2027-01-04", "P2": "元旦"})
+        wb.save(backup=False)
+    collect_workbook(book, [other], today=date(2026, 12, 22))
+    _, rows = tracking(book)
+    days = {r[0] for r in section(rows, "会议日期") if isinstance(r[0], (date, datetime))}
+    days = {d.date() if isinstance(d, datetime) else d for d in days}
+    assert date(2027, 1, 5) in days and not days & {date(2027, 1, 1), date(2027, 1, 4)}
+
+
+def test_monthly_meetings_skip_holidays():
+    item = Remedy("1", "甲", "profit", "x", "乙", date(2027, 2, 3), "tab")
+    meetings = monthly_meetings([item], date(2026, 12, 22), range(5), frozenset({date(2027, 1, 1)}))
+    assert [d for d, _ in meetings] == [date(2027, 1, 4), date(2027, 2, 1)]
 
 
 # ------------------------------------------------------------------ packs

@@ -97,13 +97,21 @@ def test_native_chart_is_regenerated_not_duplicated(reconciled) -> None:
 
 
 def test_budget_table_on_the_rules_sheet() -> None:
-    grid = [[None] * 15 for _ in range(5)]
-    grid[0][13], grid[1][13], grid[1][14] = "预算 / Budget", "销售部", 400000
-    grid[2][13], grid[2][14], grid[3][13], grid[3][14] = "研发部", "120,000.50", "合计", 600000
+    grid = [[None] * 19 for _ in range(5)]
+    grid[0][17], grid[1][17], grid[1][18] = "预算 / Budget", "销售部", 400000
+    grid[2][17], grid[2][18], grid[3][17], grid[3][18] = "研发部", "120,000.50", "合计", 600000
     assert budgets_from_grid(grid) == {"销售部": 40_000_000, "研发部": 12_000_050, "*": 60_000_000}
-    grid[2][14] = "abc"
-    with pytest.raises(RulesError, match="O3"):
+    grid[2][18] = "abc"
+    with pytest.raises(RulesError, match="S3"):
         budgets_from_grid(grid)
+
+
+def test_an_older_workbooks_budget_table_in_n_o_is_still_read() -> None:
+    """Before the budget had its own columns it was written in N:O, under the holidays."""
+    grid = [[None] * 19 for _ in range(12)]
+    grid[0][13], grid[1][13] = "节假日 / holidays", "2026-01-01"
+    grid[8][13], grid[9][13], grid[9][14] = "预算", "合计", 500000
+    assert budgets_from_grid(grid) == {"*": 50_000_000}
 
 
 def test_diff_lists_every_changed_value(book: Path, tmp_path: Path) -> None:
@@ -251,8 +259,8 @@ def test_the_budget_is_remembered_and_used_by_the_next_run(book: Path, tmp_path:
     assert main(["reconcile", str(path), "--budget", "50万"]) == 0
     out = capsys.readouterr().out
     cells = _rules_cells(path)
-    assert cells["N1"] == "预算" and cells["N2"] == "合计" and cells["O2"] == 500000
-    assert "已记入 规则!O2" in out
+    assert cells["R1"] == "预算" and cells["R2"] == "合计" and cells["S2"] == 500000
+    assert "已记入 规则!S2" in out
     # an input changes, the workbook is scored again, finance reconciles without --budget
     from perf_addin.results import score_workbook
     with Workbook.open(path) as wb:
@@ -261,26 +269,26 @@ def test_the_budget_is_remembered_and_used_by_the_next_run(book: Path, tmp_path:
     score_workbook(path)
     assert main(["reconcile", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "500,000.00" in out and "沿用 规则!O2" in out
+    assert "500,000.00" in out and "沿用 规则!S2" in out
     report = reconcile_workbook(path)
     assert report.rec.budget_cents == 50_000_000
     rows = openpyxl.load_workbook(path, data_only=True)[report.sheet]
     texts = [c.value for row in rows.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any("沿用 规则!O2" in t for t in texts)
+    assert any("沿用 规则!S2" in t for t in texts)
     # a new --budget replaces the remembered one in the same cell
     reconcile_workbook(path, budget="0.6亿")
-    assert _rules_cells(path)["O2"] == 60_000_000
+    assert _rules_cells(path)["S2"] == 60_000_000
 
 
 def test_the_budget_goes_into_an_existing_budget_table(book: Path, tmp_path: Path) -> None:
     path = tmp_path / "dept.xlsx"
     shutil.copyfile(book, path)
     with Workbook.open(path) as wb:
-        wb.set_cells("规则", {"N3": "预算 / Budget", "N4": "销售部", "O4": 400000, "N5": "研发部", "O5": 80000})
+        wb.set_cells("规则", {"R3": "预算 / Budget", "R4": "销售部", "S4": 400000, "R5": "研发部", "S5": 80000})
         wb.save(backup=False)
     report = reconcile_workbook(path, budget="50万")
     cells = _rules_cells(path)
-    assert cells["N6"] == "合计" and cells["O6"] == 500000 and "N1" not in cells
+    assert cells["R6"] == "合计" and cells["S6"] == 500000 and "R1" not in cells
     assert {g.label: g.budget_cents for g in report.rec.by_department} == {"销售部": 40_000_000,
                                                                           "研发部": 8_000_000}
     assert reconcile_workbook(path).rec.budget_cents == 50_000_000

@@ -239,7 +239,7 @@ def test_schedule_job_end_to_end(with_tabs, tmp_path):
         assert wb.owner_kind(report.tab) == KIND
         tabs = existing_tabs(wb)
     rows = grid(book, report.tab)
-    times = [(r[0], r[1]) for r in rows[2:] if r[0]]
+    times = [(r[0], r[1]) for r in rows[3:] if r[0]]
     assert times == sorted(times) and len(times) == 36
     first = report.plan.bookings[0]
     when, place = meeting(book, tabs[first.request.key])

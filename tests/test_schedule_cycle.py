@@ -61,7 +61,7 @@ def plan_rows(book: Path) -> list[tuple]:
     """(date, time, place, ID) of every booking on the schedule tab."""
     with Workbook.open(book) as wb:
         tab = next(n for n in wb.sheet_names if wb.owner_kind(n) == "schedule")
-    return [tuple(r[:4]) for r in grid(book, tab)[2:] if isinstance(r[0], (date, datetime))]
+    return [tuple(r[:4]) for r in grid(book, tab)[3:] if isinstance(r[0], (date, datetime))]
 
 
 def all_meetings(book: Path) -> dict[str, tuple]:
@@ -198,7 +198,7 @@ def test_words_typed_by_hand_are_kept_and_listed(book):
     report = schedule_workbook(book, FIRST, LAST)
     assert meeting(book, tab)[0] == "周五下午 3 点"
     assert not any(b.request.key == "1003" for b in report.bookings)
-    row = next(r for r in schedule_tab(book)[2:] if str(r[3]) == "1003")
+    row = next(r for r in schedule_tab(book)[3:] if str(r[3]) == "1003")
     assert row[1] == "周五下午 3 点" and "手填" in row[8]
 
 
@@ -235,6 +235,38 @@ def test_a_moved_interview_gets_a_cancellation_and_a_new_request(book, tmp_path)
     _, new2 = events(third.invites[0])
     assert int(cancel2["sequence"]) == int(new["sequence"]) + 1 and int(new2["sequence"]) == int(new["sequence"]) + 2
     assert str(new2["uid"]) == old_uid and cancel2.decoded("dtstart") == moved.start
+
+
+def _hold_interview(book: Path, key: str) -> str:
+    """What collect leaves after an interview took place: a dated signature and an objection."""
+    from perf_addin.interview import input_cells
+    with Workbook.open(book) as wb:
+        tab = existing_tabs(wb)[key]
+    cells = input_cells("v1", ())
+    type_into(book, tab, {cells["sign.employee"]: "王芳", cells["sign.employee.date"]: "2026-12-07",
+                          cells["confirm.objection"]: "无异议"})
+    return tab
+
+
+def test_replan_all_never_moves_an_interview_already_held(book, tmp_path, capsys):
+    ics = tmp_path / "ics"
+    assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18", "--ics", str(ics)) == 0
+    tab = _hold_interview(book, "1002")
+    held = meeting(book, tab)
+    assert held[0].startswith("2026-12-")
+    capsys.readouterr()
+    report = schedule_workbook(book, FIRST, LAST, ics, replan=ALL)
+    assert meeting(book, tab) == held
+    assert not any("1002" in p.name for p in report.cancels + report.invites)
+    assert report.cancels  # the others did move
+    entry = next(e for e in report.entries if e.request.key == "1002")
+    assert entry.kind == "kept" and "已面谈，未改期" in entry.reason
+    assert cli(book, "--from", str(FIRST), "--to", str(LAST), "--replan") == 0
+    assert "已面谈，未改期" in capsys.readouterr().out.replace("\n", "")
+    # named explicitly, it moves, with a warning
+    later = schedule_workbook(book, date(2027, 1, 4), date(2027, 1, 8), ics, replan=["1002"])
+    assert meeting(book, tab)[0].startswith("2027-01-")
+    assert any("1002" in n and "仍按 --replan 1002 改期" in n for n in later.notes)
 
 
 def test_an_employee_who_left_gets_a_cancellation(book, tmp_path):
@@ -291,6 +323,34 @@ def test_a_bad_holiday_cell_is_named(book, cells, ref, capsys):
     assert ref in err and "节假日：" in err and "Traceback" not in err
 
 
+def test_the_budget_and_the_holidays_live_side_by_side(book, capsys):
+    """reconcile --budget, then schedule, then reconcile again: each block keeps its own
+    columns of the rules sheet, and neither reads the other's cells."""
+    from perf_addin.reconcile import reconcile_workbook
+    assert main(["reconcile", str(book), "--budget", "50万"]) == 0
+    assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18") == 0
+    assert main(["reconcile", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert "不是日期" not in out and "500,000.00" in out
+    rules = grid(book, "规则")
+    assert rules[0][13] == "节假日 / holidays" and [r[15] for r in rules[1:7]] == ["元旦", "春节"] * 3
+    assert rules[0][17] == "预算" and rules[1][17:19] == ["合计", 500000]
+    assert reconcile_workbook(book).rec.budget_cents == 50_000_000
+    assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18") == 0
+
+
+def test_the_holiday_block_ends_at_its_first_blank_row(book):
+    """An older workbook has its budget table in N:O one blank row under the holidays."""
+    with Workbook.open(book) as wb:
+        wb.set_cells("规则", {"N1": "节假日 / holidays", "N2": "2026-12-14", "P2": "厂庆",
+                             "N4": "预算", "N5": "合计", "O5": 500000})
+        wb.save(backup=False)
+    report = schedule_workbook(book, FIRST, LAST)
+    assert min(b.start.date() for b in report.bookings) == date(2026, 12, 15)
+    from perf_addin.reconcile import reconcile_workbook
+    assert reconcile_workbook(book).rec.budget_cents == 50_000_000
+
+
 def test_default_holidays_are_new_year_and_the_spring_festival_week():
     by_year = {}
     for first, last, zh, _ in DEFAULTS:
@@ -307,15 +367,48 @@ def test_default_holidays_are_new_year_and_the_spring_festival_week():
 def test_the_tab_shows_dates_with_weekdays(book):
     schedule_workbook(book, FIRST, LAST)
     rows = schedule_tab(book)
-    days = sorted({r[0] for r in rows[2:] if isinstance(r[0], (date, datetime))})
+    days = sorted({r[0] for r in rows[3:] if isinstance(r[0], (date, datetime))})
     last = days[-1].date() if isinstance(days[-1], datetime) else days[-1]
     weekday = "一二三四五六日"[last.weekday()]
     assert rows[0][0] == f"面谈安排（每场 60 分钟）：2026-12-14 周一 至 {last:%Y-%m-%d} 周{weekday}"
-    assert isinstance(rows[2][0], (date, datetime)) and rows[2][0].strftime("%Y-%m-%d") == "2026-12-14"
+    assert isinstance(rows[3][0], (date, datetime)) and rows[3][0].strftime("%Y-%m-%d") == "2026-12-14"
     from perf_addin.scheduling import _date_style, date_text
     assert date_text(date(2026, 12, 14), "zh") == "2026-12-14 周一"
     assert date_text(date(2026, 12, 14), "en") == "Mon 2026-12-14"
     assert _date_style(date(2026, 12, 18), "zh").num_format == 'yyyy-mm-dd" 周五"'
+
+
+def test_the_schedule_tab_is_protected_and_keeps_the_notes_typed_there(book):
+    """Only the Notes column is open; a note stays with its employee when the plan is made
+    again with other arguments, and one of an employee no longer listed is kept at the end."""
+    from perf_addin.scheduling import schedule_sheet
+    schedule_workbook(book, FIRST, LAST)
+    with Workbook.open(book) as wb:
+        tab = next(n for n in wb.sheet_names if wb.owner_kind(n) == "schedule")
+    rows = schedule_tab(book)
+    assert "--replan" in rows[1][0] and "面谈表" in rows[1][0] and rows[2][11] == "备注"
+    sheet = zipfile_text(book, tab)
+    assert "<sheetProtection" in sheet and "password" not in sheet.split("<sheetProtection")[1].split(">")[0]
+    at = {str(r[3]): i + 1 for i, r in enumerate(rows) if r[3]}
+    type_into(book, tab, {f"L{at['1003']}": "她希望上午面谈"})
+    from perf_addin.xlsx import WorkbookError
+    with pytest.raises(WorkbookError, match="locked"):
+        with Workbook.open(book) as wb:  # the rest of the tab is locked: the writer refuses it
+            wb.fill_unlocked(tab, {f"B{at['1003']}": "08:00-09:00"})
+    schedule_workbook(book, date(2027, 1, 4), date(2027, 1, 15), replan=ALL)
+    rows = schedule_tab(book)
+    row = next(r for r in rows[3:] if str(r[3]) == "1003")
+    assert row[11] == "她希望上午面谈" and str(row[0]).startswith("2027-01")
+    # an employee no longer scheduled: the note is kept in a row at the end
+    spec = schedule_sheet("x", [], {}, 60, {}, "zh", notes={"9999": "已离职"}, names={"9999": "某人"})
+    assert [spec.cells[c].value for c in ("D4", "E4", "L4")] == ["9999", "某人", "已离职"]
+
+
+def zipfile_text(book: Path, tab: str) -> str:
+    import zipfile
+    from tests.test_interviews import sheet_part
+    with zipfile.ZipFile(book) as z:
+        return z.read(sheet_part(book, tab)).decode()
 
 
 @pytest.mark.libreoffice
@@ -337,12 +430,12 @@ def test_the_tab_prints_on_a4_landscape_with_names_and_dates(book, tmp_path, sof
     assert text.count("被考核者") >= pages  # the header row repeats on every page
     assert text.count("备注") >= pages  # and the last column is on each page: fitted to the width
     rows = schedule_tab(book)
-    for row in rows[2:]:
+    for row in rows[3:]:
         if row[4]:
             assert str(row[4]) in text
     # a wrapped reason is printed whole: each one ends (with its "）") inside its own row,
     # above the next row's ID – a clipped one would run on below the next row's top
-    unplaced = [str(r[3]) for r in rows[2:] if r[0] == "未安排"]
+    unplaced = [str(r[3]) for r in rows[3:] if r[0] == "未安排"]
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
     checked = 0
     for page in boxes.split("<page ")[1:]:
@@ -385,8 +478,8 @@ def test_an_english_workbook_gets_english_texts(tmp_path, capsys):
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in out.replace("规则!", ""))
     rows = schedule_tab(path)
     assert rows[0][0] == "Interviews (60 minutes each), Mon 2026-12-14 to Mon 2026-12-14"
-    assert rows[1][:9] == ["Date", "Time", "Place", "Employee ID", "Employee", "Supervisor", "Facilitator",
-                           "Interview tab", "Note"]
+    assert rows[2][:9] == ["Date", "Time", "Place", "Employee ID", "Employee", "Supervisor", "Facilitator",
+                           "Interview tab", "Planning note"]
     assert [r[15] for r in grid(path, "Rules")[1:3]] == ["New Year's Day", "Spring Festival"]
     ics = sorted((tmp_path / "ics").glob("*.ics"))
     _, event = events(ics[0])
@@ -479,7 +572,7 @@ def test_a_kept_booking_on_a_new_holiday_is_reported(book, capsys):
     out = capsys.readouterr().out
     assert "--replan 1005" in out and "节假日" in out
     assert {r[3]: r for r in plan_rows(book)}["1005"][1] == f"{b.start:%H:%M}-{b.end:%H:%M}"
-    row = next(r for r in schedule_tab(book)[2:] if str(r[3]) == "1005")
+    row = next(r for r in schedule_tab(book)[3:] if str(r[3]) == "1005")
     assert "节假日" in row[8]
 
 
@@ -502,7 +595,7 @@ def test_held_back_employees_get_no_new_slot_but_keep_the_one_they_have(book, tm
     ics = tmp_path / "ics"
     included = schedule_workbook(book, FIRST, LAST, ics, include_errors=True)
     assert len(included.bookings) == 40 and len(included.invites) == 40
-    flagged = {str(r[3]) for r in schedule_tab(book)[2:] if "输入有误" in str(r[8])}
+    flagged = {str(r[3]) for r in schedule_tab(book)[3:] if "输入有误" in str(r[8])}
     assert len(flagged) == 40 - PLANNED
     again = schedule_workbook(book, FIRST, LAST, ics)  # without --include-errors: nothing is taken away
     assert len(again.bookings) == 40 and not again.cancels and not again.invites
