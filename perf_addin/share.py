@@ -63,7 +63,10 @@ PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 12
 PASSWORD_LIST = "passwords.csv"
 PASSWORD_COLUMNS = ("employee_id", "name", "file", "password")
-PACK_HASH_COLUMN = "sha256"  # of the pack as written, to notice one changed since
+PACK_HASH_COLUMN = "SHA-256"  # of the pack as written, to notice one changed since
+# HR opens the list, so its header is in the workbook's language; collect reads either
+# language's header, and the internal keys an earlier version wrote.
+PASSWORD_HEADERS = {"zh": ("工号", "姓名", "文件", "密码"), "en": ("Employee ID", "Name", "File", "Password")}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PERF_CALL = re.compile(r"^(?:'[^']*'!|\[\d+\]!|[\w.]+!)?(PERF_[A-Z_]+)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _PLAIN_REF = re.compile(r"^(?:(?:'[^']*'|[^\s'!(),]+)!)?\$?[A-Z]{1,3}\$?\d+$", re.IGNORECASE)
@@ -462,7 +465,7 @@ def _password_list(snap: Snapshot, built: list[_Built], passwords: dict[int, str
                      csv_safe(passwords[b.row]), _sha256(b.target)]
     with target.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([*PASSWORD_COLUMNS, PACK_HASH_COLUMN])
+        writer.writerow([*PASSWORD_HEADERS[snap.table.language], PACK_HASH_COLUMN])
         writer.writerows(rows.values())
     os.chmod(target, 0o600)
     return target
@@ -512,10 +515,23 @@ def read_password_list(path: str | Path) -> dict[str, dict[str, str]]:
             rows = list(csv.DictReader(f))
     except UnicodeDecodeError:
         raise WorkbookError(f"{path.name}: not a password list written by share (not UTF-8 text)") from None
-    if rows and not set(PASSWORD_COLUMNS) <= set(rows[0]):
-        missing = ", ".join(c for c in PASSWORD_COLUMNS if c not in rows[0])
-        raise WorkbookError(f"{path.name}: not a password list written by share (no column {missing})")
-    return {csv_text(r["file"] or ""): {k: csv_text(r[k] or "") for k in PASSWORD_COLUMNS} for r in rows}
+    if not rows:
+        return {}
+    columns = _password_columns(list(rows[0]))
+    if columns is None:
+        wanted = " / ".join(",".join(h) for h in PASSWORD_HEADERS.values())
+        raise WorkbookError(f"{path.name}: not a password list written by share (header: {wanted})")
+    keyed = [{k: csv_text(r[c] or "") for k, c in columns.items()} for r in rows]
+    return {r["file"]: r for r in keyed}
+
+
+def _password_columns(header: list[str]) -> dict[str, str] | None:
+    """Internal key -> header text of a password list, whichever language (or the
+    internal keys of an earlier version) its header uses; None when it is not one."""
+    for names in (*PASSWORD_HEADERS.values(), PASSWORD_COLUMNS):
+        if set(names) <= set(header):
+            return dict(zip(PASSWORD_COLUMNS, names))
+    return None
 
 
 def _pdfs(built: list[_Built], folder: Path) -> list[Path]:

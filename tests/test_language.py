@@ -319,3 +319,36 @@ def test_demo_in_english(tmp_path, capsys, wide, soffice):
     assert "Profit target must be > 0" in text
     assert read_employees(tmp_path / "demo" / SAMPLE.name).language == "en"
     assert not leaks(_unpathed(out, tmp_path))
+
+
+# ------------------------------------------------------------------ the password list
+
+
+def test_password_list_speaks_the_workbooks_language_and_reads_back(tmp_path, capsys, wide):
+    from perf_addin.share import read_password_list
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(SAMPLE, book)
+    run(capsys, "share", book, "--packs", tmp_path / "zh", "--generate-passwords")
+    with open(tmp_path / "zh" / "passwords.csv", encoding="utf-8-sig") as f:
+        zh = list(csv.reader(f))
+    assert zh[0] == ["工号", "姓名", "文件", "密码", "SHA-256"]
+    listed = read_password_list(tmp_path / "zh" / "passwords.csv")
+    assert listed[zh[1][2]] == {"employee_id": zh[1][0], "name": zh[1][1], "file": zh[1][2], "password": zh[1][3]}
+    en = english_book(tmp_path / "en.xlsx")
+    run(capsys, "share", en, "--packs", tmp_path / "en", "--generate-passwords")
+    with open(tmp_path / "en" / "passwords.csv", encoding="utf-8-sig") as f:
+        assert next(csv.reader(f)) == ["Employee ID", "Name", "File", "Password", "SHA-256"]
+
+
+@pytest.mark.parametrize("header", ["工号,姓名,文件,密码", "Employee ID,Name,File,Password",
+                                    "employee_id,name,file,password"])
+def test_collect_reads_a_password_list_in_either_language_or_the_old_header(tmp_path, header):
+    from perf_addin.share import read_password_list
+    from perf_addin.xlsx import WorkbookError
+    listed = tmp_path / "passwords.csv"
+    listed.write_text(f"{header}\n'=7,Ann,7-Ann.xlsx,'-pw1\n", encoding="utf-8-sig")
+    assert read_password_list(listed) == {"7-Ann.xlsx": {"employee_id": "=7", "name": "Ann", "file": "7-Ann.xlsx",
+                                                         "password": "-pw1"}}
+    listed.write_text("who,secret\n7,x\n", encoding="utf-8-sig")
+    with pytest.raises(WorkbookError, match="passwords.csv: not a password list"):
+        read_password_list(listed)

@@ -23,7 +23,7 @@ from perf_addin.cli import main
 from perf_addin.department import read_employees
 from perf_addin.interview import input_cells, parse_kind
 from perf_addin.interviews import existing_tabs
-from perf_addin.share import encrypt
+from perf_addin.share import PASSWORD_COLUMNS, encrypt
 from perf_addin.xlsx import Workbook
 from tests.test_interviews import at, grid, type_into
 
@@ -54,7 +54,9 @@ def decrypt(path: Path, password: str) -> bytes:
 
 def passwords(folder: Path) -> dict[str, dict[str, str]]:
     with (folder / "passwords.csv").open(encoding="utf-8-sig") as f:
-        return {row["employee_id"]: row for row in csv.DictReader(f)}
+        rows = list(csv.reader(f))
+    header = dict(zip(rows[0], PASSWORD_COLUMNS))  # the list speaks the workbook's language
+    return {row[0]: {header[h]: v for h, v in zip(rows[0], row)} for row in rows[1:]}
 
 
 @pytest.fixture(scope="module")
