@@ -47,6 +47,7 @@ from .collect import CollectError, CollectReport, collect_workbook
 from .errors import USER_ERRORS
 from .interviews import InterviewReport, write_interviews
 from .labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
+from .language import text_language
 from .libreoffice import LibreOfficeError, require_soffice
 from .results import ScoreReport, score_workbook
 from .scheduling import ScheduleReport, schedule_workbook
@@ -69,7 +70,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "input_errors": "输入错误", "total": "合计", "total_bonus": "奖金合计：[bold]{amount}[/]",
         "overrides_in_total": "（含 {n} 个手工填写的结果单元格）",
         "only_held": "--only 指定的员工都因输入错误暂不生成面谈表，未生成任何面谈表（改正输入，或加 --include-errors）",
-        "problems": "输入错误（改正前不计分）", "converted": "以文字输入的数字，已转换为数字",
+        "problems": "输入错误（改正前该行不计分；只有奖金基数有误时照常计分，只空出奖金）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
         "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
@@ -77,6 +78,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "demo_kept": "之前的演示工作簿已保存在 [bold]{path}[/]",
         "no_soffice": "未安装 LibreOffice，因此不打印 PDF",
         "sample_missing": "示例工作簿 {name} 不存在；请在源代码目录中用 `pip install -e .` 重新安装",
+        "tabs_written": "面谈表：已写入 [bold]{n}[/] 张（新建 {new} 张，重新生成 {old} 张{others}；保留已填写的字段 {kept} 个）",
+        "tabs_others": "，另刷新了 {n} 张已有的表", "tabs_current": "随当前结果更新的面谈表",
+        "held": "[red]因输入错误暂缓[/]（不生成新面谈表、时段、邀请或文件包；请改正单元格，或用 --include-errors）",
+        "tabs_left": "已不在员工表中的员工，其面谈表已保留（标为红色）", "not_written": "未写入",
+        "tab_pdfs": "单页 PDF：[bold]{n}[/] 个，在 [bold]{folder}[/]",
+        "key_file_needed": "--create-key 需要 --key-file F（新密钥写在哪里）",
     },
     "en": {
         "error": "error:", "interrupted": "interrupted; the workbook was not changed",
@@ -87,7 +94,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "overrides_in_total": " (including {n} typed result cells)",
         "only_held": "every employee named by --only is held back for input errors; no tab was written "
                      "(fix the inputs, or add --include-errors)",
-        "problems": "Input errors (no score until fixed)", "converted": "Numbers typed as text, converted",
+        "problems": "Input errors (until fixed the row gets no score; a bad base bonus alone blanks only "
+                    "the bonus)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
         "tab_notes": "Interview tabs",
         "unchanged_results": "Nothing changed: the workbook already held these results.",
@@ -97,6 +105,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "demo_kept": "The earlier demo workbook is kept in [bold]{path}[/]",
         "no_soffice": "LibreOffice is not installed, so no PDFs are printed",
         "sample_missing": "the sample workbook {name} is missing; reinstall with `pip install -e .` from a checkout",
+        "tabs_written": "Interview tabs: [bold]{n}[/] written ({new} new, {old} regenerated{others}; "
+                        "{kept} filled-in fields kept)",
+        "tabs_others": ", {n} other existing tabs refreshed", "tabs_current": "Tabs updated to the current results",
+        "held": "[red]Held back for input errors[/] (no new tab, slot, invitation or pack; fix the cell, "
+                "or --include-errors)",
+        "tabs_left": "Tabs kept for employees no longer in the table (tab coloured red)", "not_written": "Not written",
+        "tab_pdfs": "One-page PDFs: [bold]{n}[/] in [bold]{folder}[/]",
+        "key_file_needed": "--create-key needs --key-file F (where the new key is written)",
     },
 }
 # The language of the workbook at hand, once known (``--lang`` or a command's report).
@@ -122,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         _remember(args)
         return args.run(args)
     except USER_ERRORS as exc:
-        errors.print(f"[bold red]{_t('error', _error_language(args))}[/] {exc}")
+        errors.print(f"[bold red]{_t('error', _book_language(args, str(exc)))}[/] {exc}")
         return 2
     except KeyboardInterrupt:
-        errors.print(_t("interrupted", _error_language(args)))
+        errors.print(_t("interrupted", _book_language(args)))
         return 130
 
 
@@ -139,19 +155,19 @@ def _remember(args: argparse.Namespace) -> None:
             console.print(_t("language", args.lang, sheet=rules_grid(book)[0]))
 
 
-def _error_language(args: argparse.Namespace) -> str:
-    """The workbook's language for an error line: known, or read from the workbook if it can be
-    (an unreadable workbook gets the lines in English)."""
+def _book_language(args: argparse.Namespace, message: str = "") -> str:
+    """The workbook's language for an error line: known, or read from the workbook if it can be;
+    when it cannot (the error is that it cannot be read), the message's own language."""
     if _LANGUAGE["current"]:
         return _LANGUAGE["current"]
     book = getattr(args, "book", None)
-    if book is None:
-        return "en"
-    try:
-        from .department import read_employees
-        return read_employees(book).language
-    except Exception:  # noqa: BLE001 - only choosing the language of an error line
-        return "en"
+    if book is not None:
+        try:
+            from .department import read_employees
+            return read_employees(book).language
+        except Exception:  # noqa: BLE001 - only choosing the language of an error line
+            pass
+    return text_language(message)
 
 
 def _lang_option(parser: argparse.ArgumentParser) -> None:
@@ -241,7 +257,7 @@ def _key(args: argparse.Namespace, required: bool) -> bytes | None:
     from .seal import ENV_KEY, load_key
     if args.key_file is None and not os.environ.get(ENV_KEY) and not required:
         return None
-    return load_key(args.key_file)
+    return load_key(args.key_file, _book_language(args))
 
 
 FINANCE_TEXTS = {
@@ -287,7 +303,6 @@ def _amount(value, what: str, t: dict) -> str:  # noqa: ANN001 - a number or Non
 
 
 def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
-    from .diff import field_label
     from .reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
     rec = report.rec
     lang = _use_language(rec.snapshot.table.language)
@@ -312,7 +327,7 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
     _show_list(t["errors"], [str(p) for p in rec.problems])
     if rec.diff is not None:
         _show_list(t["changes"].format(old=rec.diff.old_path.name),
-                   [f"{c.employee_id} {c.name}{sep}{field_label(c.field, lang)} "
+                   [f"{c.employee_id} {c.name}{sep}{label(c.field, lang)} "
                     f"{_amount(c.old, c.field, t)} → {_amount(c.new, c.field, t)}" for c in rec.diff.changes]
                    + [f"{i} {n}{sep}{t['added']}" for i, n in rec.diff.added]
                    + [f"{i} {n}{sep}{t['removed']}" for i, n in rec.diff.removed])
@@ -328,15 +343,15 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 def run_seal(args: argparse.Namespace) -> int:
     from .department import read_employees
     from .seal import check_sealable, create_key_file, load_key, seal_workbook
-    lang = read_employees(args.book).language if args.book.is_file() else "en"
+    lang = _use_language(read_employees(args.book).language if args.book.is_file() else None)
     t = FINANCE_TEXTS[lang]
     if args.create_key:
         if args.key_file is None:
-            raise SealError("--create-key needs --key-file F (where the new key is written)")
+            raise SealError(_t("key_file_needed"))
         check_sealable(args.book)  # a refused seal must not leave a new key behind
-        create_key_file(args.key_file)
+        create_key_file(args.key_file, lang)
         console.print(t["new_key"].format(file=f"[bold]{args.key_file}[/]"))
-    report = seal_workbook(args.book, load_key(args.key_file))
+    report = seal_workbook(args.book, load_key(args.key_file, lang))
     console.print(t["sealed"].format(n=f"[bold]{report.employees}[/]", file=report.path.name))
     return 0
 
@@ -463,7 +478,7 @@ def run_collect(args: argparse.Namespace) -> int:
 
 def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - date | None
     from datetime import date
-    from .collect import MESSAGES, field_label
+    from .collect import MESSAGES
     from .interview import TEXTS
     today = today or date.today()
     m, lang = MESSAGES[report.language], report.language
@@ -476,7 +491,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
                                              pending=sum(s.committee_pending for s in report.statuses),
                                              open=len(open_)))
     _show_list(m["merged"], report.taken)
-    _show_list(m["conflicts"], [m["conflict"].format(tab=c.tab, cell=c.cell or "?", field=field_label(c.field, lang),
+    _show_list(m["conflicts"], [m["conflict"].format(tab=c.tab, cell=c.cell or "?", field=label(c.field, lang),
                                                      master=c.master, source=c.source, other=c.other)
                                 for c in report.conflicts])
     _show_list(m["overdue"], [m["overdue_line"].format(name=r.name, eid=r.employee_id, item=items.get(r.item, r.item),
@@ -515,19 +530,16 @@ def show_interviews(report: InterviewReport) -> None:
     _use_language(report.score.language if report.score else None)
     new = sum(t.new for t in report.tabs)
     kept = sum(t.kept for t in (*report.tabs, *report.refreshed))
-    others = f", {len(report.refreshed)} other existing tabs refreshed" if report.refreshed else ""
-    console.print(f"\nInterview tabs: [bold]{len(report.tabs)}[/] written ({new} new, "
-                  f"{len(report.tabs) - new} regenerated{others}; {kept} filled-in fields kept)")
-    _show_list("Tabs updated to the current results", report.updated)
-    _show_list(HELD_TITLE, report.held)
-    _show_list("Tabs kept for employees no longer in the table (tab coloured red)", report.left)
-    _show_list("Not written", report.skipped)
+    others = _t("tabs_others", n=len(report.refreshed)) if report.refreshed else ""
+    console.print("\n" + _t("tabs_written", n=len(report.tabs), new=new, old=len(report.tabs) - new,
+                             others=others, kept=kept))
+    _show_list(_t("tabs_current"), report.updated)
+    _show_list(_t("held"), report.held)
+    _show_list(_t("tabs_left"), report.left)
+    _show_list(_t("not_written"), report.skipped)
     if report.pdfs:
-        console.print(f"One-page PDFs: [bold]{len(report.pdfs)}[/] in [bold]{report.pdfs[0].parent}[/]")
+        console.print(_t("tab_pdfs", n=len(report.pdfs), folder=report.pdfs[0].parent))
     _show_saved(report.backup, report.unchanged and _t("unchanged_tabs"))
-
-
-HELD_TITLE = "[red]Held back for input errors[/] (no new tab, slot, invitation or pack; fix the cell, or --include-errors)"
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -541,7 +553,7 @@ def run_score(args: argparse.Namespace) -> int:
 def _progress() -> Iterator:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("starting", total=None)
+        task = progress.add_task("…", total=None)
         yield lambda text: progress.update(task, description=text)
 
 

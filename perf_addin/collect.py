@@ -54,6 +54,7 @@ from .errors import UserError
 from .interview import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cells, parse_kind
 from .holidays import holiday_dates, holidays_from_grid
 from .interview_settings import InterviewSettings, settings_from_grid
+from .labels import form_field_key, label as field_label
 from .interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
 from .returned import Passwords, UnreadableFile, readable_copies, returned_files
 from .unmerged import Unmerged, differences, table_values
@@ -492,44 +493,17 @@ def _rows_after(grid: list[list[Any]], header: tuple[str, ...]) -> Iterator[list
 _NONE = {t["none"] for t in _T.values()}
 
 
-_PARTS = {"kind": "kind", "action": "action", "owner": "owner", "due": "due", "agreed": "agreed",
-          "target": "next_target", "plan": "plan"}
-_CONFIRM = {"agreed": "accept", "objection": "objection", "notes": "notes"}
-_SINGLE = {"meeting.when": "when", "meeting.place": "where", "next.plan": "plan_all",
-           "next.follow_date": "follow_date", "next.follow_owner": "follow_owner", "archive.by": "archive",
-           "archive.date": "archive_date"}
-_SEP = {"zh": "·", "en": " – "}
-
-
-def field_label(fid: str, lang: str) -> str:
-    """An input field as the form calls it (公司盈利·具体措施), never its internal id
-    (``remedy.profit.action``); an id this version does not know is shown as it is."""
-    t = TEXTS[lang]
-    parts = fid.split(".")
-    if fid in _SINGLE:
-        return t[_SINGLE[fid]]
-    if parts[0] == "confirm" and len(parts) == 2 and parts[1] in _CONFIRM:
-        return t[_CONFIRM[parts[1]]]
-    if parts[0] in ("remedy", "next") and len(parts) == 3 and parts[1] in t["items"] and parts[2] in _PARTS:
-        return t["items"][parts[1]] + _SEP[lang] + t[_PARTS[parts[2]]]
-    if parts[0] == "sign" and len(parts) in (2, 3) and parts[1] in ("employee", "supervisor", "facilitator"):
-        return t[parts[1]] + _SEP[lang] + t["date" if len(parts) == 3 else "signature"]
-    if parts[0] == "check" and len(parts) == 2 and parts[1].isdigit() and 0 < int(parts[1]) <= len(t["checklist"]):
-        return t["s8"].split("：")[0].split(":")[0] + _SEP[lang] + t["checklist"][int(parts[1]) - 1]
+def _field_id(text: str) -> str:
+    """The field id a conflict's label (either language) stands for; the check-item
+    labels of earlier versions carried the section name first (自查清单·…)."""
+    fid = form_field_key(text)
+    if fid == text and ("·" in text or " – " in text):
+        fid = form_field_key(text.split("·" if "·" in text else " – ", 1)[1])
     return fid
-
-
-def _field_ids() -> dict[str, str]:
-    """Label (either language) -> field id, to read the conflicts list back."""
-    fids = input_cells("v1", (*ITEM_KEYS, OTHER))
-    return {field_label(fid, lang): fid for lang in TEXTS for fid in fids}
 
 
 def _item_key(label: str) -> str:
     return next((k for lang in TEXTS for k, v in TEXTS[lang]["items"].items() if v == label), label)
-
-
-_FIELD_IDS = _field_ids()
 
 
 def read_marks(grid: list[list[Any]] | None) -> Marks:
@@ -545,7 +519,7 @@ def read_marks(grid: list[list[Any]] | None) -> Marks:
             if row[7]:
                 marks.done.add((row[0], _item_key(row[2])))
         for row in _rows_after(grid or [], t["h4"]):
-            marks.conflicts.append(Conflict(row[0], row[1], _FIELD_IDS.get(row[2], row[2]), row[3], row[4],
+            marks.conflicts.append(Conflict(row[0], row[1], _field_id(row[2]), row[3], row[4],
                                             row[5], row[6], row[7]))
     return marks
 

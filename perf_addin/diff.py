@@ -13,20 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .department import FIELD_ALIASES, RESULT_ALIASES
 from .snapshot import Snapshot, canon, field_values
 
 DIFF_FIELDS = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus",
                "score", "grade", "multiplier", "bonus", "manual_multiplier", "override_reason")
-
-
-def field_label(name: str, lang: str) -> str:
-    """A field as the table's header calls it in the workbook's language
-    (``profit_actual`` → 实际盈利 / Profit actual), never the internal name."""
-    aliases = FIELD_ALIASES.get(name) or RESULT_ALIASES.get(name)
-    if aliases is None:
-        return name
-    return aliases[0] if lang == "zh" else aliases[1]
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,12 @@ def is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def text_language(text: str) -> str:
+    """The language a message is written in, for the lines around it when the workbook's
+    own language cannot be known (the workbook could not be read): CJK text is zh."""
+    return "zh" if is_chinese(text) else "en"
+
+
 def decide_language(header_texts: Iterable[str], remembered: str | None = None) -> str:
     """The workbook's language: the one remembered on its rules sheet, else its headers'."""
     if remembered in LANGUAGES:

@@ -66,7 +66,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .department import Problem, parse_number_text, problems_from_scores, sheet_ref
-from .diff import Change, VersionDiff, diff_snapshots, field_label
+from .diff import Change, VersionDiff, diff_snapshots
+from .labels import label as field_label
 from .interviews import stage_visible
 from .libreoffice import LibreOffice, LibreOfficeError
 from .rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1

@@ -34,6 +34,7 @@ from .department import Problem, problems_from_scores, read_employees, read_rule
 from .errors import USER_ERRORS, UserError
 from .interviews import existing_tabs, print_tabs, write_interviews
 from .labels import label
+from .language import text_language
 from .reconcile import reconcile_workbook, seal_lines
 from .results import ensure_rules_sheet, score_workbook
 from .scoring import score_table
@@ -66,6 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "differences": "{n} 处差异，{problems} 处输入错误。",
         "email": "在 {folder} 中：一份可发送的副本和 {n} 个加密数据包；给人事的密码清单在 {passwords}。",
         "listed": "{n} 处输入错误，已列在 {sheet} 表中。", "no_problems": "没有输入错误。",
+        "unexpected": "意外错误（{kind}）：{error}\n详情：{log}",
+        "no_button": "此加载项没有按钮 {button!r} 的操作；按钮有 {buttons}。请安装同一版本的加载项和 Python 包。",
     },
     "en": {
         "scored": "Scored {scored} of {employees} employees ({grades}).",
@@ -86,6 +89,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "differences": "{n} difference(s), {problems} input error(s).",
         "email": "In {folder}: a portable copy and {n} encrypted pack(s); passwords for HR in {passwords}.",
         "listed": "{n} input error(s) listed on the sheet {sheet}.", "no_problems": "No input errors.",
+        "unexpected": "Unexpected error ({kind}): {error}\nDetails: {log}",
+        "no_button": "This add-in has no action for the button {button!r}; the buttons are {buttons}. Install "
+                     "the add-in and the Python package from the same version.",
     },
 }
 
@@ -215,9 +221,8 @@ def dispatch(button_id: str, host: Host | None = None) -> bool:
         host = XlwingsHost(xw.Book.caller())
     handler = HANDLERS.get(button_id)
     if handler is None:
-        host.message(f"This add-in has no action for the button {button_id!r}; the buttons are "
-                     f"{', '.join(HANDLERS)}. Install the add-in and the Python package from the same "
-                     "version.", error=True)
+        host.message(_t(_host_language(host, ""), "no_button", button=button_id, buttons=", ".join(HANDLERS)),
+                     error=True)
         return False
     host.screen_updating(False)
     try:
@@ -228,11 +233,20 @@ def dispatch(button_id: str, host: Host | None = None) -> bool:
     except Exception as exc:  # the user gets the reason, support gets the traceback
         logging.basicConfig(filename=LOG_FILE, level=logging.ERROR)
         logging.getLogger(__name__).exception("ribbon button %s", button_id)
-        host.message(f"Unexpected error ({type(exc).__name__}): {exc}\nDetails: {LOG_FILE}", error=True)
+        host.message(_t(_host_language(host, str(exc)), "unexpected", kind=type(exc).__name__, error=exc,
+                        log=LOG_FILE), error=True)
     finally:
         host.status(None)
         host.screen_updating(True)
     return False
+
+
+def _host_language(host: Host, message: str) -> str:
+    """The language of an error box: the workbook's when it can be read, else the message's."""
+    try:
+        return read_employees(host.path).language
+    except Exception:  # noqa: BLE001 - only choosing the language of an error box
+        return text_language(message)
 
 
 # ------------------------------------------------------------------ handlers
@@ -358,7 +372,7 @@ def reconcile(host: Host) -> None:
     """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
     compared, totals against the budget, the seal checked when a key is set in
     ``$PERF_ADDIN_SEAL_KEY`` (``reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
-    key = load_key() if os.environ.get(ENV_KEY) else None
+    key = load_key(lang=_host_language(host, "")) if os.environ.get(ENV_KEY) else None
     with host.file_job() as path:
         report = reconcile_workbook(path, key=key, progress=host.status)
     rec = report.rec

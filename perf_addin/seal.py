@@ -48,7 +48,7 @@ from typing import Any
 
 import python_calamine as calamine
 
-from .diff import field_label
+from .labels import label as field_label
 from .errors import UserError
 from .snapshot import Snapshot, canon, field_values, is_blank, read_snapshot
 from .xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
@@ -74,29 +74,42 @@ class SealError(UserError, ValueError):
 # ------------------------------------------------------------------ the key
 
 
-def load_key(key_file: str | Path | None = None) -> bytes:
+#: the key's refusals, in the workbook's language
+KEY_TEXTS = {
+    "zh": {"no_file": "找不到封存密钥文件 {path}", "file": "密钥文件 {name}",
+           "none": "没有封存密钥：请用 --key-file FILE 指定，或设置 {env}",
+           "short": "{where}中的封存密钥短于 {n} 字节", "exists": "{path} 已存在；密钥文件从不覆盖"},
+    "en": {"no_file": "seal key file {path} not found", "file": "key file {name}",
+           "none": "no seal key: give --key-file FILE or set {env}",
+           "short": "the seal key in {where} is shorter than {n} bytes",
+           "exists": "{path} exists; a key file is never overwritten"},
+}
+
+
+def load_key(key_file: str | Path | None = None, lang: str = "en") -> bytes:
     """The key from ``key_file``, else from ``$PERF_ADDIN_SEAL_KEY``."""
+    t = KEY_TEXTS[lang]
     if key_file is not None:
         path = Path(key_file)
         if not path.is_file():
-            raise SealError(f"seal key file {path} not found")
+            raise SealError(t["no_file"].format(path=path))
         key = path.read_bytes().rstrip()
-        where = f"key file {path.name}"
+        where = t["file"].format(name=path.name)
     elif os.environ.get(ENV_KEY):
         key = os.environ[ENV_KEY].strip().encode("utf-8")
         where = f"${ENV_KEY}"
     else:
-        raise SealError(f"no seal key: give --key-file FILE or set {ENV_KEY}")
+        raise SealError(t["none"].format(env=ENV_KEY))
     if len(key) < MIN_KEY_BYTES:
-        raise SealError(f"the seal key in {where} is shorter than {MIN_KEY_BYTES} bytes")
+        raise SealError(t["short"].format(where=where, n=MIN_KEY_BYTES))
     return key
 
 
-def create_key_file(path: str | Path) -> Path:
+def create_key_file(path: str | Path, lang: str = "en") -> Path:
     """A new random key (256 bits, hex) readable only by its owner; never overwrites."""
     path = Path(path)
     if path.exists():
-        raise SealError(f"{path} exists; a key file is never overwritten")
+        raise SealError(KEY_TEXTS[lang]["exists"].format(path=path))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(secrets.token_hex(32) + "\n")
@@ -255,7 +268,7 @@ class SealCheck:
     added: list[tuple[str, int]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     #: table index of a changed row -> the sealed fields whose values changed
-    #: (internal names; ``diff.field_label`` says them); empty when the seal has no tags
+    #: (internal names; ``labels.label`` says them); empty when the seal has no tags
     fields: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property

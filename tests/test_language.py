@@ -157,7 +157,8 @@ def _unpathed(text: str, tmp: Path, names: tuple[str, ...] = (SAMPLE.name, "dept
         text = re.sub(r"\s*".join(map(re.escape, name)), "<file>", text)
     text = re.sub(r"\s*\n\s*", " ", text)  # rich wraps long lines
     text = text.replace(str(tmp), "<tmp>")
-    return re.sub(r"<tmp>[^\n]*?\.(?:xlsx|csv)\b|<tmp>\S*", "<path>", text)
+    # a path may be wrapped (a space in it) but never runs across Chinese text or the <file> it holds
+    return re.sub(r"<tmp>[^<\u3000-\u9fff\uff00-\uffef]*?\.(?:xlsx|csv)\b|<tmp>[^\s<]*", "<path>", text)
 
 
 def _event_text(path: Path) -> str:
@@ -191,6 +192,9 @@ def test_chinese_cycle_leaks_no_internal_name(zh_cycle):
     assert "平时表现必须在 0 到 20 之间，现为 25" in cli
     assert "其他·具体措施" in cli  # the conflict names the form field by its label
     assert "没有变化" in cli and "已保存。上一版本在" in cli
+    assert "面谈表：已写入" in cli and "因输入错误暂缓" in cli  # the interviews' lines
+    assert "只有奖金基数有误时照常计分，只空出奖金" in cli  # the heading is true of a bad base bonus
+    assert not re.search(r"Held back|Interview tabs|Input errors|Not written|One-page", cli)
 
 
 def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
@@ -268,7 +272,8 @@ def test_lang_option_is_remembered_on_the_rules_sheet(tmp_path, capsys, wide):
     book = tmp_path / "dept.xlsx"
     shutil.copyfile(SAMPLE, book)
     out = run(capsys, "score", book, "--lang", "en")
-    assert "Workbook language: English" in out and "Input errors (no score until fixed)" in out
+    assert "Workbook language: English" in out and "Input errors (until fixed the row gets no score; " \
+        "a bad base bonus alone blanks only the bonus)" in " ".join(out.split())
     assert "员工!G18: Profit target must be > 0, found 0" in " ".join(out.split())
     rules = calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("规则").to_python()
     assert ["language", "en"] in [row[9:11] for row in rules]
@@ -352,3 +357,40 @@ def test_collect_reads_a_password_list_in_either_language_or_the_old_header(tmp_
     listed.write_text("who,secret\n7,x\n", encoding="utf-8-sig")
     with pytest.raises(WorkbookError, match="passwords.csv: not a password list"):
         read_password_list(listed)
+
+
+# ------------------------------------------------------------------ error lines and the one source of labels
+
+
+def test_an_unreadable_table_gets_the_prefix_of_its_messages_language(tmp_path, capsys):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(SAMPLE, book)
+    with Workbook.open(book) as wb:
+        wb.set_cells("员工", {"G3": "目标"})  # 目标盈利 no longer: the table cannot be read
+        wb.save()
+    assert main(["score", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "目标盈利" in err and err.startswith("错误：") and "error:" not in err
+    assert main(["score", str(tmp_path / "missing.xlsx")]) == 2  # an English message keeps English
+    assert capsys.readouterr().err.startswith("error:")
+
+
+def test_seal_lines_speak_the_workbooks_language(tmp_path, capsys, wide):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(SAMPLE, book)
+    assert main(["seal", str(book), "--create-key"]) == 2
+    assert capsys.readouterr().err.startswith("错误： --create-key 需要 --key-file")
+    assert main(["seal", str(book), "--key-file", str(tmp_path / "none.key")]) == 2
+    assert "找不到封存密钥文件" in capsys.readouterr().err
+    en = english_book(tmp_path / "en.xlsx")
+    assert main(["seal", str(en), "--key-file", str(tmp_path / "none.key")]) == 2
+    assert "seal key file" in capsys.readouterr().err
+
+
+def test_collect_and_diff_name_fields_through_labels():
+    from perf_addin import collect, diff
+    assert not hasattr(diff, "field_label") and collect.field_label is label
+    assert collect._field_id(label("check.2", "zh")) == "check.2"
+    assert collect._field_id("八、主导人自查·" + label("check.2", "zh")) == "check.2"  # an earlier version's label
+    assert collect._field_id("8. Facilitator's checklist – " + label("check.2", "en")) == "check.2"
+    assert collect._field_id("remedy.rating.action") == "remedy.rating.action"

@@ -161,6 +161,7 @@ def test_prepare_for_email_writes_a_portable_copy_and_encrypted_packs(book: Path
 def test_unknown_button_and_unexpected_errors_become_messages(book: Path, monkeypatch) -> None:
     host = FileHost(book)
     assert not dispatch("perfNope", host)
+    assert "没有按钮 'perfNope' 的操作" in host.messages[0][0]  # the Chinese workbook's language
     from perf_addin import ribbon
 
     def boom(host):
@@ -171,7 +172,8 @@ def test_unknown_button_and_unexpected_errors_become_messages(book: Path, monkey
     host = FileHost(book)
     assert not dispatch("perfScore", host)
     text, error = host.messages[0]
-    assert error and "KeyError" in text and "Traceback" not in text
+    assert error and "意外错误（KeyError）" in text and "详情：" in text and "Traceback" not in text
+    assert "Unexpected" not in text
 
 
 def test_print_pdfs_without_feedback_sheets_explains(book: Path) -> None:
@@ -212,7 +214,7 @@ def test_a_user_error_of_any_job_is_a_message_not_an_unexpected_error(book: Path
     host = FileHost(book)
     assert not dispatch(button, host)
     text, error = host.messages[-1]
-    assert error and "Unexpected error" not in text and "Details:" not in text
+    assert error and "Unexpected error" not in text and "Details:" not in text and "意外错误" not in text
 
 
 def test_every_job_error_shares_the_one_base_the_edges_catch() -> None:

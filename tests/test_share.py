@@ -108,7 +108,7 @@ def test_packs_hold_no_other_employee(book: Path, packs) -> None:
     table = read_employees(book)
     frame = table.frame
     people = [(str(r.employee_id), r.name, r.supervisor, r.profit_actual) for r in frame.itertuples()]
-    passwords = {row["file"]: row["password"] for row in csv.DictReader(
+    passwords = {row["文件"]: row["密码"] for row in csv.DictReader(
         packs.passwords.open(encoding="utf-8-sig"))}
     assert len(packs.packs) == 36 and len(packs.held) == 4  # input errors: no pack
     for pack in packs.packs:
@@ -126,25 +126,25 @@ def test_packs_hold_no_other_employee(book: Path, packs) -> None:
 
 
 def test_formula_like_text_stays_text_in_packs(packs) -> None:
-    passwords = {row["file"]: row["password"] for row in csv.DictReader(
+    passwords = {row["文件"]: row["密码"] for row in csv.DictReader(
         packs.passwords.open(encoding="utf-8-sig"))}
     pack = next(p for p in packs.packs if p.name.startswith("1006-"))
     parts = _parts(_decrypt(pack, passwords[pack.name]))
     assert "HYPERLINK" in parts["xl/worksheets/sheet2.xml"]
     assert "<f>" not in "".join(parts.values())  # values only, never formulas
-    rows = {r["employee_id"]: r for r in csv.DictReader(packs.passwords.open(encoding="utf-8-sig"))}
-    assert rows["1006"]["name"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
+    rows = {r["工号"]: r for r in csv.DictReader(packs.passwords.open(encoding="utf-8-sig"))}
+    assert rows["1006"]["姓名"].startswith("'=HYPERLINK")  # neutralised for spreadsheets
 
 
 def test_encryption_round_trip(packs) -> None:
     rows = list(csv.DictReader(packs.passwords.open(encoding="utf-8-sig")))
-    pack = packs.folder / rows[0]["file"]
+    pack = packs.folder / rows[0]["文件"]
     assert pack.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # an encrypted Office file
-    data = _decrypt(pack, rows[0]["password"])
+    data = _decrypt(pack, rows[0]["密码"])
     with calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
         assert wb.sheet_names == ["绩效反馈面谈", "结果"]
     with pytest.raises(Exception):
-        _decrypt(pack, rows[0]["password"] + "x")
+        _decrypt(pack, rows[0]["密码"] + "x")
     assert (packs.passwords.stat().st_mode & 0o077) == 0
 
 
