@@ -56,7 +56,7 @@ def passwords(folder: Path) -> dict[str, dict[str, str]]:
     with (folder / "passwords.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     header = dict(zip(rows[0], PASSWORD_COLUMNS))  # the list speaks the workbook's language
-    return {row[0]: {header[h]: v for h, v in zip(rows[0], row)} for row in rows[1:]}
+    return {row[0]: {header[h]: v for h, v in zip(rows[0], row) if h in header} for row in rows[1:]}
 
 
 @pytest.fixture(scope="module")
