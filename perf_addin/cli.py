@@ -45,6 +45,7 @@ from rich.table import Table
 from . import __version__
 from .collect import CollectError, CollectReport, collect_workbook
 from .errors import USER_ERRORS
+from .xlsx.atomic import one_backup
 from .interviews import InterviewReport, write_interviews
 from .labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
 from .language import text_language
@@ -135,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _LANGUAGE["current"] = getattr(args, "lang", None)
     try:
-        _remember(args)
-        return args.run(args)
+        with one_backup():  # --lang's row and the command's cells: one backup of the book as it was
+            _remember(args)
+            return args.run(args)
     except USER_ERRORS as exc:
         errors.print(f"[bold red]{_t('error', _book_language(args, str(exc)))}[/] {exc}")
         return 2

@@ -394,3 +394,12 @@ def test_collect_and_diff_name_fields_through_labels():
     assert collect._field_id("八、主导人自查·" + label("check.2", "zh")) == "check.2"  # an earlier version's label
     assert collect._field_id("8. Facilitator's checklist – " + label("check.2", "en")) == "check.2"
     assert collect._field_id("remedy.rating.action") == "remedy.rating.action"
+
+
+def test_lang_that_changes_the_language_keeps_one_backup_of_the_book_as_it_was(tmp_path, capsys, wide):
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(SAMPLE, book)
+    out = run(capsys, "score", book, "--lang", "en")
+    backups = sorted((tmp_path / "perf-addin backups").glob("dept *.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == SAMPLE.read_bytes()
+    assert backups[0].name.replace(" ", "") in re.sub(r"\s", "", out)  # the saved line names that one
