@@ -59,7 +59,7 @@ import python_calamine as calamine
 
 from .errors import UserError
 from .labels import INPUT_LABELS, RESULT_LABELS, header_aliases, label, problem_text
-from .language import decide_language, remembered_language
+from .language import decide_language, is_chinese, remembered_language
 from .rules import Rules, a1, rules_from_rows
 from .scoring import score_table
 from .xlsx.refs import quote_sheet
@@ -652,16 +652,19 @@ def held_back(table: EmployeeTable, rules: Rules, include_errors: bool = False) 
 # ------------------------------------------------------------------ rules
 
 
-def read_rules(path: str | Path) -> Rules:
+def read_rules(path: str | Path, lang: str | None = None) -> Rules:
     """The rules on the workbook's 规则/Rules sheet, or ``Rules.default()``.
 
     The sheet's layout starts at A1 (``rules.py``); a bad value raises
-    ``RulesError`` whose ``cell`` names it, e.g. ``规则!B3``.
+    ``RulesError`` whose ``cell`` names it, e.g. ``规则!B3``, worded in ``lang``
+    (by default the language the sheet remembers, else its name's: 规则 or Rules).
     """
     sheet, grid = rules_grid(path)
     if grid is None:
         return Rules.default()
-    return rules_from_rows(grid, sheet=sheet_ref(sheet), origin=(0, 0))
+    if lang is None:
+        lang = remembered_language(grid, sheet_ref(sheet)) or ("zh" if is_chinese(sheet) else "en")
+    return rules_from_rows(grid, sheet=sheet_ref(sheet), origin=(0, 0), lang=lang)
 
 
 def _rules_grid(book: calamine.CalamineWorkbook) -> tuple[str | None, list[list[Any]] | None]:

@@ -128,7 +128,7 @@ def score_into(book: Workbook, path: Path, progress: Progress = lambda step: Non
     score first (interviews) write their own sheets into the same session."""
     progress("reading the employee table")
     table = read_employees(path)
-    rules = read_rules(path)
+    rules = read_rules(path, table.language)
     progress(f"scoring {len(table.rows)} employees")
     scores = score_table(table.frame, rules)
     problems = sorted(table.problems + problems_from_scores(table, scores, rules),

@@ -437,7 +437,7 @@ def check_inputs(host: Host) -> None:
 def input_problems(path: Path) -> list[Problem]:
     """Every input error, in sheet order: the reader's and the engine's."""
     table = read_employees(path)
-    rules = read_rules(path)
+    rules = read_rules(path, table.language)
     scores = score_table(table.frame, rules)
     return sorted(table.problems + problems_from_scores(table, scores, rules), key=lambda p: (p.row or 0, p.cell))
 

@@ -119,11 +119,50 @@ class RulesError(UserError, ValueError):
     (``("band", 2, "lower")``) so a sheet reader can translate it to a cell.
     """
 
-    def __init__(self, message: str, cell: str | None = None, key: Any = None):
+    def __init__(self, message: str, cell: str | None = None, key: Any = None, kind: str | None = None,
+                 **values: Any):
         self.message = message
         self.cell = cell
         self.key = key
+        self.kind, self.values = kind, values  # to word it again in the workbook's language
         super().__init__(f"{cell}: {message}" if cell else message)
+
+
+# kind -> (中文, English) of the settings' refusals; {field} is the setting's label on the
+# rules sheet (its description column), {other} another setting's label.
+SETTING_PROBLEMS: dict[str, tuple[str, str]] = {
+    "blank": ("{field}为空", "{field} is blank"),
+    "blank_none": ("{field}为空（填 none 可关闭此项）", "{field} is blank (write none to switch it off)"),
+    "number": ("{field}必须是数字，现为 {value}", "{field} must be a number, found {value}"),
+    "finite": ("{field}必须是有限的数字，现为 {value}", "{field} must be a finite number, found {value}"),
+    "minimum": ("{field}不能小于 {minimum}，现为 {value}", "{field} must be >= {minimum}, found {value}"),
+    "above": ("{field}必须大于{other}（{bound}），现为 {value}", "{field} must be > {other} ({bound}), found {value}"),
+    "at_least": ("{field}不能小于{other}（{bound}），现为 {value}",
+                 "{field} must be >= {other} ({bound}), found {value}"),
+    "between": ("{field}必须在{other}（{low}）与{high_label}（{high}）之间，现为 {value}",
+                "{field} must lie between {other} ({low}) and {high_label} ({high}), found {value}"),
+    "whole": ("{field}必须是整数，现为 {value}", "{field} must be a whole number, found {value}"),
+}
+
+
+def setting_label(key: str, lang: str) -> str:
+    """A setting as the rules sheet describes it (its zh / en description column, up to
+    the explanation of none), quoted: “公司盈利：达成100%时的得分”."""
+    texts = _SETTING_TEXT.get(key)
+    if texts is None:
+        return key
+    text = texts[0 if lang == "zh" else 1].split("；")[0].split("; ")[0]
+    return f"“{text}”" if lang == "zh" else f"'{text}'"
+
+
+def setting_problem(err: RulesError, lang: str) -> str:
+    """``err``'s message in ``lang``, naming its setting by the sheet's label; its own
+    message when it is not a setting's (a band's, say)."""
+    if err.kind not in SETTING_PROBLEMS or not isinstance(err.key, str):
+        return err.message
+    values = {k: setting_label(v, lang) if k in ("other", "high_label") else v for k, v in err.values.items()}
+    template = SETTING_PROBLEMS[err.kind][0 if lang == "zh" else 1]
+    return template.format(field=setting_label(err.key, lang), **values)
 
 
 # --------------------------------------------------------------------------- data
@@ -137,9 +176,11 @@ def _fmt(value: Any) -> str:
 
 def _require_number(value: Any, key: Any, what: str, minimum: float | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RulesError(f"{what} must be a finite number, found {_fmt(value)}", key=key)
+        raise RulesError(f"{what} must be a finite number, found {_fmt(value)}", key=key, kind="finite",
+                         value=_fmt(value))
     if minimum is not None and value < minimum:
-        raise RulesError(f"{what} must be >= {_fmt(minimum)}, found {_fmt(value)}", key=key)
+        raise RulesError(f"{what} must be >= {_fmt(minimum)}, found {_fmt(value)}", key=key, kind="minimum",
+                         minimum=_fmt(minimum), value=_fmt(value))
 
 
 @dataclass(frozen=True)
@@ -166,7 +207,7 @@ class Item:
             if self.floor is not None and self.cap < self.floor:
                 raise RulesError(
                     f"{n}_cap must be >= {n}_floor ({_fmt(self.floor)}), found {_fmt(self.cap)}",
-                    key=f"{n}_cap",
+                    key=f"{n}_cap", kind="at_least", other=f"{n}_floor", bound=_fmt(self.floor), value=_fmt(self.cap),
                 )
 
 
@@ -197,7 +238,7 @@ class Rating:
         if not self.minimum < self.maximum:
             raise RulesError(
                 f"rating_max must be > rating_min ({_fmt(self.minimum)}), found {_fmt(self.maximum)}",
-                key="rating_max",
+                key="rating_max", kind="above", other="rating_min", bound=_fmt(self.minimum), value=_fmt(self.maximum),
             )
         weak = self.weak_below
         if weak is None:
@@ -207,7 +248,8 @@ class Rating:
             raise RulesError(
                 f"rating_weak_below must lie between rating_min ({_fmt(self.minimum)}) and rating_max "
                 f"({_fmt(self.maximum)}), found {_fmt(weak)}",
-                key="rating_weak_below",
+                key="rating_weak_below", kind="between", other="rating_min", low=_fmt(self.minimum),
+                high_label="rating_max", high=_fmt(self.maximum), value=_fmt(weak),
             )
         object.__setattr__(self, "weak_threshold", float(weak))
 
@@ -435,8 +477,8 @@ def rules_to_rows(rules: Rules) -> list[list[Any]]:
 class _Grid:
     """Reads cells of a reader's grid and names them ``sheet!A1`` in errors."""
 
-    def __init__(self, rows: Sequence[Sequence[Any]], sheet: str, origin: tuple[int, int]):
-        self.rows, self.sheet, self.origin = rows, sheet, origin
+    def __init__(self, rows: Sequence[Sequence[Any]], sheet: str, origin: tuple[int, int], lang: str = "en"):
+        self.rows, self.sheet, self.origin, self.lang = rows, sheet, origin, lang
 
     def cell(self, r: int, c: int) -> str:
         return f"{self.sheet}!{a1(self.origin[0] + r, self.origin[1] + c)}"
@@ -450,15 +492,19 @@ class _Grid:
     def fail(self, r: int, c: int, message: str) -> RulesError:
         return RulesError(message, cell=self.cell(r, c))
 
+    def refuse(self, r: int, c: int, key: str, kind: str, **values: Any) -> RulesError:
+        """A setting's refusal at its cell, worded in the workbook's language."""
+        err = RulesError("", key=key, kind=kind, **values)
+        return self.fail(r, c, setting_problem(err, self.lang))
+
     def number(self, r: int, c: int, what: str, optional: bool = False) -> float | None:
         value = self.get(r, c)
         if optional and isinstance(value, str) and value.strip().lower() == NONE_TEXT:
             return None
         if value is None:
-            hint = f" (write {NONE_TEXT} to switch it off)" if optional else ""
-            raise self.fail(r, c, f"{what} is blank{hint}")
+            raise self.refuse(r, c, what, "blank_none" if optional else "blank")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(r, c, f"{what} must be a number, found {_fmt(value)}")
+            raise self.refuse(r, c, what, "number", value=_fmt(value))
         return float(value)
 
     def flag(self, r: int, c: int, what: str) -> bool:
@@ -491,7 +537,7 @@ def _read_settings(g: _Grid) -> dict[str, Any]:
     d = values["attainment_decimals"]
     if d is not None:
         if not d.is_integer():
-            raise g.fail(FIRST_SETTING_ROW - 1, 1, f"attainment_decimals must be a whole number, found {_fmt(d)}")
+            raise g.refuse(FIRST_SETTING_ROW - 1, 1, "attainment_decimals", "whole", value=_fmt(d))
         values["attainment_decimals"] = int(d)
     return values
 
@@ -533,15 +579,16 @@ def _key_position(key: Any) -> tuple[int, int]:
 
 
 def rules_from_rows(
-    rows: Sequence[Sequence[Any]], sheet: str = RULES_SHEET, origin: tuple[int, int] = (0, 0)
+    rows: Sequence[Sequence[Any]], sheet: str = RULES_SHEET, origin: tuple[int, int] = (0, 0), lang: str = "en"
 ) -> Rules:
     """Parse a grid laid out by ``rules_to_rows`` back into ``Rules``.
 
     ``rows`` are cell values as a reader gives them (numbers, text, bools,
     None).  ``origin`` is the 0-based sheet position of ``rows[0][0]``; it only
-    affects the cell names in error messages.
+    affects the cell names in error messages; ``lang`` the language a setting's
+    refusal is worded in, naming it by the sheet's own label.
     """
-    g = _Grid(rows, sheet, origin)
+    g = _Grid(rows, sheet, origin, lang)
     s = _read_settings(g)
     bands = _read_bands(g)
     try:
@@ -555,4 +602,4 @@ def rules_from_rows(
     except RulesError as err:
         if err.key is None:
             raise
-        raise g.fail(*_key_position(err.key), err.message) from None
+        raise g.fail(*_key_position(err.key), setting_problem(err, lang)) from None

@@ -274,7 +274,7 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
         rooms = _rooms(settings, lang, rules_sheet)
         blocked = read_blocked(reader)
         notes: list[str] = []
-        hold = held_back(table, read_rules(path), include_errors)
+        hold = held_back(table, read_rules(path, table.language), include_errors)
         requests, emails = requests_from_table(table, settings, notes, hold)
         ids = table.frame["employee_id"]
         held = {str(ids.iat[i]) for i in hold.problems if hold.held(i)}

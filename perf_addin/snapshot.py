@@ -137,7 +137,7 @@ def read_snapshot(path: str | Path) -> Snapshot:
     """Read the table, the rules and the raw grids (python-calamine, no Excel)."""
     path = Path(path)
     table = read_employees(path)
-    rules = read_rules(path)
+    rules = read_rules(path, table.language)
     try:
         with calamine.CalamineWorkbook.from_path(str(path)) as book:
             grid = book.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False)

@@ -210,7 +210,8 @@ def test_a_bad_weak_rating_threshold_names_its_cell_and_writes_nothing(tmp_path)
     before = book.read_bytes()
     result = run("score", str(book), cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["错误： 规则!B14: rating_weak_below must be a number, found '高'"]
+    assert result.stderr.strip().splitlines() == [
+        "错误： 规则!B14: “平时表现：低于此分数为薄弱项，面谈中商定改进措施”必须是数字，现为 '高'"]
     assert book.read_bytes() == before
 
 

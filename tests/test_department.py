@@ -450,7 +450,7 @@ def test_a_broken_rules_value_names_its_cell(tmp_path):
     with pytest.raises(RulesError) as err:
         read_rules(write_grid(tmp_path / "r.xlsx", "规则", grid))
     assert err.value.cell == "规则!B3"
-    assert "profit_weight must be a number" in str(err.value)
+    assert "“公司盈利：达成100%时的得分”必须是数字" in str(err.value)  # the sheet 规则 speaks Chinese
 
 
 def test_an_invalid_rule_combination_names_its_cell(tmp_path):

@@ -262,7 +262,7 @@ def test_cli_interviews_only(tmp_path):
     result = subprocess.run([sys.executable, "-m", "perf_addin.cli", "interviews", str(book), "--only", "1001"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "Interview tabs: 1 written (1 new" in result.stdout
+    assert "面谈表：已写入 1 张（新建 1 张" in result.stdout  # the Chinese sample's language
     bad = subprocess.run([sys.executable, "-m", "perf_addin.cli", "interviews", str(book), "--only", "x"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

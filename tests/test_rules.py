@@ -163,8 +163,25 @@ def test_bad_value_names_sheet_and_cell():
     rows[2][1] = -5
     with pytest.raises(RulesError) as err:
         rules_from_rows(rows)
-    assert str(err.value) == "规则!B3: profit_weight must be >= 0, found -5"
+    assert str(err.value) == "规则!B3: 'Profit: points at 100 % of target' must be >= 0, found -5"
     assert err.value.cell == "规则!B3"
+
+
+def test_a_setting_is_refused_in_the_workbooks_language_by_its_label():
+    rows = rules_to_rows(Rules.default())
+    rows[13][1] = "高"  # rating_weak_below
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows, lang="zh")
+    assert str(err.value) == "规则!B14: “平时表现：低于此分数为薄弱项，面谈中商定改进措施”必须是数字，现为 '高'"
+    rows[13][1], rows[11][1] = 15, -3  # rating_max below rating_min
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows, lang="zh")
+    assert str(err.value) == "规则!B12: “平时表现：最高可填分数”必须大于“平时表现：最低可填分数”（0），现为 -3"
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows, sheet="Rules", lang="en")
+    assert str(err.value) == ("Rules!B12: 'Discretionary rating: highest value allowed' must be > "
+                              "'Discretionary rating: lowest value allowed' (0), found -3")
+    assert "rating_" not in str(err.value)
 
 
 def test_origin_shifts_cell_names():
@@ -175,11 +192,11 @@ def test_origin_shifts_cell_names():
 
 
 @pytest.mark.parametrize("r, c, value, cell, fragment", [
-    (3, 1, None, "B4", "profit_slope is blank"),
-    (5, 1, None, "B6", "profit_cap is blank (write none"),
+    (3, 1, None, "B4", "'Profit: points per 1 % above/below target' is blank"),
+    (5, 1, None, "B6", "'Profit: highest points' is blank (write none"),
     (3, 1, "1", "B4", "must be a number, found '1'"),
     (3, 1, True, "B4", "must be a number, found True"),
-    (1, 1, 0.5, "B2", "attainment_decimals must be a whole number"),
+    (1, 1, 0.5, "B2", "'Decimals the attainment % is rounded to (half away from zero)' must be a whole number"),
     (4, 0, "profit_flor", "A5", "expected the setting 'profit_floor'"),
     (16, 4, "yes", "E17", "lower_inclusive must be TRUE or FALSE"),
     (16, 7, "1.1", "H17", "multiplier must be a number"),
@@ -288,9 +305,10 @@ def test_a_sheet_from_before_the_threshold_reads_its_default():
 
 
 @pytest.mark.parametrize("value, fragment", [
-    (None, "rating_weak_below is blank"),
-    ("high", "rating_weak_below must be a number, found 'high'"),
-    (21, "rating_weak_below must lie between rating_min (0) and rating_max (20), found 21"),
+    (None, "'Discretionary rating: a rating below this is a weak item' is blank"),
+    ("high", "'Discretionary rating: a rating below this is a weak item' must be a number, found 'high'"),
+    (21, "must lie between 'Discretionary rating: lowest value allowed' (0) and "
+          "'Discretionary rating: highest value allowed' (20), found 21"),
     (-1, "found -1"),
 ])
 def test_a_bad_weak_rating_threshold_names_its_cell(value, fragment):

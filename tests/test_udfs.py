@@ -147,7 +147,7 @@ def test_rules_range_as_numpy_grid():
 def test_bad_rules_range_names_the_cell():
     rows = rules_to_rows(Rules.default())
     rows[6][1] = -5
-    with pytest.raises(RulesError, match=r"^规则!B7: tasks_weight must be >= 0, found -5$"):
+    with pytest.raises(RulesError, match=r"^规则!B7: 'Tasks: points at 100 % of target' must be >= 0, found -5$"):
         udfs.PERF_SCORE(3500, 3200, 120, 100, 20, rows)
 
 
