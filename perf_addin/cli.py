@@ -73,6 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "only_held": "--only 指定的员工都因输入错误暂不生成面谈表，未生成任何面谈表（改正输入，或加 --include-errors）",
         "problems": "输入错误（改正前该行不计分；只有奖金基数有误时照常计分，只空出奖金）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
+        "stale": "[bold red]{tabs} 表是按改动前的结果对的账，已标成红色：请重新运行 perf-addin reconcile[/]",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
         "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
         "demo_copied": "已将示例部门复制到 [bold]{path}[/]",
@@ -98,6 +99,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "problems": "Input errors (until fixed the row gets no score; a bad base bonus alone blanks only "
                     "the bonus)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
+        "stale": "[bold red]The {tabs} tab reconciles the results before this change and is now red: "
+                 "run perf-addin reconcile again[/]",
         "tab_notes": "Interview tabs",
         "unchanged_results": "Nothing changed: the workbook already held these results.",
         "unchanged_tabs": "Nothing changed: the workbook already held these tabs.",
@@ -578,6 +581,8 @@ def show_report(report: ScoreReport, saved: bool = True) -> None:
     _show_list(_t("kept"), [f"{c}: {t}" for c, t in report.kept])
     _show_list(_t("tabs_updated"), report.tabs_updated)
     _show_list(_t("tab_notes"), report.tab_notes)
+    if report.stale:
+        console.print(_t("stale", tabs="、".join(report.stale) if lang == "zh" else ", ".join(report.stale)))
     if saved:
         _show_saved(report.backup, report.unchanged and _t("unchanged_results"))
 
