@@ -49,7 +49,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .addresses import warning, without_address
+from .addresses import emails_of, warning, without_address
 from .department import EmployeeTable, HeldBack, held_back, read_employees, read_rules, sheet_ref
 from .errors import UserError
 from .holidays import block_is_free, default_block, has_block, holiday_dates, holidays_from_grid
@@ -385,9 +385,7 @@ def requests_from_table(table: EmployeeTable, settings: InterviewSettings, notes
     """One request per employee ID (the first row), and e-mail by name; none for an
     employee ``hold`` holds back (listed in ``notes``)."""
     frame, lang = table.frame, table.language
-    emails: dict[str, str] = {}
-    if "email" in frame:
-        emails = {n: e for n, e in zip(frame["name"], frame["email"]) if n and e}
+    emails = emails_of(frame)
     requests = []
     chosen = _choose(table, None, notes)
     notes += [TEXTS[lang]["held"].format(line=line) for line in hold.held_lines(chosen)] if hold else []
