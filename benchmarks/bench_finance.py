@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from bench_score_workbook import build as build_department
-from perf_addin.reconcile import reconcile_workbook
-from perf_addin.results import score_workbook
-from perf_addin.seal import seal_workbook
-from perf_addin.share import write_packs
+from perf_addin.jobs.reconcile import reconcile_workbook
+from perf_addin.jobs.score import score_workbook
+from perf_addin.jobs.seal import seal_workbook
+from perf_addin.jobs.share import write_packs
 
 KEY = b"benchmark-key-0123456789abcdef"
 

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "workbook"))
 
 from make_workbooks import SAMPLE_SETTINGS, sample_rows, write_workbook  # noqa: E402
 
-from perf_addin.interviews import print_tabs, write_interviews  # noqa: E402
-from perf_addin.libreoffice import LibreOffice, find_soffice  # noqa: E402
-from perf_addin.results import score_workbook  # noqa: E402
+from perf_addin.jobs.interviews import print_tabs, write_interviews  # noqa: E402
+from perf_addin.engines.libreoffice import LibreOffice, find_soffice  # noqa: E402
+from perf_addin.jobs.score import score_workbook  # noqa: E402
 
 
 def department(folder: Path, n: int) -> Path:

@@ -17,7 +17,7 @@ import random
 import time
 from datetime import date, datetime, timedelta
 
-from perf_addin.schedule import Calendar, Request, plan
+from perf_addin.domain.planner import Calendar, Request, plan
 
 
 def instance(facilitators: int, n_rooms: int, seed: int = 7) -> tuple[list[Request], list[str], Calendar, dict]:

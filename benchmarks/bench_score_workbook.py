@@ -19,9 +19,9 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from perf_addin.department import read_employees
-from perf_addin.results import score_workbook
-from perf_addin.rules import RULES_SHEET, Rules, rules_to_rows
+from perf_addin.book.department import read_employees
+from perf_addin.jobs.score import score_workbook
+from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
 
 HEADER = ["工号", "姓名", "部门", "职级", "直接上级", "实际盈利", "目标盈利", "完成件数",
           "目标件数", "平时表现", "奖金基数"]

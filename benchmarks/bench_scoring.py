@@ -15,8 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from perf_addin.rules import Rules
-from perf_addin.scoring import score_table
+from perf_addin.domain.rules import Rules
+from perf_addin.domain.scoring import score_table
 
 RULES = Rules.default()
 

@@ -42,17 +42,17 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__
-from .collect import CollectError, CollectReport, collect_workbook
-from .errors import USER_ERRORS
-from .xlsx.atomic import one_backup
-from .interviews import InterviewReport, write_interviews
-from .labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
-from .language import text_language
-from .libreoffice import LibreOfficeError, require_soffice
-from .results import ScoreReport, score_workbook
-from .scheduling import ScheduleReport, schedule_workbook
-from .seal import SealError
+from perf_addin import __version__
+from perf_addin.jobs.collect import CollectError, CollectReport, collect_workbook
+from perf_addin.errors import USER_ERRORS
+from perf_addin.xlsx.atomic import one_backup
+from perf_addin.jobs.interviews import InterviewReport, write_interviews
+from perf_addin.labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
+from perf_addin.language import text_language
+from perf_addin.engines.libreoffice import LibreOfficeError, require_soffice
+from perf_addin.jobs.score import ScoreReport, score_workbook
+from perf_addin.jobs.schedule import ScheduleReport, schedule_workbook
+from perf_addin.jobs.seal import SealError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
 MAX_PROBLEMS_SHOWN = 30
@@ -154,9 +154,9 @@ def _remember(args: argparse.Namespace) -> None:
     """``--lang`` given: write it on the workbook's rules sheet before the command runs."""
     book = getattr(args, "book", None)
     if getattr(args, "lang", None) and book is not None and args.run is not run_demo:
-        from .language import remember_language
+        from perf_addin.language import remember_language
         if remember_language(book, args.lang):
-            from .department import rules_grid
+            from perf_addin.book.department import rules_grid
             console.print(_t("language", args.lang, sheet=rules_grid(book)[0]))
 
 
@@ -168,7 +168,7 @@ def _book_language(args: argparse.Namespace, message: str = "") -> str:
     book = getattr(args, "book", None)
     if book is not None:
         try:
-            from .department import read_employees
+            from perf_addin.book.department import read_employees
             return read_employees(book).language
         except Exception:  # noqa: BLE001 - only choosing the language of an error line
             pass
@@ -259,7 +259,7 @@ def _finance_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _key(args: argparse.Namespace, required: bool) -> bytes | None:
-    from .seal import ENV_KEY, load_key
+    from perf_addin.jobs.seal import ENV_KEY, load_key
     if args.key_file is None and not os.environ.get(ENV_KEY) and not required:
         return None
     return load_key(args.key_file, _book_language(args))
@@ -283,7 +283,7 @@ FINANCE_TEXTS = {
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
-    from .reconcile import print_reconciliation, reconcile_workbook
+    from perf_addin.jobs.reconcile import print_reconciliation, reconcile_workbook
     key = _key(args, required=False)
     if getattr(args, "pdf", None) is not None:
         require_soffice()  # refuse before writing anything
@@ -308,7 +308,7 @@ def _amount(value, what: str, t: dict) -> str:  # noqa: ANN001 - a number or Non
 
 
 def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
-    from .reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
+    from perf_addin.jobs.reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
     rec = report.rec
     lang = _use_language(rec.snapshot.table.language)
     t, tab = FINANCE_TEXTS[lang], TEXTS[lang]
@@ -346,8 +346,8 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 
 
 def run_seal(args: argparse.Namespace) -> int:
-    from .department import read_employees
-    from .seal import check_sealable, create_key_file, load_key, seal_workbook
+    from perf_addin.book.department import read_employees
+    from perf_addin.jobs.seal import check_sealable, create_key_file, load_key, seal_workbook
     lang = _use_language(read_employees(args.book).language if args.book.is_file() else None)
     t = FINANCE_TEXTS[lang]
     if args.create_key:
@@ -362,7 +362,7 @@ def run_seal(args: argparse.Namespace) -> int:
 
 
 def run_share(args: argparse.Namespace) -> int:
-    from .share import MESSAGES, share_workbook
+    from perf_addin.jobs.share import MESSAGES, share_workbook
     with _progress() as step:
         report = share_workbook(args.book, args.portable, args.values, args.packs, args.only,
                                 args.password_column, args.generate_passwords, args.pdf, step,
@@ -391,7 +391,7 @@ def run_demo(args: argparse.Namespace) -> int:
     kept = _fresh_demo(book)
     demo = argparse.Namespace(book=book, lang=getattr(args, "lang", None), run=run_score)
     if demo.lang is None:
-        from .department import read_employees
+        from perf_addin.book.department import read_employees
         _use_language(read_employees(book).language)
     console.print(_t("demo_copied", path=book))
     if kept is not None:
@@ -405,7 +405,7 @@ def _fresh_demo(book: Path) -> Path | None:
     """Put a fresh copy of the sample at ``book``; an earlier demo workbook there may
     hold a person's work, so it is refused while open or read-only, else kept aside
     in the writer's backups folder (returned)."""
-    from .xlsx.atomic import atomic_write
+    from perf_addin.xlsx.atomic import atomic_write
     return atomic_write(book, lambda out: out.write(SAMPLE.read_bytes()))
 
 
@@ -441,8 +441,8 @@ def _date(text: str):
 
 def run_schedule(args: argparse.Namespace) -> int:
     """Exit 1 when there was something to place and nothing new was placed."""
-    from .ribbon import invite_folder
-    from .scheduling import ALL
+    from perf_addin.excel.ribbon import invite_folder
+    from perf_addin.jobs.schedule import ALL
     replan = () if args.replan is None else (args.replan or ALL)
     with _progress() as step:
         report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step,
@@ -471,8 +471,8 @@ def run_collect(args: argparse.Namespace) -> int:
     """Exit 1 when a returned file could not be read (the others are merged and saved), or
     a copy changed employee-table values collect does not merge (listed)."""
     if args.pdf and args.reminders is None:
-        from .collect import MESSAGES
-        from .department import read_employees
+        from perf_addin.jobs.collect import MESSAGES
+        from perf_addin.book.department import read_employees
         raise CollectError(MESSAGES[read_employees(args.book).language]["pdf_needs_reminders"])
     with _progress() as step:
         report = collect_workbook(args.book, args.returned, args.today, args.reminders, args.pdf,
@@ -483,8 +483,8 @@ def run_collect(args: argparse.Namespace) -> int:
 
 def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - date | None
     from datetime import date
-    from .collect import MESSAGES
-    from .interview import TEXTS
+    from perf_addin.jobs.collect import MESSAGES
+    from perf_addin.forms.interview_form import TEXTS
     today = today or date.today()
     m, lang = MESSAGES[report.language], report.language
     _use_language(lang)
@@ -505,7 +505,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
     _show_list(m["notes"], report.notes)
     _show_list(m["unmerged"], [u.line(lang) for u in report.unmerged])
     if report.no_address:
-        from .addresses import warning
+        from perf_addin.book.addresses import warning
         console.print(f"\n[bold yellow]{warning(report.no_address, lang)}[/]")
     if report.reminders:
         console.print(m["reminders"].format(n=len(report.reminders), folder=report.reminders[0].parent))
@@ -522,7 +522,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
 def show_schedule(report: ScheduleReport) -> None:
     """The run in the workbook's language (``scheduling.summary_lines``)."""
     _use_language(report.lang)
-    from .scheduling import summary_lines
+    from perf_addin.jobs.schedule import summary_lines
     head, sections, closing = summary_lines(report)
     console.print(f"\n[bold]{head}[/]")
     for title, lines in sections:
@@ -615,7 +615,7 @@ def _addin_parser(sub: argparse._SubParsersAction) -> None:
     build = commands.add_parser("build", help="build perf_addin.xlam from vba_shim/ (no Excel needed)")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: ./dist)")
     build.set_defaults(run=run_addin_build)
-    udfs = commands.add_parser("udfs", help="regenerate vba_shim/PerfUdfs.bas from perf_addin/udfs.py")
+    udfs = commands.add_parser("udfs", help="regenerate vba_shim/PerfUdfs.bas from perf_addin/excel/udfs.py")
     udfs.set_defaults(run=run_addin_udfs)
     install = commands.add_parser("install", help="install the add-in into Excel (Windows, macOS)")
     install.add_argument("--xlam", type=Path, help="an add-in built earlier (default: build one now)")
@@ -631,7 +631,7 @@ def _addin_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_addin_build(args: argparse.Namespace) -> int:
-    from .addin_build import build_xlam
+    from perf_addin.excel.addin_build import build_xlam
 
     with console.status("building the add-in"):
         xlam = build_xlam(args.out)
@@ -640,15 +640,15 @@ def run_addin_build(args: argparse.Namespace) -> int:
 
 
 def run_addin_udfs(args: argparse.Namespace) -> int:
-    from .addin_build import SHIM_DIR
-    from .vba_udfs import write_module
+    from perf_addin.excel.addin_build import SHIM_DIR
+    from perf_addin.excel.vba_udfs import write_module
 
     console.print(f"Wrote [bold]{write_module(SHIM_DIR)}[/]")
     return 0
 
 
 def run_addin_install(args: argparse.Namespace) -> int:
-    from .addin_install import install
+    from perf_addin.excel.addin_install import install
 
     config = install(args.xlam)
     console.print(f"Installed the add-in; Excel will run {sys.executable} (set in {config}). "
@@ -657,7 +657,7 @@ def run_addin_install(args: argparse.Namespace) -> int:
 
 
 def run_addin_uninstall(args: argparse.Namespace) -> int:
-    from .addin_install import uninstall
+    from perf_addin.excel.addin_install import uninstall
 
     uninstall()
     console.print("Removed the add-in. Restart Excel.")
@@ -665,8 +665,8 @@ def run_addin_uninstall(args: argparse.Namespace) -> int:
 
 
 def run_addin_press(args: argparse.Namespace) -> int:
-    from .department import read_employees
-    from .ribbon import FileHost, dispatch
+    from perf_addin.book.department import read_employees
+    from perf_addin.excel.ribbon import FileHost, dispatch
 
     def echo(text: str, error: bool) -> None:
         if error:

@@ -95,7 +95,7 @@ def form_field_label(fid: str, lang: str) -> str | None:
     composing the label from those texts keeps one wording for the form and for
     every message about one of its fields.
     """
-    from .interview import TEXTS  # the form module imports this one: import late
+    from perf_addin.forms.interview_form import TEXTS  # the form module imports this one: import late
 
     t = TEXTS[lang]
     sep = "·" if lang == "zh" else " – "
@@ -126,7 +126,7 @@ def form_field_key(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _form_field_keys() -> dict[str, str]:
-    from .interview import ITEM_KEYS, OTHER, VERSION, input_cells
+    from perf_addin.forms.interview_form import ITEM_KEYS, OTHER, VERSION, input_cells
 
     fids = input_cells(VERSION, (*ITEM_KEYS, OTHER))
     return {form_field_label(fid, lang) or fid: fid for lang in LANGUAGES for fid in fids}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .labels import LANGUAGES
-from .rules import RulesError, a1
+from perf_addin.labels import LANGUAGES
+from perf_addin.domain.rules import RulesError, a1
 
 KEY = "language"
 KEY_COLUMN = 9  # 0-based: column J, beside the fixed scoring layout
@@ -86,9 +86,9 @@ def _language_cells(grid: Sequence[Sequence[Any]] | None, lang: str) -> dict[str
 def remember_language(path: str | Path, lang: str) -> bool:
     """Write ``lang`` on the workbook's rules sheet (adding the sheet if needed);
     True when something changed.  Refuses like every write before touching anything."""
-    from .department import rules_grid
-    from .results import ensure_rules_sheet
-    from .xlsx import Workbook
+    from perf_addin.book.department import rules_grid
+    from perf_addin.jobs.score import ensure_rules_sheet
+    from perf_addin.xlsx import Workbook
 
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")

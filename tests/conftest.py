@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from perf_addin.libreoffice import INSTALL_HINT, LibreOffice, find_soffice
+from perf_addin.engines.libreoffice import INSTALL_HINT, LibreOffice, find_soffice
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENV_CORPUS = "PERF_ADDIN_CORPUS"

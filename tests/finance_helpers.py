@@ -7,8 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from perf_addin.department import read_employees
-from perf_addin.results import score_workbook
+from perf_addin.book.department import read_employees
+from perf_addin.jobs.score import score_workbook
 from perf_addin.xlsx import Workbook
 from perf_addin.xlsx.refs import col_letter
 

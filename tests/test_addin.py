@@ -12,10 +12,12 @@ import pytest
 from lxml import etree
 from oletools.olevba import VBA_Parser
 
-from perf_addin import addin_build as ab
-from perf_addin import cli, ribbon, vba_udfs
-from perf_addin.addin_install import AddinInstallError, install, user_config_file, user_config_text
-from perf_addin.udfs import UDF_SPECS
+from perf_addin.excel import addin_build as ab
+from perf_addin import cli
+from perf_addin.excel import ribbon
+from perf_addin.excel import vba_udfs
+from perf_addin.excel.addin_install import AddinInstallError, install, user_config_file, user_config_text
+from perf_addin.excel.udf_specs import UDF_SPECS
 from tests.conftest import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs" / "addin.md"
@@ -119,7 +121,7 @@ def test_every_button_has_a_documented_handler_and_no_handler_lacks_a_button() -
 
 
 def test_vba_callback_calls_dispatch_with_the_button_id(macros: dict[str, str]) -> None:
-    assert """RunPython "import perf_addin.ribbon as r; r.dispatch('" & control.Id & "')\"""" \
+    assert """RunPython "import perf_addin.excel.ribbon as r; r.dispatch('" & control.Id & "')\"""" \
         in macros["PerfRibbon"]
     assert "PerfUdfs.RegisterFunctionHelp" in macros["ThisWorkbook"]
 
@@ -127,7 +129,7 @@ def test_vba_callback_calls_dispatch_with_the_button_id(macros: dict[str, str]) 
 def test_config_sheet_names_the_udf_module(xlam: Path) -> None:
     with zipfile.ZipFile(xlam) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
-    assert "<t>UDF Modules</t>" in sheet and "<t>perf_addin.udfs</t>" in sheet
+    assert "<t>UDF Modules</t>" in sheet and "<t>perf_addin.excel.udfs</t>" in sheet
     assert "Interpreter" not in sheet  # a blank key here would hide the user's config file
     assert not re.search(r"[A-Za-z]:\\|/home/|/Users/", sheet)
 
@@ -139,7 +141,7 @@ def test_libreoffice_opens_the_xlam(xlam: Path, soffice, tmp_path: Path) -> None
     assert result.ok, result.error
     assert list(result.sheets) == [ab.CONFIG_SHEET]
     rows = result.sheets[ab.CONFIG_SHEET].read_text(encoding="utf-8-sig").splitlines()
-    assert rows[0].startswith("UDF Modules,perf_addin.udfs")
+    assert rows[0].startswith("UDF Modules,perf_addin.excel.udfs")
 
 
 # ------------------------------------------------------------------ UDF wrappers
@@ -156,7 +158,7 @@ def test_every_udf_has_a_wrapper_and_registered_help(name: str, macros: dict[str
     code = macros[vba_udfs.VBA_MODULE]
     args = [("Optional " if a == "rules" else "") + a for a, _ in spec.args]
     assert f"Function {name}({', '.join(args)})" in code
-    assert f'XLPy.CallUDF("perf_addin.udfs", "{name}", Array({", ".join(a for a, _ in spec.args)}), ' \
+    assert f'XLPy.CallUDF("perf_addin.excel.udfs", "{name}", Array({", ".join(a for a, _ in spec.args)}), ' \
            "ActiveWorkbook, Application.Caller)" in code
     options = "\r\n".join(vba_udfs.macro_options(spec))
     assert options in code

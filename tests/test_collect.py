@@ -16,10 +16,10 @@ import xlsxwriter
 from lxml import etree
 
 from perf_addin.cli import main
-from perf_addin.collect import KIND, collect_workbook, monthly_meetings, Remedy
-from perf_addin.interview import input_cells, parse_kind
-from perf_addin.interviews import existing_tabs, write_interviews
-from perf_addin.share import encrypt, write_packs
+from perf_addin.jobs.collect import KIND, collect_workbook, monthly_meetings, Remedy
+from perf_addin.forms.interview_form import input_cells, parse_kind
+from perf_addin.jobs.interviews import existing_tabs, write_interviews
+from perf_addin.jobs.share import encrypt, write_packs
 from perf_addin.xlsx import Workbook
 from tests.test_interviews import HEADER, MAIN, at, grid, sheet_part, type_into
 
@@ -306,7 +306,7 @@ def test_cli_collect(pair, tmp_path, capsys):
 
 
 def test_ribbon_follow_up_button(master, tmp_path):
-    from perf_addin.ribbon import FileHost, dispatch, reminder_folder
+    from perf_addin.excel.ribbon import FileHost, dispatch, reminder_folder
     book = tmp_path / "dept.xlsx"
     shutil.copyfile(master, book)
     typed(book, "1", RETURNED_1)
@@ -322,7 +322,7 @@ def test_ribbon_follow_up_button(master, tmp_path):
 
 def print_sheet(book: Path, sheet: str, office, folder: Path) -> Path:
     """The one sheet printed by LibreOffice, as a person would print that tab."""
-    from perf_addin.interviews import stage_visible
+    from perf_addin.jobs.interviews import stage_visible
     folder.mkdir(parents=True, exist_ok=True)
     stage_visible(book, {sheet}, folder / "tracking.xlsx")
     [result] = office.convert([folder / "tracking.xlsx"], "pdf", folder, recalc=False).values()
@@ -413,7 +413,7 @@ def test_reminders_warn_about_placeholder_addresses(pair, tmp_path, capsys):
 
 
 def test_invitations_warn_about_placeholder_addresses(master, tmp_path):
-    from perf_addin.scheduling import schedule_workbook
+    from perf_addin.jobs.schedule import schedule_workbook
     book = tmp_path / "dept.xlsx"
     shutil.copyfile(master, book)
     report = schedule_workbook(book, date(2026, 3, 2), date(2026, 3, 6), tmp_path / "ics")

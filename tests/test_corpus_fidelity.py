@@ -21,7 +21,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ooxml_check import check_files
-from perf_addin.libreoffice import LibreOffice, read_csv_sheets
+from perf_addin.engines.libreoffice import LibreOffice, read_csv_sheets
 from perf_addin.xlsx import Cell, Formula, SheetSpec, Style, Workbook, WorkbookError
 from perf_addin.xlsx.chart import BarChart
 

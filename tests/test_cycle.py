@@ -71,8 +71,8 @@ def grid(path: Path, sheet: str) -> list[list]:
 
 def tab_of(book: Path, employee_id: str) -> tuple[str, dict[str, str]]:
     """The employee's interview tab and the addresses of its input fields."""
-    from perf_addin.interview import input_cells, parse_kind
-    from perf_addin.interviews import existing_tabs
+    from perf_addin.forms.interview_form import input_cells, parse_kind
+    from perf_addin.jobs.interviews import existing_tabs
     with Workbook.open(book) as wb:
         tab = existing_tabs(wb)[employee_id]
         kind = parse_kind(wb.owner_kind(tab))
@@ -105,7 +105,7 @@ def test_demo_holds_back_the_employees_with_input_errors_and_names_the_cells(dem
     assert out.count("已保存。上一版本在") == 1  # one open, one save
     for cell in ("员工!G18", "员工!J21", "员工!H24", "员工!J27"):
         assert cell in out
-    from perf_addin.interviews import existing_tabs
+    from perf_addin.jobs.interviews import existing_tabs
     with Workbook.open(book) as wb:
         tabs = existing_tabs(wb)
     assert len(tabs) == 36 and "1015" not in tabs  # row 18: profit target 0
@@ -166,7 +166,7 @@ def test_included_employees_with_errors_are_marked_on_tab_schedule_and_pack(demo
     tab, _ = tab_of(book, "1015")
     rows = grid(book, tab)
     assert rows[1][0].startswith("输入有误，结果无效：员工!G18")
-    from perf_addin.interview import BANNER
+    from perf_addin.forms.interview_form import BANNER
     assert BANNER.fill == "C00000"
 
     plan = run("schedule", str(book), "--from", "2026-03-02", "--to", "2026-03-13", "--include-errors",

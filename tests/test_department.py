@@ -14,7 +14,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from perf_addin.department import (
+from perf_addin.book.department import (
     DepartmentError,
     EmployeeTable,
     match_header,
@@ -24,8 +24,8 @@ from perf_addin.department import (
     read_rules,
     sheet_ref,
 )
-from perf_addin.rules import Item, Rules, RulesError, rules_to_rows
-from perf_addin.scoring import score_table
+from perf_addin.domain.rules import Item, Rules, RulesError, rules_to_rows
+from perf_addin.domain.scoring import score_table
 
 ZH_HEADER = ["工号", "姓名", "部门", "实际盈利", "目标盈利", "完成件数", "目标件数", "平时表现", "奖金基数"]
 EN_HEADER = ["Employee ID", "Name", "Department", "Profit actual", "Profit target", "Tasks done", "Tasks target",

@@ -9,9 +9,9 @@ import re
 import numpy as np
 import pytest
 
-from perf_addin import excel_formulas as xf
-from perf_addin.rules import RULES_SHEET, Rules, rule_cell, rules_to_rows
-from perf_addin.scoring import grade_table, item_table, score_table
+from perf_addin.domain import formulas as xf
+from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell, rules_to_rows
+from perf_addin.domain.scoring import grade_table, item_table, score_table
 
 DEFAULT = Rules.default()
 REFS = xf.RowRefs("A2", "B2", "C2", "D2", "E2", "F2")

@@ -1,4 +1,4 @@
-"""perf_addin.gnumeric against a real Gnumeric (ssconvert): no mocks."""
+"""perf_addin.engines.gnumeric against a real Gnumeric (ssconvert): no mocks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from perf_addin.gnumeric import ENV_SSCONVERT, GnumericError, find_ssconvert, recalculated_sheets
+from perf_addin.engines.gnumeric import ENV_SSCONVERT, GnumericError, find_ssconvert, recalculated_sheets
 from tests.test_libreoffice import CACHED, make_workbook
 
 

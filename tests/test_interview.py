@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from perf_addin.interview import (ID_CELL, OTHER, InterviewData, ItemLine, ResultCell, TabKind,
+from perf_addin.forms.interview_form import (ID_CELL, OTHER, InterviewData, ItemLine, ResultCell, TabKind,
                                   agenda_minutes, facilitator, input_cells, interview_sheet, is_senior,
                                   parse_kind, praise_text, tab_name)
-from perf_addin.interview_settings import InterviewSettings, settings_from_grid, settings_rows
-from perf_addin.rules import RulesError
+from perf_addin.domain.interview_settings import InterviewSettings, settings_from_grid, settings_rows
+from perf_addin.domain.rules import RulesError
 from perf_addin.xlsx import Cell, Formula, check_sheet_name
 from perf_addin.xlsx.values import content
 
@@ -246,7 +246,7 @@ def test_bad_minutes_name_their_cell():
 
 
 def test_input_errors_put_a_red_banner_in_place_of_the_legend():
-    from perf_addin.interview import BANNER, ERROR_TAB_COLOR
+    from perf_addin.forms.interview_form import BANNER, ERROR_TAB_COLOR
     plain = interview_sheet(employee(), SETTINGS)
     assert values(plain)["A2"].startswith("黄色单元格") and plain.tab_color != ERROR_TAB_COLOR
     bad = interview_sheet(employee(errors=("员工!G12", "员工!J12")), SETTINGS)

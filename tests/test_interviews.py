@@ -16,11 +16,11 @@ import xlsxwriter
 from lxml import etree
 
 from perf_addin.cli import SAMPLE
-from perf_addin.department import DepartmentError, read_employees, read_rules
-from perf_addin.interview import ID_CELL, OTHER, input_cells, parse_kind
-from perf_addin.interviews import LEFT_COLOR, existing_tabs, pdf_name, print_tabs, write_interviews
-from perf_addin.libreoffice import pdf_page_count
-from perf_addin.scoring import score_table
+from perf_addin.book.department import DepartmentError, read_employees, read_rules
+from perf_addin.forms.interview_form import ID_CELL, OTHER, input_cells, parse_kind
+from perf_addin.jobs.interviews import LEFT_COLOR, existing_tabs, pdf_name, print_tabs, write_interviews
+from perf_addin.engines.libreoffice import pdf_page_count
+from perf_addin.domain.scoring import score_table
 from perf_addin.xlsx import Workbook
 from perf_addin.xlsx.refs import parse_cell
 

@@ -26,7 +26,7 @@ import xlsxwriter
 from icalendar import Calendar
 
 from perf_addin.cli import SAMPLE, main
-from perf_addin.department import read_employees
+from perf_addin.book.department import read_employees
 from perf_addin.labels import FIELD_LABELS, INPUT_LABELS, label, problem_text
 from perf_addin.language import remembered_language
 from perf_addin.xlsx import Workbook
@@ -215,7 +215,7 @@ def test_english_cycle_is_english_everywhere(tmp_path, capsys, wide, soffice):
 
 
 def test_every_field_has_two_labels_and_the_reader_knows_them():
-    from perf_addin.department import match_header
+    from perf_addin.book.department import match_header
     for key, (zh, en) in FIELD_LABELS.items():
         assert CJK.search(zh) and not CJK.search(en) and en[0].isupper(), key
         assert label(key, "zh") == zh and label(key, "en") == en
@@ -225,7 +225,7 @@ def test_every_field_has_two_labels_and_the_reader_knows_them():
 
 
 def test_every_form_field_has_a_label_per_language_and_reads_back():
-    from perf_addin.interview import ITEM_KEYS, OTHER, VERSION, input_cells
+    from perf_addin.forms.interview_form import ITEM_KEYS, OTHER, VERSION, input_cells
     from perf_addin.labels import form_field_key, form_field_label
     fids = list(input_cells(VERSION, (*ITEM_KEYS, OTHER)))
     assert len(fids) > 40
@@ -258,7 +258,7 @@ def test_remembered_language_beats_the_headers():
 
 
 def test_a_bad_language_cell_is_refused_with_its_cell():
-    from perf_addin.rules import RulesError
+    from perf_addin.domain.rules import RulesError
     grid = [[None] * 9 + ["interview", "value"], [None] * 9 + ["language", "klingon"]]
     with pytest.raises(RulesError) as err:
         remembered_language(grid, "规则")
@@ -330,7 +330,7 @@ def test_demo_in_english(tmp_path, capsys, wide, soffice):
 
 
 def test_password_list_speaks_the_workbooks_language_and_reads_back(tmp_path, capsys, wide):
-    from perf_addin.share import read_password_list
+    from perf_addin.jobs.share import read_password_list
     book = tmp_path / "dept.xlsx"
     shutil.copyfile(SAMPLE, book)
     run(capsys, "share", book, "--packs", tmp_path / "zh", "--generate-passwords")
@@ -348,7 +348,7 @@ def test_password_list_speaks_the_workbooks_language_and_reads_back(tmp_path, ca
 @pytest.mark.parametrize("header", ["工号,姓名,文件,密码", "Employee ID,Name,File,Password",
                                     "employee_id,name,file,password"])
 def test_collect_reads_a_password_list_in_either_language_or_the_old_header(tmp_path, header):
-    from perf_addin.share import read_password_list
+    from perf_addin.jobs.share import read_password_list
     from perf_addin.xlsx import WorkbookError
     listed = tmp_path / "passwords.csv"
     listed.write_text(f"{header}\n'=7,Ann,7-Ann.xlsx,'-pw1\n", encoding="utf-8-sig")
@@ -388,7 +388,8 @@ def test_seal_lines_speak_the_workbooks_language(tmp_path, capsys, wide):
 
 
 def test_collect_and_diff_name_fields_through_labels():
-    from perf_addin import collect, diff
+    from perf_addin.jobs import collect
+    from perf_addin.book import diff
     assert not hasattr(diff, "field_label") and collect.field_label is label
     assert collect._field_id(label("check.2", "zh")) == "check.2"
     assert collect._field_id("八、主导人自查·" + label("check.2", "zh")) == "check.2"  # an earlier version's label

@@ -1,4 +1,4 @@
-"""perf_addin.libreoffice against a real LibreOffice: no mocks.
+"""perf_addin.engines.libreoffice against a real LibreOffice: no mocks.
 
 The recalc tests are what make every other LibreOffice-based test worth
 anything: without them a test could be reading Excel's cached values.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from perf_addin.libreoffice import (
+from perf_addin.engines.libreoffice import (
     ENV_SOFFICE,
     LibreOffice,
     LibreOfficeMissing,

@@ -34,15 +34,16 @@ import pandas as pd
 import pytest
 
 from tests.conftest import require
-from perf_addin import scoring, udfs
-from perf_addin.department import read_employees
-from perf_addin.gnumeric import INSTALL_HINT, find_ssconvert, recalculated_sheets
-from perf_addin.libreoffice import LibreOffice, read_csv_sheets
-from perf_addin.reconcile import reconcile
-from perf_addin.results import score_workbook
-from perf_addin.rules import RULES_SHEET, Band, Item, Rating, Rules, rules_to_rows
-from perf_addin.scoring import score_table
-from perf_addin.snapshot import read_snapshot
+from perf_addin.domain import scoring
+from perf_addin.excel import udfs
+from perf_addin.book.department import read_employees
+from perf_addin.engines.gnumeric import INSTALL_HINT, find_ssconvert, recalculated_sheets
+from perf_addin.engines.libreoffice import LibreOffice, read_csv_sheets
+from perf_addin.jobs.reconcile import reconcile
+from perf_addin.jobs.score import score_workbook
+from perf_addin.domain.rules import RULES_SHEET, Band, Item, Rating, Rules, rules_to_rows
+from perf_addin.domain.scoring import score_table
+from perf_addin.book.snapshot import read_snapshot
 from perf_addin.xlsx.fresh import new_workbook
 from perf_addin.xlsx.refs import cell_ref
 from perf_addin.xlsx.spec import SheetSpec

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 
 from perf_addin.cli import main
-from perf_addin.diff import diff_snapshots
-from perf_addin.reconcile import budgets_from_grid, reconcile, reconcile_workbook, to_cents
-from perf_addin.rules import RulesError
-from perf_addin.snapshot import read_snapshot
+from perf_addin.book.diff import diff_snapshots
+from perf_addin.jobs.reconcile import budgets_from_grid, reconcile, reconcile_workbook, to_cents
+from perf_addin.domain.rules import RulesError
+from perf_addin.book.snapshot import read_snapshot
 from perf_addin.xlsx import Workbook
 from finance_helpers import finance_book
 
@@ -152,7 +152,7 @@ def printed(book: Path, tmp_path_factory: pytest.TempPathFactory, soffice):
     folder = tmp_path_factory.mktemp("printed")
     path = folder / "dept.xlsx"
     shutil.copyfile(book, path)
-    from perf_addin.department import read_employees
+    from perf_addin.book.department import read_employees
     table = read_employees(path)
     grid = openpyxl.load_workbook(path, data_only=True)[table.sheet]
     last = table.rows[-1]
@@ -169,7 +169,7 @@ def printed(book: Path, tmp_path_factory: pytest.TempPathFactory, soffice):
         wb.set_cells(table.sheet, cells)
         wb.save(backup=False)
     report = reconcile_workbook(path, budget="50万")
-    from perf_addin.reconcile import print_reconciliation
+    from perf_addin.jobs.reconcile import print_reconciliation
     pdf = print_reconciliation(path, report.sheet, folder / "对账.pdf", soffice)
     return report, pdf
 
@@ -213,7 +213,7 @@ def test_the_grade_chart_is_whole_on_the_first_page(printed) -> None:
 def test_the_chart_sits_inside_the_first_page() -> None:
     """Whatever the departments: the chart is anchored beside the fixed-length grade
     table, within the first 30 rows (an A4 landscape page holds ~32 rows of 15 pt)."""
-    from perf_addin.reconcile import reconcile_sheet
+    from perf_addin.jobs.reconcile import reconcile_sheet
     from perf_addin.xlsx.refs import parse_cell
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
@@ -237,13 +237,13 @@ def test_the_chart_sits_inside_the_first_page() -> None:
                                          ("５０万", 500_000), ("0.5亿", 50_000_000), ("500,000.00", 500_000),
                                          (" 50 万 ", 500_000), ("1.1万", 11_000)])
 def test_budget_argument_is_read_like_a_cell(typed: str, yuan: int) -> None:
-    from perf_addin.reconcile import _budget_argument
+    from perf_addin.jobs.reconcile import _budget_argument
     assert _budget_argument(typed) == yuan * 100
 
 
 @pytest.mark.parametrize("typed", ["abc", "-5", "50%", ""])
 def test_a_bad_budget_argument_is_one_clear_error(typed: str) -> None:
-    from perf_addin.reconcile import _budget_argument
+    from perf_addin.jobs.reconcile import _budget_argument
     with pytest.raises(RulesError, match="--budget"):
         _budget_argument(typed)
 
@@ -262,7 +262,7 @@ def test_the_budget_is_remembered_and_used_by_the_next_run(book: Path, tmp_path:
     assert cells["R1"] == "预算" and cells["R2"] == "合计" and cells["S2"] == 500000
     assert "已记入 规则!S2" in out
     # an input changes, the workbook is scored again, finance reconciles without --budget
-    from perf_addin.results import score_workbook
+    from perf_addin.jobs.score import score_workbook
     with Workbook.open(path) as wb:
         wb.set_cells("员工", {"F5": 9999})
         wb.save(backup=False)

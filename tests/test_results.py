@@ -13,10 +13,10 @@ import pytest
 import xlsxwriter
 
 from perf_addin.cli import SAMPLE
-from perf_addin.department import read_employees
-from perf_addin.results import HEADERS, score_workbook
-from perf_addin.rules import RULES_SHEET, Rules, rules_to_rows
-from perf_addin.scoring import score_table
+from perf_addin.book.department import read_employees
+from perf_addin.jobs.score import HEADERS, score_workbook
+from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
+from perf_addin.domain.scoring import score_table
 from perf_addin.xlsx import Workbook
 
 ZH = ["工号", "姓名", "部门", "职级", "直接上级", "实际盈利", "目标盈利", "完成件数", "目标件数",

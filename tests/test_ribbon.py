@@ -10,9 +10,9 @@ import pytest
 import python_calamine as calamine
 
 from perf_addin import cli
-from perf_addin.department import read_employees
-from perf_addin.interviews import existing_tabs
-from perf_addin.ribbon import FileHost, dispatch, input_problems, link_formula, pdf_folder
+from perf_addin.book.department import read_employees
+from perf_addin.jobs.interviews import existing_tabs
+from perf_addin.excel.ribbon import FileHost, dispatch, input_problems, link_formula, pdf_folder
 from perf_addin.xlsx import Workbook
 from tests.conftest import PROJECT_ROOT
 
@@ -162,7 +162,7 @@ def test_unknown_button_and_unexpected_errors_become_messages(book: Path, monkey
     host = FileHost(book)
     assert not dispatch("perfNope", host)
     assert "没有按钮 'perfNope' 的操作" in host.messages[0][0]  # the Chinese workbook's language
-    from perf_addin import ribbon
+    from perf_addin.excel import ribbon
 
     def boom(host):
         raise KeyError("x")
@@ -186,10 +186,10 @@ def test_print_pdfs_without_feedback_sheets_explains(book: Path) -> None:
 def test_print_pdfs_writes_one_pdf_per_feedback_sheet(book: Path, soffice, monkeypatch) -> None:
     table = read_employees(book)
     _press("perfFeedbackSelected", book, selection=(table.sheet, table.rows[:2]))
-    from perf_addin import interviews
+    from perf_addin.jobs import interviews
 
     real = interviews.print_tabs
-    monkeypatch.setattr("perf_addin.ribbon.print_tabs",
+    monkeypatch.setattr("perf_addin.excel.ribbon.print_tabs",
                         lambda path, tabs, out: real(path, tabs, out, office=soffice))
     host = _press("perfPrintPdfs", book)
     pdfs = sorted(pdf_folder(book).glob("*.pdf"))
@@ -218,7 +218,14 @@ def test_a_user_error_of_any_job_is_a_message_not_an_unexpected_error(book: Path
 
 
 def test_every_job_error_shares_the_one_base_the_edges_catch() -> None:
-    from perf_addin import collect, department, libreoffice, ribbon, rules, scheduling, seal, xlsx
+    from perf_addin import xlsx
+    from perf_addin.jobs import collect
+    from perf_addin.book import department
+    from perf_addin.engines import libreoffice
+    from perf_addin.excel import ribbon
+    from perf_addin.domain import rules
+    from perf_addin.jobs import schedule as scheduling
+    from perf_addin.jobs import seal
     from perf_addin.errors import USER_ERRORS
     for error in (collect.CollectError, department.DepartmentError, libreoffice.LibreOfficeError,
                   ribbon.RibbonError, rules.RulesError, scheduling.ScheduleError, seal.SealError,

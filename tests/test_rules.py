@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perf_addin.rules import (
+from perf_addin.domain.rules import (
     Band,
     Item,
     Rating,

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from perf_addin.cli import SAMPLE, main
-from perf_addin.interview import input_cells, parse_kind
-from perf_addin.interview_settings import InterviewSettings, settings_from_grid, settings_rows
-from perf_addin.interviews import existing_tabs, write_interviews
-from perf_addin.rules import RulesError
-from perf_addin.schedule import Calendar, Request, plan
-from perf_addin.scheduling import KIND, ScheduleError, schedule_workbook
+from perf_addin.forms.interview_form import input_cells, parse_kind
+from perf_addin.domain.interview_settings import InterviewSettings, settings_from_grid, settings_rows
+from perf_addin.jobs.interviews import existing_tabs, write_interviews
+from perf_addin.domain.rules import RulesError
+from perf_addin.domain.planner import Calendar, Request, plan
+from perf_addin.jobs.schedule import KIND, ScheduleError, schedule_workbook
 from perf_addin.xlsx import SheetSpec, Workbook, WorkbookError
 from tests.test_interviews import at, grid, type_into
 
@@ -163,7 +163,7 @@ def test_benchmark_scale_runs_in_seconds():
 
 
 def settings_grid(**changes):
-    from perf_addin.interview_settings import KEYS
+    from perf_addin.domain.interview_settings import KEYS
     rows = settings_rows(InterviewSettings(), KEYS)
     out = [[None] * 9 + row for row in rows]
     for row in out:

@@ -18,12 +18,12 @@ import pytest
 import xlsxwriter
 
 from perf_addin.cli import SAMPLE, main
-from perf_addin.holidays import DEFAULTS
-from perf_addin.interviews import existing_tabs, write_interviews
-from perf_addin.libreoffice import pdf_page_count
-from perf_addin.rules import RulesError
-from perf_addin.schedule import Booking, Calendar, Request, plan
-from perf_addin.scheduling import ALL, ScheduleError, parse_when, schedule_workbook
+from perf_addin.domain.holidays import DEFAULTS
+from perf_addin.jobs.interviews import existing_tabs, write_interviews
+from perf_addin.engines.libreoffice import pdf_page_count
+from perf_addin.domain.rules import RulesError
+from perf_addin.domain.planner import Booking, Calendar, Request, plan
+from perf_addin.jobs.schedule import ALL, ScheduleError, parse_when, schedule_workbook
 from perf_addin.xlsx import Workbook
 from tests.test_interviews import grid, type_into
 from tests.test_schedule import add_unavailable, check_valid, meeting
@@ -168,7 +168,7 @@ def test_replan_of_an_unknown_id_is_refused(book, capsys):
 def test_a_time_typed_by_hand_is_kept_and_is_busy_time(book):
     with Workbook.open(book) as wb:
         tab = existing_tabs(wb)["1002"]
-    from perf_addin.interview import input_cells, parse_kind
+    from perf_addin.forms.interview_form import input_cells, parse_kind
     with Workbook.open(book) as wb:
         kind = parse_kind(wb.owner_kind(tab))
     cells = input_cells(kind.version, kind.remedies)
@@ -182,7 +182,7 @@ def test_a_time_typed_by_hand_is_kept_and_is_busy_time(book):
     again = schedule_workbook(book, FIRST, LAST, replan=ALL)
     entry = next(e for e in again.entries if e.request.key == "1002")
     assert entry.kind == "typed" and "清空" in entry.reason
-    from perf_addin.scheduling import summary_lines
+    from perf_addin.jobs.schedule import summary_lines
     _, sections, _ = summary_lines(again)
     assert any("1002" in line for title, lines in sections if title.startswith("未能调整") for line in lines)
     assert meeting(book, tab) == ("2026/12/14 9:00-10:00", "会客室")
@@ -191,7 +191,7 @@ def test_a_time_typed_by_hand_is_kept_and_is_busy_time(book):
 def test_words_typed_by_hand_are_kept_and_listed(book):
     with Workbook.open(book) as wb:
         tab = existing_tabs(wb)["1003"]
-    from perf_addin.interview import input_cells, parse_kind
+    from perf_addin.forms.interview_form import input_cells, parse_kind
     with Workbook.open(book) as wb:
         kind = parse_kind(wb.owner_kind(tab))
     type_into(book, tab, {input_cells(kind.version, kind.remedies)["meeting.when"]: "周五下午 3 点"})
@@ -239,7 +239,7 @@ def test_a_moved_interview_gets_a_cancellation_and_a_new_request(book, tmp_path)
 
 def _hold_interview(book: Path, key: str) -> str:
     """What collect leaves after an interview took place: a dated signature and an objection."""
-    from perf_addin.interview import input_cells
+    from perf_addin.forms.interview_form import input_cells
     with Workbook.open(book) as wb:
         tab = existing_tabs(wb)[key]
     cells = input_cells("v1", ())
@@ -326,7 +326,7 @@ def test_a_bad_holiday_cell_is_named(book, cells, ref, capsys):
 def test_the_budget_and_the_holidays_live_side_by_side(book, capsys):
     """reconcile --budget, then schedule, then reconcile again: each block keeps its own
     columns of the rules sheet, and neither reads the other's cells."""
-    from perf_addin.reconcile import reconcile_workbook
+    from perf_addin.jobs.reconcile import reconcile_workbook
     assert main(["reconcile", str(book), "--budget", "50万"]) == 0
     assert cli(book, "--from", "2026-12-07", "--to", "2026-12-18") == 0
     assert main(["reconcile", str(book)]) == 0
@@ -347,7 +347,7 @@ def test_the_holiday_block_ends_at_its_first_blank_row(book):
         wb.save(backup=False)
     report = schedule_workbook(book, FIRST, LAST)
     assert min(b.start.date() for b in report.bookings) == date(2026, 12, 15)
-    from perf_addin.reconcile import reconcile_workbook
+    from perf_addin.jobs.reconcile import reconcile_workbook
     assert reconcile_workbook(book).rec.budget_cents == 50_000_000
 
 
@@ -372,7 +372,7 @@ def test_the_tab_shows_dates_with_weekdays(book):
     weekday = "一二三四五六日"[last.weekday()]
     assert rows[0][0] == f"面谈安排（每场 60 分钟）：2026-12-14 周一 至 {last:%Y-%m-%d} 周{weekday}"
     assert isinstance(rows[3][0], (date, datetime)) and rows[3][0].strftime("%Y-%m-%d") == "2026-12-14"
-    from perf_addin.scheduling import _date_style, date_text
+    from perf_addin.jobs.schedule import _date_style, date_text
     assert date_text(date(2026, 12, 14), "zh") == "2026-12-14 周一"
     assert date_text(date(2026, 12, 14), "en") == "Mon 2026-12-14"
     assert _date_style(date(2026, 12, 18), "zh").num_format == 'yyyy-mm-dd" 周五"'
@@ -381,7 +381,7 @@ def test_the_tab_shows_dates_with_weekdays(book):
 def test_the_schedule_tab_is_protected_and_keeps_the_notes_typed_there(book):
     """Only the Notes column is open; a note stays with its employee when the plan is made
     again with other arguments, and one of an employee no longer listed is kept at the end."""
-    from perf_addin.scheduling import schedule_sheet
+    from perf_addin.jobs.schedule import schedule_sheet
     schedule_workbook(book, FIRST, LAST)
     with Workbook.open(book) as wb:
         tab = next(n for n in wb.sheet_names if wb.owner_kind(n) == "schedule")
@@ -414,7 +414,7 @@ def zipfile_text(book: Path, tab: str) -> str:
 @pytest.mark.libreoffice
 def test_the_tab_prints_on_a4_landscape_with_names_and_dates(book, tmp_path, soffice):
     schedule_workbook(book, FIRST, FIRST + timedelta(2))  # some unplaced: long wrapped reasons
-    from perf_addin.interviews import stage_visible
+    from perf_addin.jobs.interviews import stage_visible
     with Workbook.open(book) as wb:
         tab = next(n for n in wb.sheet_names if wb.owner_kind(n) == "schedule")
     stage_visible(book, {tab}, tmp_path / "only.xlsx")
@@ -540,7 +540,7 @@ def test_holiday_dates_come_out_of_the_calendar():
 
 
 def test_the_ribbon_button_keeps_the_plan_on_a_second_press(book):
-    from perf_addin import ribbon
+    from perf_addin.excel import ribbon
     host = ribbon.FileHost(book)
     ribbon.schedule(host)
     text, error = host.messages[-1]
@@ -577,7 +577,7 @@ def test_a_kept_booking_on_a_new_holiday_is_reported(book, capsys):
 
 
 def test_a_place_typed_without_a_time_is_where_the_planned_interview_is_held(book):
-    from perf_addin.interview import input_cells, parse_kind
+    from perf_addin.forms.interview_form import input_cells, parse_kind
     with Workbook.open(book) as wb:
         tab = existing_tabs(wb)["1004"]
         kind = parse_kind(wb.owner_kind(tab))

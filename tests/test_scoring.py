@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from perf_addin.rules import Item, Rules
-from perf_addin.scoring import (
+from perf_addin.domain.rules import Item, Rules
+from perf_addin.domain.scoring import (
     attainment,
     band_index,
     bonus,

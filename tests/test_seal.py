@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from perf_addin.cli import main
-from perf_addin.seal import (ENV_KEY, SEAL_SHEET, SealError, check_seal, create_key_file, load_key,
+from perf_addin.jobs.seal import (ENV_KEY, SEAL_SHEET, SealError, check_seal, create_key_file, load_key,
                              read_seal, seal_workbook)
-from perf_addin.snapshot import read_snapshot
+from perf_addin.book.snapshot import read_snapshot
 from perf_addin.xlsx import Workbook
 from finance_helpers import finance_book
 
@@ -116,7 +116,7 @@ def test_the_seal_sheet_speaks_the_workbooks_language(sealed: Path) -> None:
 
 def test_a_seal_without_field_tags_still_verifies(sealed: Path, tmp_path: Path) -> None:
     """A seal written before the field tags (v1) verifies; a changed row names no field."""
-    from perf_addin.seal import StoredSeal
+    from perf_addin.jobs.seal import StoredSeal
     stored = read_seal(sealed)
     old = StoredSeal(stored.key_check, stored.sealed_at, stored.rows)
     assert check_seal(read_snapshot(sealed), old, KEY).ok

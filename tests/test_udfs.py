@@ -10,8 +10,9 @@ import types
 import numpy as np
 import pytest
 
-from perf_addin import scoring, udfs
-from perf_addin.rules import Rules, RulesError, rules_to_rows
+from perf_addin.domain import scoring
+from perf_addin.excel import udfs
+from perf_addin.domain.rules import Rules, RulesError, rules_to_rows
 
 PERF_FUNCTIONS = {name: f for name, f in vars(udfs).items() if name.startswith("PERF_") and callable(f)}
 
@@ -55,7 +56,7 @@ def test_decorators_are_applied_from_the_registry(monkeypatch):
 
     fake.func, fake.arg = func, arg
     monkeypatch.setitem(sys.modules, "xlwings", fake)
-    spec = importlib.util.find_spec("perf_addin.udfs")
+    spec = importlib.util.find_spec("perf_addin.excel.udfs")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # a private copy; the real module is untouched
 

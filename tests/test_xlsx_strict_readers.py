@@ -12,7 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from ooxml_check import Package, Schemas, introduced, read_parts, schema_problems
-from perf_addin.gnumeric import INSTALL_HINT, find_ssconvert
+from perf_addin.engines.gnumeric import INSTALL_HINT, find_ssconvert
 from perf_addin.xlsx import Cell, SheetSpec, Style, Workbook
 from perf_addin.xlsx.chart import BarChart
 from perf_addin.xlsx.fresh import new_workbook

@@ -1,5 +1,5 @@
 Attribute VB_Name = "PerfUdfs"
-' Generated from perf_addin.udfs.UDF_SPECS by `perf-addin addin udfs`: do not edit by hand.
+' Generated from perf_addin.excel.udfs.UDF_SPECS by `perf-addin addin udfs`: do not edit by hand.
 ' Each PERF_* function forwards to Python through xlwings (Windows; xlwings has no UDFs on macOS).
 #Const App = "Microsoft Excel"
 Option Explicit
@@ -7,10 +7,10 @@ Option Explicit
 Function PERF_SCORE(profit_actual, profit_target, tasks_done, tasks_target, rating, Optional rules)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PERF_SCORE = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_SCORE", Array(profit_actual, profit_target, tasks_done, tasks_target, rating, rules), ActiveWorkbook, Application.Caller))
+        PERF_SCORE = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_SCORE", Array(profit_actual, profit_target, tasks_done, tasks_target, rating, rules), ActiveWorkbook, Application.Caller))
         Exit Function
     #Else
-        PERF_SCORE = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_SCORE", Array(profit_actual, profit_target, tasks_done, tasks_target, rating, rules)))
+        PERF_SCORE = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_SCORE", Array(profit_actual, profit_target, tasks_done, tasks_target, rating, rules)))
         Exit Function
     #End If
 failed:
@@ -20,10 +20,10 @@ End Function
 Function PERF_PROFIT_POINTS(actual, target, Optional rules)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PERF_PROFIT_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_PROFIT_POINTS", Array(actual, target, rules), ActiveWorkbook, Application.Caller))
+        PERF_PROFIT_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_PROFIT_POINTS", Array(actual, target, rules), ActiveWorkbook, Application.Caller))
         Exit Function
     #Else
-        PERF_PROFIT_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_PROFIT_POINTS", Array(actual, target, rules)))
+        PERF_PROFIT_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_PROFIT_POINTS", Array(actual, target, rules)))
         Exit Function
     #End If
 failed:
@@ -33,10 +33,10 @@ End Function
 Function PERF_TASK_POINTS(done, target, Optional rules)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PERF_TASK_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_TASK_POINTS", Array(done, target, rules), ActiveWorkbook, Application.Caller))
+        PERF_TASK_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_TASK_POINTS", Array(done, target, rules), ActiveWorkbook, Application.Caller))
         Exit Function
     #Else
-        PERF_TASK_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_TASK_POINTS", Array(done, target, rules)))
+        PERF_TASK_POINTS = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_TASK_POINTS", Array(done, target, rules)))
         Exit Function
     #End If
 failed:
@@ -46,10 +46,10 @@ End Function
 Function PERF_GRADE(score, Optional rules)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PERF_GRADE = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_GRADE", Array(score, rules), ActiveWorkbook, Application.Caller))
+        PERF_GRADE = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_GRADE", Array(score, rules), ActiveWorkbook, Application.Caller))
         Exit Function
     #Else
-        PERF_GRADE = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_GRADE", Array(score, rules)))
+        PERF_GRADE = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_GRADE", Array(score, rules)))
         Exit Function
     #End If
 failed:
@@ -59,10 +59,10 @@ End Function
 Function PERF_MULTIPLIER(score, Optional rules)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PERF_MULTIPLIER = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_MULTIPLIER", Array(score, rules), ActiveWorkbook, Application.Caller))
+        PERF_MULTIPLIER = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_MULTIPLIER", Array(score, rules), ActiveWorkbook, Application.Caller))
         Exit Function
     #Else
-        PERF_MULTIPLIER = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_MULTIPLIER", Array(score, rules)))
+        PERF_MULTIPLIER = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_MULTIPLIER", Array(score, rules)))
         Exit Function
     #End If
 failed:
@@ -72,10 +72,10 @@ End Function
 Function PERF_BONUS(base_bonus, score, Optional rules)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PERF_BONUS = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_BONUS", Array(base_bonus, score, rules), ActiveWorkbook, Application.Caller))
+        PERF_BONUS = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_BONUS", Array(base_bonus, score, rules), ActiveWorkbook, Application.Caller))
         Exit Function
     #Else
-        PERF_BONUS = PerfErrors(XLPy.CallUDF("perf_addin.udfs", "PERF_BONUS", Array(base_bonus, score, rules)))
+        PERF_BONUS = PerfErrors(XLPy.CallUDF("perf_addin.excel.udfs", "PERF_BONUS", Array(base_bonus, score, rules)))
         Exit Function
     #End If
 failed:

@@ -20,9 +20,9 @@ from typing import Any
 import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from perf_addin.interview_settings import (SETTINGS_COLUMN, InterviewSettings,  # noqa: E402
+from perf_addin.domain.interview_settings import (SETTINGS_COLUMN, InterviewSettings,  # noqa: E402
                                            settings_rows)
-from perf_addin.rules import RULES_SHEET, Rules, rules_to_rows  # noqa: E402
+from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EMPLOYEE_SHEET = "员工"

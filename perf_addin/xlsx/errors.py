@@ -1,6 +1,6 @@
 """The one error type the writer raises: a sentence a person can act on."""
 
-from ..errors import UserError
+from perf_addin.errors import UserError
 
 
 class WorkbookError(UserError):

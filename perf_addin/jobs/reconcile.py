@@ -1,0 +1,858 @@
+"""Finance's reconciliation: recompute every multiplier and bonus, compare, total.
+
+``reconcile(snapshot, ...)`` is pure: it recomputes each employee's multiplier
+from their inputs (the engine, ``scoring.score_table``), compares it and the
+bonus with what the workbook holds now (cached values), honours documented
+manual overrides, and totals by department and grade against the budget.
+``reconcile_sheet`` turns the result into the 对账 / Reconciliation tab;
+``reconcile_workbook`` does the reading and the one atomic save.
+
+Rules decided here:
+
+* **Overrides.** Columns 手工倍数 / Manual multiplier and 调整原因 / Override
+  reason. A manual multiplier *with* a reason is a documented override: it is
+  the multiplier paid, and it is always listed (never "corrected"). Without a
+  reason it is not honoured and is listed as a difference. An unreadable manual
+  multiplier is an input error.
+* **Differences.** The workbook's 绩效倍数 and 奖金 cells are compared with the
+  multiplier to pay (recomputed, or the documented override) and with base ×
+  that multiplier; every mismatch is listed with its cell, the workbook's value
+  and the recomputed one. A row with unusable inputs is paid nothing (unless a
+  documented override and a valid base bonus say otherwise) and is listed as an
+  input error; a number in its bonus cell is a difference too.
+* **Money** is exact: each bonus is base × multiplier rounded half up (away from
+  zero) to the cent (``scoring._bonus_cents``, integer arithmetic); totals are sums
+  of cents (``decimal.Decimal``). On the tab every total is a formula,
+  ``ROUND(SUM(...), 2)`` or ``ROUND(SUMPRODUCT(...), 2)`` over the per-employee
+  detail at the bottom of the tab, cached with the exact value, so Excel and
+  LibreOffice recalculate to the same cent. SUMPRODUCT with ``=`` (not SUMIF)
+  because SUMIF reads ``*``, ``?`` and a leading ``=``/``>`` in a department name
+  as patterns.
+* **Budget.** ``--budget AMOUNT`` is the budget of the whole workbook, read as
+  a cell is read (``department.parse_number_text``: 500000, 500,000, 50万,
+  ５０万, 0.5亿). It is remembered in the 合计/Total line of the budget table on
+  the rules sheet (columns R:S, made when missing: 预算/Budget header, label,
+  amount; a table an older workbook holds in N:O is read and updated there – the
+  layout is ``rules.py``'s), so a later run without ``--budget`` uses it and says where it came
+  from. Otherwise that table: department → amount, and the 合计/Total line for
+  the whole workbook (else the sum of the department budgets). Over/under =
+  paid − budget, and as % of the budget.
+* **Printing.** A4 landscape, fitted to the width of columns A–H (every
+  section uses only those), as many pages down as needed, the title row
+  repeated on each page and "page x of y" in the footer. The grade table comes
+  first, with its chart beside it in F–H: that table's length is fixed (one
+  row per band), so the chart always lies whole on page 1, whatever the
+  number of departments. Wrapped texts (messages, reasons, the note) sit in
+  merged cells whose rows are as tall as the text (``textfit``).
+* **Words.** Everything on the tab and in the CLI is in the workbook's
+  language; the compared values are named as the table's headers name them
+  (奖金, 绩效倍数), both sides of a difference are labelled (工作簿 / 重算),
+  and a blank is written as such, never as ``None``.
+* Departments are grouped ignoring case and surrounding spaces (Excel's ``=``
+  compares text that way); a blank department is its own group.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from perf_addin.book.department import Problem, parse_number_text, problems_from_scores, sheet_ref
+from perf_addin.book.diff import Change, VersionDiff, diff_snapshots
+from perf_addin.labels import label as field_label
+from perf_addin.jobs.interviews import stage_visible
+from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
+from perf_addin.domain.rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
+from perf_addin.domain.scoring import _bonus_cents, score_table
+from perf_addin.jobs.seal import SealCheck, check_seal, read_seal
+from perf_addin.book.snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot
+from perf_addin.forms.textfit import MAX_ROW_HEIGHT, text_height
+from perf_addin.xlsx import Cell, Formula, Margins, PrintSetup, SheetSpec, Style, Workbook
+from perf_addin.xlsx.chart import BarChart
+from perf_addin.xlsx.refs import col_letter, quote_sheet
+
+Progress = Callable[[str], None]
+SHEET_NAMES = {"zh": "对账", "en": "Reconciliation"}
+BUDGET_HEADERS = ("预算", "budget")
+TOTAL_KEYS = ("合计", "total", "*")
+NO_GRADE = "—"
+ROUNDING_RULE = {
+    "zh": "金额以分为单位精确计算：每人奖金 = 奖金基数 × 倍数，四舍五入（远离零）到分；合计为各人金额之和，公式 ROUND(…,2)。",
+    "en": "Money is exact to the cent: each bonus = base × multiplier rounded half up (away from zero) "
+          "to the cent; totals are sums of those amounts, as ROUND(…, 2) formulas.",
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One value finance must look at."""
+
+    cell: str
+    employee_id: str
+    name: str
+    what: str  # multiplier, bonus, override
+    workbook: Any
+    recomputed: Any
+    status: str  # difference, documented override, override without reason
+    reason: str = ""
+    row: int = 0  # sheet row of the employee, for ordering
+
+
+@dataclass(frozen=True)
+class Group:
+    """A department's or a grade's totals, in cents."""
+
+    key: str
+    label: str
+    head_count: int
+    base_cents: int
+    paid_cents: int
+    budget_cents: int | None = None
+
+    @property
+    def over_cents(self) -> int | None:
+        return None if self.budget_cents is None else self.paid_cents - self.budget_cents
+
+
+@dataclass
+class Reconciliation:
+    """Everything the tab, the CLI and the ribbon show."""
+
+    snapshot: Snapshot
+    ids: np.ndarray
+    names: np.ndarray
+    departments: np.ndarray  # group key per employee
+    grades: np.ndarray  # grade code, NO_GRADE for unusable inputs
+    base_cents: np.ndarray  # -1 where the base bonus is unusable
+    multiplier: np.ndarray  # the multiplier paid (NaN: not paid)
+    paid_cents: np.ndarray  # -1 where nothing is paid
+    status: np.ndarray
+    differences: list[Difference]
+    problems: list[Problem]
+    by_department: list[Group]
+    by_grade: list[Group]
+    budget_cents: int | None
+    seal: SealCheck | None = None
+    diff: VersionDiff | None = None
+    notes: list[str] = field(default_factory=list)
+    budget_source: str = ""  # where the budget came from, in the workbook's language
+
+    @property
+    def paid_total(self) -> Decimal:
+        return cents(int(self.paid_cents[self.paid_cents >= 0].sum()))
+
+    @property
+    def base_total(self) -> Decimal:
+        return cents(int(self.base_cents[self.base_cents >= 0].sum()))
+
+    @property
+    def over_cents(self) -> int | None:
+        if self.budget_cents is None:
+            return None
+        return int(self.paid_cents[self.paid_cents >= 0].sum()) - self.budget_cents
+
+
+def cents(value: int) -> Decimal:
+    return Decimal(value).scaleb(-2)
+
+
+def to_cents(value: Any) -> int:
+    """An amount (number or text) in whole cents, half up; ValueError if not one."""
+    try:
+        amount = Decimal(str(value).replace(",", "").strip()) if isinstance(value, str) \
+            else Decimal(repr(float(value)))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"{value!r} is not an amount") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not an amount")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# ------------------------------------------------------------------ budgets
+
+
+def budgets_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则") -> dict[str, int]:
+    """Department → budget in cents from the budget table of the rules sheet (R:S,
+    or N:O in older workbooks: ``budget_column``).
+
+    The table starts at the first cell of its column that reads 预算 or Budget
+    (``预算 / Budget`` too); each row below names a department in N and its budget
+    in O, until the first blank N. A 合计/Total/``*`` row is the whole workbook's
+    budget, stored under the key ``"*"``. A blank amount means "no budget"."""
+    if not grid:
+        return {}
+    col = budget_column(grid)
+    start = _budget_header(grid, col)
+    if start is None:
+        return {}
+    out: dict[str, int] = {}
+    for r in range(start + 1, len(grid)):
+        row = grid[r]
+        name = row[col] if len(row) > col else None
+        if is_blank(name):
+            break
+        amount = row[col + 1] if len(row) > col + 1 else None
+        if is_blank(amount):
+            continue
+        key = "*" if _norm(str(name)) in TOTAL_KEYS else department_key(name)
+        try:
+            if isinstance(amount, bool):
+                raise ValueError
+            out[key] = to_cents(amount)
+        except ValueError:
+            raise RulesError(f"the budget of {name} must be an amount, found {amount!r}",
+                             cell=f"{sheet}!{a1(r, col + 1)}") from None
+    return out
+
+
+def _budget_header(grid: Sequence[Sequence[Any]] | None, col: int) -> int | None:
+    """0-based row of the first 预算/Budget cell in column ``col``, None when there is none."""
+    return next((r for r, row in enumerate(grid or []) if len(row) > col and isinstance(row[col], str)
+                 and _norm(row[col]).startswith(BUDGET_HEADERS)), None)
+
+
+def budget_column(grid: Sequence[Sequence[Any]] | None) -> int:
+    """The column of the budget table: R, unless only the old place (N, under the
+    holidays) holds one – an older workbook's table stays readable where it is."""
+    if _budget_header(grid, BUDGET_COLUMN) is None and _budget_header(grid, LEGACY_BUDGET_COLUMN) is not None:
+        return LEGACY_BUDGET_COLUMN
+    return BUDGET_COLUMN
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def department_key(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if is_blank(value) else _norm(str(value))
+
+
+# ------------------------------------------------------------------ the computation
+
+
+def reconcile(snap: Snapshot, budget_cents: int | None = None,
+              budgets: dict[str, int] | None = None) -> Reconciliation:
+    """Recompute, compare and total (pure; see the module docstring)."""
+    table, frame = snap.table, snap.table.frame
+    scores = score_table(frame, snap.rules)
+    problems = sorted(table.problems + problems_from_scores(table, scores, snap.rules),
+                      key=lambda p: (p.row or 0, p.cell))
+    ids = frame["employee_id"].to_numpy(dtype=object).astype(str)
+    names = snap.texts("name")
+    recomputed = scores["multiplier"].to_numpy(dtype=float)
+    base = frame["base_bonus"].to_numpy(dtype=float) if "base_bonus" in frame else np.full(snap.n, np.nan)
+    manual, reasons, override_problems = _overrides(snap)
+    problems += override_problems
+    documented = np.isfinite(manual) & (reasons != "")
+    pay = np.where(documented, manual, recomputed)
+    cents_, valid = _bonus_cents(base, pay)
+    paid = np.where(valid, cents_, -1)
+    base_ok = np.isfinite(base) & (base >= 0)
+    base_cents = np.where(base_ok, _bonus_cents(np.where(base_ok, base, 0.0), np.ones(snap.n))[0], -1)
+    status = np.full(snap.n, "ok", dtype=object)
+    status[np.flatnonzero(paid < 0)] = "input error"
+    status[np.flatnonzero(documented & (paid >= 0))] = "documented override"
+    grades = scores["grade"].to_numpy(dtype=object)
+    grades = np.where(pd_isna(grades), NO_GRADE, grades).astype(object)
+    departments = np.array([department_key(v) for v in snap.texts("department")], dtype=object)
+    differences = _differences(snap, ids, names, recomputed, manual, reasons, documented,
+                               pay, paid)  # a bad base bonus alone leaves the multiplier standing
+    budgets = budgets or {}
+    whole = budget_cents if budget_cents is not None else budgets.get(
+        "*", sum(budgets.values()) if budgets else None)
+    return Reconciliation(
+        snap, ids, names, departments, grades, base_cents, np.where(valid, pay, np.nan), paid, status,
+        differences, problems, _by_department(snap, departments, base_cents, paid, budgets),
+        _by_grade(snap, grades, base_cents, paid), whole)
+
+
+def pd_isna(values: np.ndarray) -> np.ndarray:
+    return np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in values], dtype=bool)
+
+
+def _overrides(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """(manual multiplier or NaN, reason text, problems) per employee."""
+    manual = np.full(snap.n, np.nan)
+    reasons = np.full(snap.n, "", dtype=object)
+    problems: list[Problem] = []
+    raw = snap.raw("manual_multiplier")
+    if raw is not None:
+        for i in np.flatnonzero([not is_blank(v) for v in raw]):
+            number = as_number_or_text(raw[i])
+            if number is None or number < 0:
+                cell = snap.table.cell("manual_multiplier", int(i))
+                message = (f"手工倍数 {raw[i]!r} 不是 ≥ 0 的数" if snap.table.language == "zh"
+                           else f"manual multiplier {raw[i]!r} is not a number ≥ 0")
+                problems.append(Problem(snap.table.sheet, cell, "manual_multiplier", message, raw[i],
+                                        snap.table.rows[i]))
+            else:
+                manual[i] = number
+    text = snap.raw("override_reason")
+    if text is not None:
+        reasons[:] = ["" if is_blank(v) else str(v).strip() for v in text]
+    return manual, reasons, problems
+
+
+def _same_number(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    both_nan = np.isnan(a) & np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        return both_nan | (np.abs(a - b) < 1e-9)
+
+
+def _differences(snap: Snapshot, ids: np.ndarray, names: np.ndarray, recomputed: np.ndarray,
+                 manual: np.ndarray, reasons: np.ndarray, documented: np.ndarray,
+                 pay: np.ndarray, paid: np.ndarray) -> list[Difference]:
+    table = snap.table
+    out: list[Difference] = []
+
+    def value(x: float) -> Any:
+        return None if not np.isfinite(x) else float(x)
+
+    for i in np.flatnonzero(np.isfinite(manual)):
+        status = "documented override" if documented[i] else "override without reason"
+        out.append(Difference(table.cell("manual_multiplier", int(i)), ids[i], names[i], "override",
+                              float(manual[i]), value(recomputed[i]), status, reasons[i], table.rows[i]))
+    if snap.column_of("multiplier") is not None:
+        shown = as_numbers(snap.raw("multiplier"))
+        for i in np.flatnonzero(~_same_number(shown, pay)):
+            out.append(Difference(table.cell("multiplier", int(i)), ids[i], names[i], "multiplier",
+                                  value(shown[i]), value(pay[i]), _status(documented[i]), "", table.rows[i]))
+    if snap.column_of("bonus") is not None:
+        shown = as_numbers(snap.raw("bonus"))
+        expected = np.where(paid >= 0, paid / 100, np.nan)
+        with np.errstate(invalid="ignore"):
+            exact = np.isfinite(shown) & (np.abs(shown * 100 - np.rint(shown * 100)) < 1e-6)
+            same = (np.isnan(shown) & (paid < 0)) | (exact & (np.rint(shown * 100) == paid))
+        for i in np.flatnonzero(~same):
+            out.append(Difference(table.cell("bonus", int(i)), ids[i], names[i], "bonus",
+                                  value(shown[i]), value(expected[i]), _status(documented[i]), "",
+                                  table.rows[i]))
+    order = {"override": 0, "multiplier": 1, "bonus": 2}
+    return sorted(out, key=lambda d: (d.row, order[d.what]))
+
+
+def _status(documented: bool) -> str:
+    return "difference (override documented)" if documented else "difference"
+
+
+def _by_department(snap: Snapshot, keys: np.ndarray, base: np.ndarray, paid: np.ndarray,
+                   budgets: dict[str, int]) -> list[Group]:
+    labels: dict[str, str] = {}
+    for key, text in zip(keys, snap.texts("department")):
+        labels.setdefault(key, str(text).strip())
+    return [_group(key, labels[key] or ("(未填部门)" if snap.table.language == "zh" else "(no department)"),
+                   keys == key, base, paid, budgets.get(key)) for key in sorted(labels)]
+
+
+def _by_grade(snap: Snapshot, grades: np.ndarray, base: np.ndarray, paid: np.ndarray) -> list[Group]:
+    lang = snap.table.language
+    groups = [_group(b.code, f"{b.code} {b.label_zh if lang == 'zh' else b.label_en}", grades == b.code,
+                     base, paid) for b in snap.rules.bands]
+    groups.append(_group(NO_GRADE, "输入错误" if lang == "zh" else "input errors", grades == NO_GRADE,
+                         base, paid))
+    return groups
+
+
+def _group(key: str, label: str, mask: np.ndarray, base: np.ndarray, paid: np.ndarray,
+           budget: int | None = None) -> Group:
+    b, p = base[mask], paid[mask]
+    return Group(key, label, int(mask.sum()), int(b[b >= 0].sum()), int(p[p >= 0].sum()), budget)
+
+
+# ------------------------------------------------------------------ the tab
+
+TITLE = Style(bold=True, font_size=14, wrap=True, valign="center")
+HEAD = Style(bold=True, fill="E2EFDA", border="thin", halign="center", valign="center", wrap=True)
+SECTION = Style(bold=True, font_size=12)
+MONEY = Style(num_format="#,##0.00")
+MONEY_BOLD = Style(num_format="#,##0.00", bold=True)
+PERCENT = Style(num_format="0.00%")
+MULT = Style(num_format="0.0###")
+NOTE = Style(italic=True, font_color="595959", wrap=True, valign="top")
+TEXT = Style(wrap=True, valign="top")
+ALERT = Style(bold=True, font_color="C00000", wrap=True, valign="top")
+ALERT_MONEY = Style(bold=True, font_color="C00000", num_format="#,##0.00")
+COL_WIDTHS = {1: 16, 2: 14, 3: 14, 4: 14, 5: 16, 6: 16, 7: 16, 8: 22}
+WIDTH = len(COL_WIDTHS)  # columns A-H: every section fits them, so the page is fitted to their width
+DEFAULT_FONT = 11.0
+CHART_ROWS = 16  # the grade chart's height in rows (default 15 pt each)
+
+TEXTS = {
+    "zh": {"title": "奖金对账", "dept": ("部门", "人数", "奖金基数合计", "实发奖金合计", "预算", "超支(+)/结余(−)", "占预算%"),
+           "grade": ("等级", "名称", "人数", "奖金基数合计", "实发奖金合计"), "total": "合计",
+           "budget": "预算（全部）", "s_dept": "按部门合计", "s_grade": "按等级合计", "chart": "等级分布",
+           "s_diff": "差异（工作簿值 ≠ 重算值）与手工调整", "diff": ("单元格", "工号", "姓名", "项目", "工作簿值", "重算值", "状态", "原因"),
+           "s_err": "输入错误", "err": ("单元格", "工号", "姓名", "问题"), "s_changes": "与旧版本相比的变化",
+           "changes": ("工号", "姓名", "项目", "旧值", "新值", "单元格"), "s_seal": "封存校验",
+           "s_detail": "明细（合计公式引用此表）", "detail": ("工号", "姓名", "部门", "等级", "奖金基数", "实发倍数", "实发奖金", "状态"),
+           "none": "无", "count": "人数", "blank": "（空）", "added": "新增", "removed": "删除",
+           "footer": "&L{file}&C&A&R第 &P 页，共 &N 页",
+           "status": {"ok": "正常", "input error": "输入错误", "documented override": "有据调整",
+                      "override without reason": "手工倍数无调整原因（未采用）", "difference": "差异",
+                      "difference (override documented)": "差异（已有据调整）"},
+           "sealed": {"changed": "封存后被修改", "added": "封存后新增", "removed": "封存后删除"},
+           "fields_sep": "、"},
+    "en": {"title": "Bonus reconciliation", "dept": ("Department", "Head count", "Base bonus", "Paid bonus", "Budget",
+                                                     "Over (+) / under (−)", "% of budget"),
+           "grade": ("Grade", "Label", "Head count", "Base bonus", "Paid bonus"), "total": "Total",
+           "budget": "Budget (whole workbook)", "s_dept": "Totals by department", "s_grade": "Totals by grade",
+           "chart": "Grade distribution", "s_diff": "Differences (workbook ≠ recomputed) and manual overrides",
+           "diff": ("Cell", "Employee ID", "Name", "What", "Workbook", "Recomputed", "Status", "Reason"),
+           "s_err": "Input errors", "err": ("Cell", "Employee ID", "Name", "Problem"),
+           "s_changes": "Changes since the other version",
+           "changes": ("Employee ID", "Name", "Field", "Old", "New", "Cell"), "s_seal": "Seal check",
+           "s_detail": "Detail (the totals above are formulas over this table)",
+           "detail": ("Employee ID", "Name", "Department", "Grade", "Base bonus", "Multiplier paid", "Paid bonus",
+                      "Status"), "none": "none", "count": "Head count", "blank": "(blank)", "added": "added",
+           "removed": "removed", "footer": "&L{file}&C&A&RPage &P of &N",
+           "status": {"ok": "ok", "input error": "input error", "documented override": "documented override",
+                      "override without reason": "override without reason (not honoured)",
+                      "difference": "difference",
+                      "difference (override documented)": "difference (override documented)"},
+           "sealed": {"changed": "changed after sealing", "added": "added after sealing",
+                      "removed": "removed after sealing"},
+           "fields_sep": ", "},
+}
+
+
+class _Tab:
+    """Cells written top to bottom; a wrapped text grows its row (``textfit``)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, Any] = {}
+        self.merges: list[str] = []
+        self.heights: dict[int, float] = {}
+        self.row = 0
+
+    def next(self, gap: int = 0) -> int:
+        self.row += 1 + gap
+        return self.row
+
+    def put(self, row: int, col: int, value: Any, style: Style | None = None, to: int | None = None) -> None:
+        """One value in ``col`` (merged up to column ``to``)."""
+        if value is None:
+            return
+        self.cells[a1(row - 1, col - 1)] = Cell(value, style) if style else value
+        if to is not None and to > col:
+            self.merges.append(f"{a1(row - 1, col - 1)}:{a1(row - 1, to - 1)}")
+        text = value.cached if isinstance(value, Formula) else value
+        if style is not None and style.wrap and isinstance(text, str):
+            width = sum(COL_WIDTHS[c] for c in range(col, (to or col) + 1))
+            need = min(text_height(text, width, style.font_size or DEFAULT_FONT), MAX_ROW_HEIGHT)
+            if need > 15:
+                self.heights[row] = max(self.heights.get(row, 15), need)
+
+    def line(self, values: Sequence[Any], style: Style | None = None, last_to: int | None = None) -> int:
+        """A row of values from column A; the last one merged up to ``last_to``."""
+        r = self.next()
+        for c, v in enumerate(values, start=1):
+            self.put(r, c, v, style, last_to if c == len(values) else None)
+        return r
+
+    def height(self, first: int, last: int) -> float:
+        return sum(self.heights.get(r, 15.0) for r in range(first, last + 1))
+
+
+def _money(value: int | None) -> Decimal | None:
+    return None if value is None or value < 0 else cents(value)
+
+
+def _shown(value: Any, lang: str = "en") -> Any:
+    """Values listed on the tab: numbers stay numbers, a blank says so, anything
+    else is text (never a formula)."""
+    if is_blank(value):
+        return TEXTS[lang]["blank"]
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def reconcile_sheet(rec: Reconciliation, name: str | None = None) -> SheetSpec:
+    """The 对账 / Reconciliation tab; see the module docstring for its formulas
+    and its page setup.
+
+    The sections are laid out twice: once to learn where they end, so the detail
+    table (which every total refers to) can start below them, then for real."""
+    lang = rec.snapshot.table.language
+    sheet = name or SHEET_NAMES[lang]
+    probe, _ = _sections(rec, sheet, detail_first=10**6)
+    tab, chart = _sections(rec, sheet, detail_first=probe.row + 4)
+    tab.row = probe.row + 1
+    _detail_section(tab, rec, TEXTS[lang])
+    return SheetSpec(sheet, cells=tab.cells, merges=tab.merges, col_widths=COL_WIDTHS, row_heights=tab.heights,
+                     charts=[chart], kind="reconcile", print_setup=_page(rec, tab.row))
+
+
+def _page(rec: Reconciliation, last_row: int) -> PrintSetup:
+    """A4 landscape, fitted to the width of columns A–H (as many pages down as
+    needed), the title row repeated on every page, page x of y in the footer."""
+    t = TEXTS[rec.snapshot.table.language]
+    file = rec.snapshot.path.name[:60].replace("&", "&&")
+    return PrintSetup(paper="A4", landscape=True, fit_width=1, fit_height=0,
+                      margins=Margins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3),
+                      print_area=f"A1:{a1(last_row - 1, WIDTH - 1)}", repeat_rows=(1, 1),
+                      center_horizontally=True, first_page_number=1, footer=t["footer"].format(file=file))
+
+
+def _sections(rec: Reconciliation, sheet: str, detail_first: int) -> tuple[_Tab, BarChart]:
+    lang = rec.snapshot.table.language
+    t = TEXTS[lang]
+    tab = _Tab()
+    tab.put(tab.next(), 1, f"{t['title']} – {rec.snapshot.path.name}", TITLE, WIDTH)
+    tab.put(tab.next(), 1, ROUNDING_RULE[lang], NOTE, WIDTH)
+    detail_last = detail_first + max(len(rec.ids), 1) - 1
+    rng = {k: f"${col}${detail_first}:${col}${detail_last}"
+           for k, col in (("id", "A"), ("dept", "C"), ("grade", "D"), ("base", "E"), ("paid", "G"))}
+    chart = _grade_section(tab, rec, t, rng, sheet)
+    _department_section(tab, rec, t, rng)
+    _difference_section(tab, rec, t, lang)
+    _problem_section(tab, rec, t)
+    if rec.diff is not None:
+        _changes_section(tab, rec.diff, t, lang)
+    if rec.seal is not None:
+        _seal_section(tab, rec, t, lang)
+    return tab, chart
+
+
+def _department_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict) -> None:
+    tab.put(tab.next(1), 1, t["s_dept"], SECTION)
+    tab.line(t["dept"], HEAD)
+    first = tab.row + 1
+    for g in rec.by_department:
+        r = tab.next()
+        tab.put(r, 1, g.label, TEXT)
+        _group_totals(tab, r, 2, f'({rng["dept"]}=A{r})', g, rng)
+        _budget_cells(tab, r, g.paid_cents, g.budget_cents)
+    last = tab.row
+    r = tab.next()
+    tab.put(r, 1, t["total"], Style(bold=True))
+    tab.put(r, 2, Formula(f"COUNTA({rng['id']})", len(rec.ids)))
+    tab.put(r, 3, Formula(f"ROUND(SUM({rng['base']}),2)", rec.base_total), MONEY_BOLD)
+    tab.put(r, 4, Formula(f"ROUND(SUM({rng['paid']}),2)", rec.paid_total), MONEY_BOLD)
+    if any(g.budget_cents is not None for g in rec.by_department) and first <= last:
+        tab.put(r, 5, Formula(f"ROUND(SUM(E{first}:E{last}),2)",
+                              cents(sum(g.budget_cents or 0 for g in rec.by_department))), MONEY_BOLD)
+    r = tab.next()
+    tab.put(r, 1, t["budget"], Style(bold=True))
+    tab.put(r, 4, Formula(f"D{r - 1}", rec.paid_total), MONEY_BOLD)
+    _budget_cells(tab, r, int(rec.paid_total * 100), rec.budget_cents)
+    if rec.budget_source:
+        tab.put(tab.next(), 1, rec.budget_source, NOTE, WIDTH)
+
+
+def _group_totals(tab: _Tab, r: int, col: int, crit: str, g: Group, rng: dict) -> None:
+    """Head count, base and paid bonus of one group, as formulas over the detail
+    table (SUMPRODUCT: SUMIF would read * ? = > in a name as patterns)."""
+    tab.put(r, col, Formula(f"SUMPRODUCT(--{crit})", g.head_count))
+    tab.put(r, col + 1, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['base']}),2)", cents(g.base_cents)), MONEY)
+    tab.put(r, col + 2, Formula(f"ROUND(SUMPRODUCT({crit}*{rng['paid']}),2)", cents(g.paid_cents)), MONEY)
+
+
+def _budget_cells(tab: _Tab, r: int, paid: int, budget: int | None) -> None:
+    if budget is None:
+        return
+    tab.put(r, 5, cents(budget), MONEY)
+    over = paid - budget
+    tab.put(r, 6, Formula(f"ROUND(D{r}-E{r},2)", cents(over)), ALERT_MONEY if over > 0 else MONEY)
+    if budget:
+        tab.put(r, 7, Formula(f"F{r}/E{r}", float(Decimal(over) / Decimal(budget))), PERCENT)
+
+
+def _grade_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict, sheet: str) -> BarChart:
+    """First on the tab, with the chart beside it in F–H: the grade table has a
+    fixed length (one row per band), so the chart always lies whole on page 1."""
+    top = tab.next(1)
+    tab.put(top, 1, t["s_grade"], SECTION)
+    tab.line(t["grade"], HEAD)
+    first = tab.row + 1
+    for g in rec.by_grade:
+        r = tab.next()
+        tab.put(r, 1, g.key)
+        tab.put(r, 2, g.label, TEXT)
+        _group_totals(tab, r, 3, f"({rng['grade']}=A{r})", g, rng)
+    last = tab.row
+    r = tab.next()
+    tab.put(r, 1, t["total"], Style(bold=True))
+    tab.put(r, 3, Formula(f"SUM(C{first}:C{last})", len(rec.ids)))
+    tab.put(r, 4, Formula(f"ROUND(SUM(D{first}:D{last}),2)", rec.base_total), MONEY_BOLD)
+    tab.put(r, 5, Formula(f"ROUND(SUM(E{first}:E{last}),2)", rec.paid_total), MONEY_BOLD)
+    tab.row = max(tab.row, top + CHART_ROWS)  # the rows the chart covers
+    q = quote_sheet(sheet) + "!"
+    return BarChart(t["chart"], t["count"], f"{q}$A${first}:$A${last}", f"{q}$C${first}:$C${last}",
+                    tuple(g.key for g in rec.by_grade), tuple(float(g.head_count) for g in rec.by_grade),
+                    f"F{top}", f"{col_letter(WIDTH + 1)}{top + CHART_ROWS}")
+
+
+def _difference_section(tab: _Tab, rec: Reconciliation, t: dict, lang: str) -> None:
+    tab.put(tab.next(1), 1, t["s_diff"], SECTION)
+    tab.line(t["diff"], HEAD)
+    if not rec.differences:
+        tab.line([t["none"]])
+    for d in rec.differences:
+        r = tab.line([d.cell, d.employee_id, d.name, what_label(d.what, lang), None, None,
+                      t["status"].get(d.status, d.status), d.reason or None], TEXT)
+        style = MONEY if d.what == "bonus" else MULT
+        tab.put(r, 5, _shown(d.workbook, lang), style)
+        tab.put(r, 6, _shown(d.recomputed, lang), style)
+
+
+def what_label(what: str, lang: str) -> str:
+    """The compared value named as the table's header names it (奖金, 绩效倍数, 手工倍数)."""
+    return field_label({"override": "manual_multiplier"}.get(what, what), lang)
+
+
+def _problem_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
+    tab.put(tab.next(1), 1, t["s_err"], SECTION)
+    tab.line(t["err"], HEAD, last_to=WIDTH)
+    if not rec.problems:
+        tab.line([t["none"]])
+    by_row = {r: i for i, r in enumerate(rec.snapshot.table.rows)}
+    for p in rec.problems:
+        i = by_row.get(p.row)
+        tab.line([p.cell, rec.ids[i] if i is not None else "", rec.names[i] if i is not None else "",
+                  p.message], TEXT, last_to=WIDTH)
+
+
+def _changes_section(tab: _Tab, diff: VersionDiff, t: dict, lang: str) -> None:
+    tab.put(tab.next(1), 1, f"{t['s_changes']}: {diff.old_path.name}", SECTION)
+    tab.line(t["changes"], HEAD)
+    lines = [[c.employee_id, c.name, field_label(c.field, lang), _shown(c.old, lang), _shown(c.new, lang),
+              c.cell] for c in diff.changes]
+    lines += [[eid, name, t["added"], None, None, ""] for eid, name in diff.added]
+    lines += [[eid, name, t["removed"], None, None, ""] for eid, name in diff.removed]
+    for line in lines or [[t["none"]]]:
+        tab.line(line, TEXT)
+
+
+SEAL_TEXTS = {
+    "zh": {"unsealed": "未封存（运行 `perf-addin seal` 封存）", "head": "封存于 {at}：",
+           "no key": "未校验——没有密钥（--key-file 或 PERF_ADDIN_SEAL_KEY）",
+           "wrong key": "未校验——密钥不对：不是封存时使用的密钥",
+           "ok": "每一行都已校验，封存后没有改动",
+           "changes": "封存后 {changed} 行被修改、{added} 行新增、{removed} 行删除"},
+    "en": {"unsealed": "not sealed (run `perf-addin seal` to seal it)", "head": "sealed at {at}: ",
+           "no key": "NOT VERIFIED – no key given (--key-file or PERF_ADDIN_SEAL_KEY)",
+           "wrong key": "NOT VERIFIED – wrong key: this is not the key the workbook was sealed with",
+           "ok": "every row verified, nothing changed since",
+           "changes": "{changed} changed, {added} added, {removed} removed since sealing"},
+}
+
+
+def seal_lines(check: SealCheck, lang: str = "en") -> list[str]:
+    """The seal check in words, for the tab, the CLI and the ribbon."""
+    s = SEAL_TEXTS[lang]
+    if check.status == "unsealed":
+        return [s["unsealed"]]
+    head = s["head"].format(at=check.sealed_at)
+    if check.status in ("no key", "wrong key"):
+        return [head + s[check.status]]
+    if check.ok:
+        return [head + s["ok"]]
+    return [head + s["changes"].format(changed=len(check.changed), added=len(check.added),
+                                       removed=len(check.removed))]
+
+
+def sealed_change_lines(rec: Reconciliation) -> list[tuple[str, str, str, str]]:
+    """(cell, employee ID, name, what happened) per row changed, added or removed
+    since sealing; a changed row names the fields that changed."""
+    check, table = rec.seal, rec.snapshot.table
+    if check is None:
+        return []
+    t = TEXTS[table.language]
+    out = []
+    for eid, i in check.changed:
+        fields = t["fields_sep"].join(field_label(f, table.language) for f in check.fields.get(i, ()))
+        what = t["sealed"]["changed"] + ("：" if table.language == "zh" else ": ") + fields if fields \
+            else t["sealed"]["changed"]
+        out.append((table.cell("employee_id", i), eid, str(rec.names[i]), what))
+    out += [(table.cell("employee_id", i), eid, str(rec.names[i]), t["sealed"]["added"]) for eid, i in check.added]
+    out += [("", eid, "", t["sealed"]["removed"]) for eid in check.removed]
+    return out
+
+
+def _seal_section(tab: _Tab, rec: Reconciliation, t: dict, lang: str) -> None:
+    check = rec.seal
+    tab.put(tab.next(1), 1, t["s_seal"], SECTION)
+    tab.put(tab.next(), 1, seal_lines(check, lang)[0], ALERT if check.problems else TEXT, WIDTH)
+    for line in sealed_change_lines(rec):
+        tab.line(list(line), TEXT, last_to=WIDTH)
+
+
+def _detail_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
+    """Department cells hold their group's label, so the totals' ``=`` matches exactly."""
+    labels = {g.key: g.label for g in rec.by_department}
+    tab.put(tab.next(), 1, t["s_detail"], SECTION)
+    tab.line(t["detail"], HEAD)
+    for i in range(len(rec.ids)):
+        r = tab.next()
+        tab.put(r, 1, str(rec.ids[i]))
+        tab.put(r, 2, str(rec.names[i]))
+        tab.put(r, 3, labels[rec.departments[i]])
+        tab.put(r, 4, str(rec.grades[i]))
+        tab.put(r, 5, _money(int(rec.base_cents[i])), MONEY)
+        m = rec.multiplier[i]
+        tab.put(r, 6, float(m) if np.isfinite(m) else None, MULT)
+        tab.put(r, 7, _money(int(rec.paid_cents[i])), MONEY)
+        tab.put(r, 8, t["status"].get(rec.status[i], str(rec.status[i])))
+
+
+# ------------------------------------------------------------------ the job
+
+
+@dataclass
+class ReconcileReport:
+    rec: Reconciliation
+    sheet: str
+    backup: Path | None = None
+
+
+def reconcile_workbook(path: str | Path, budget: Any = None, old: str | Path | None = None,
+                       key: bytes | None = None, progress: Progress = lambda step: None) -> ReconcileReport:
+    """Read, reconcile, write the tab, save once (atomically, with a backup).
+
+    A ``budget`` given is also written to the rules sheet's budget table (its
+    合计/Total row), so the next run without one uses it and says so."""
+    path = Path(path)
+    with Workbook.open(path) as book:
+        book.check_writable()
+        if old is not None:  # an .xls or a damaged file is refused here, as by every command
+            Workbook.open(old).close()
+        progress("reading the workbook")
+        snap = read_snapshot(path)
+        lang = snap.table.language
+        budget_cents = None if budget is None else _budget_argument(budget)
+        rules_ref = sheet_ref(snap.rules_sheet or "规则")
+        budgets = budgets_from_grid(snap.rules_grid, rules_ref)
+        source = _budget_source(snap, budgets, lang)
+        if budget_cents is not None:
+            source = _remember_budget(book, snap, budget_cents, lang)
+        progress(f"reconciling {snap.n} employees")
+        rec = reconcile(snap, budget_cents, budgets)
+        rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
+        rec.seal = check_seal(snap, read_seal(path), key)
+        if old is not None:
+            progress("comparing with the other version")
+            rec.diff = diff_snapshots(read_snapshot(old), snap)
+        progress("writing the reconciliation tab")
+        sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
+        progress("saving")
+        backup = book.save()
+    return ReconcileReport(rec, sheet, backup)
+
+
+def print_reconciliation(path: str | Path, sheet: str, pdf: str | Path, office: LibreOffice | None = None) -> Path:
+    """Print the reconciliation tab alone to ``pdf`` (as many A4 landscape pages as
+    it needs; the page setup is the tab's own), in one LibreOffice run."""
+    pdf = Path(pdf)
+    own = office is None
+    office = office or LibreOffice()
+    try:
+        with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
+            staged = Path(tmp) / "reconcile.xlsx"
+            stage_visible(Path(path), {sheet}, staged)
+            conversion = next(iter(office.convert([staged], "pdf", Path(tmp) / "out", recalc=False).values()))
+            if not conversion.ok:
+                raise LibreOfficeError(conversion.error)
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(conversion.outputs[0]), pdf)
+            return pdf
+    finally:
+        if own:
+            office.close()
+
+
+def _tab_name(book: Workbook, lang: str) -> str:
+    """The tab's name: 对账/Reconciliation, or the one this tool made earlier."""
+    for name in book.sheet_names:
+        if book.owner_kind(name) == "reconcile":
+            return name
+    return SHEET_NAMES[lang]
+
+
+def _budget_argument(value: Any) -> int:
+    """``--budget`` read like a cell: 500000, 500,000, 50万, ５０万, 0.5亿 (``department.parse_number_text``)."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else parse_number_text(str(value))
+    if number is None or not math.isfinite(number):
+        raise RulesError(f"--budget must be an amount such as 1250000, 1,250,000.00 or 125万, found {value!r}")
+    if number < 0:
+        raise RulesError(f"--budget must not be negative, found {value!r}")
+    return to_cents(number)
+
+
+BUDGET_TEXTS = {
+    "zh": {"header": "预算", "total": "合计", "given": "预算 {amount}：本次 --budget 给出，已记入 {cell}，下次对账未给 --budget 时沿用",
+           "kept": "预算 {amount}：沿用 {cell}（上次 --budget 记入或手工填写）",
+           "sum": "预算 {amount}：{sheet}预算表各部门之和", "none": "未记入预算：工作簿没有规则表"},
+    "en": {"header": "Budget", "total": "Total",
+           "given": "Budget {amount}: given with --budget, remembered in {cell} for the next run without --budget",
+           "kept": "Budget {amount}: from {cell} (remembered from an earlier --budget, or typed there)",
+           "sum": "Budget {amount}: the sum of the department budgets on {sheet}",
+           "none": "The budget is not remembered: the workbook has no rules sheet"},
+}
+
+
+def _budget_table(grid: Sequence[Sequence[Any]] | None) -> tuple[int | None, int | None, int]:
+    """(row of the budget header, row of its 合计/Total line, first row after the
+    table), 0-based, in ``budget_column`` of the rules sheet (``budgets_from_grid``'s table)."""
+    col = budget_column(grid)
+    grid = grid or []
+    cell = lambda r: grid[r][col] if r < len(grid) and len(grid[r]) > col else None  # noqa: E731
+    start = _budget_header(grid, col)
+    if start is None:
+        used = [r for r in range(len(grid)) if not is_blank(cell(r))]
+        return None, None, (used[-1] + 2 if used else 0)
+    r, total = start + 1, None
+    while not is_blank(cell(r)):
+        if _norm(str(cell(r))) in TOTAL_KEYS:
+            total = r
+        r += 1
+    return start, total, r
+
+
+def _remember_budget(book: Workbook, snap: Snapshot, amount: int, lang: str) -> str:
+    """Write the budget into the 合计/Total line of the rules sheet's budget table
+    (made when missing); return the line saying so."""
+    t = BUDGET_TEXTS[lang]
+    money = f"{cents(amount):,.2f}"
+    if snap.rules_sheet is None:
+        return t["none"]
+    header, total, after = _budget_table(snap.rules_grid)
+    col = budget_column(snap.rules_grid)
+    cells: dict[str, Any] = {}
+    if header is None:
+        header, after = after, after + 1
+        cells[a1(header, col)] = Cell(t["header"], Style(bold=True))
+    row = total if total is not None else after
+    cells[a1(row, col)] = t["total"]
+    cells[a1(row, col + 1)] = Cell(float(cents(amount)), MONEY)
+    book.set_cells(snap.rules_sheet, cells)
+    return t["given"].format(amount=money, cell=f"{sheet_ref(snap.rules_sheet)}!{a1(row, col + 1)}")
+
+
+def _budget_source(snap: Snapshot, budgets: dict[str, int], lang: str) -> str:
+    """Where a budget read from the rules sheet came from, in words."""
+    t = BUDGET_TEXTS[lang]
+    sheet = sheet_ref(snap.rules_sheet or "规则")
+    if "*" in budgets:
+        _, total, _ = _budget_table(snap.rules_grid)
+        return t["kept"].format(amount=f"{cents(budgets['*']):,.2f}",
+                                cell=f"{sheet}!{a1(total, budget_column(snap.rules_grid) + 1)}")
+    if budgets:
+        return t["sum"].format(amount=f"{cents(sum(budgets.values())):,.2f}", sheet=sheet)
+    return ""
+
+
+__all__ = ["Difference", "Group", "ReconcileReport", "Reconciliation", "budgets_from_grid", "reconcile",
+           "reconcile_sheet", "reconcile_workbook", "seal_lines", "sealed_change_lines", "to_cents", "what_label",
+           "Change"]
