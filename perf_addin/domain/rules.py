@@ -3,7 +3,7 @@
 DOMAIN.md sections 2 and 3 are the defaults (``Rules.default()``).  A company
 changes them on the workbook's rules sheet, so the same values must be readable
 by three consumers: the Python engine (``scoring.py``), native Excel formulas
-(``excel_formulas.py``, which reference the sheet by fixed cells) and people.
+(``formulas.py``, which reference the sheet by fixed cells) and people.
 That is why the sheet layout is fixed and described once, here.
 
 Rules sheet layout (the table starts at A1; 1-based rows):

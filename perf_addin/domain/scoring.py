@@ -2,7 +2,7 @@
 
 A single employee is a table of one, so the add-in's UDFs, the workbook
 builder and the tests all go through the same code.  Every rounding step here
-has a twin in ``excel_formulas.py``; the two must stay in step:
+has a twin in ``formulas.py``; the two must stay in step:
 
 * attainment % = ``ROUND(ROUND(actual/target*100, 9), decimals)``
 * item points  = ``ROUND(clamp(weight + slope*(attainment-100)), 9)``

@@ -3,7 +3,7 @@
 ``interview_sheet(employee, settings, lang)`` is a pure function from one
 employee's row and scores to a :class:`~perf_addin.xlsx.SheetSpec`; the writer
 renders it into the workbook, and the same description could be rendered into a
-live Excel sheet. No I/O happens here (``interviews.py`` is the job).
+live Excel sheet. No I/O happens here (``jobs/interviews.py`` is the job).
 
 Layout decisions (DOMAIN.md §4–5):
 

@@ -2,7 +2,7 @@
 
 * ``portable_copy`` – every ``PERF_*`` formula (which shows ``#NAME?`` where the
   add-in is missing) becomes the equivalent native formula from
-  ``excel_formulas`` when its arguments are plain cell references and the
+  ``domain.formulas`` when its arguments are plain cell references and the
   workbook has a rules sheet, else its cached value (``values=True`` forces
   values everywhere). Written through the in-place writer to a new file, so
   every other part stays byte-identical. Cells of a shared-formula group get
