@@ -245,6 +245,33 @@ def test_bad_minutes_name_their_cell():
     assert info.value.cell == "规则!K5"
 
 
+@pytest.mark.parametrize("key, value, zh, en", [
+    ("minutes", "一小时", "面谈时长（minutes）必须是数字，现为 '一小时'", "interview minutes must be a number"),
+    ("minutes", 5, "面谈时长（minutes）必须是 10 到 480 的整数，现为 5", "whole number 10-480"),
+    ("work_days", "周八", "工作日（work_days）：'周八' 不是星期几", "'周八' is not a weekday"),
+    ("work_hours", "17:00-09:00", "工作时间（work_hours）：'17:00-09:00' 的结束早于开始", "ends before it starts"),
+    ("work_hours", "09:00-12:00,11:00-13:00", "中的时段互相重叠", "overlap"),
+    ("break_minutes", 300, "休息时间（break_minutes）必须是 0 到 240 的整数，现为 300", "whole number 0-240"),
+    ("rooms", "总经理办公室", "面谈房间（rooms）：总经理办公室 像是办公室", "looks like an office"),
+])
+def test_settings_refusals_speak_the_workbook_language(key, value, zh, en):
+    grid = [[None] * 9 + row for row in settings_rows(SETTINGS)]
+    row = next((r for r, cells in enumerate(grid) if cells[9] == key), None)
+    if row is None:
+        grid.append([None] * 9 + [key, None])
+        row = len(grid) - 1
+    grid[row][10] = value
+    cell = f"规则!K{row + 1}"
+    with pytest.raises(RulesError) as info:
+        settings_from_grid(grid, "规则", "zh")
+    assert info.value.cell == cell
+    assert zh in info.value.message
+    assert not any(word in info.value.message for word in ("must", "found", "write e.g."))
+    with pytest.raises(RulesError) as info:
+        settings_from_grid(grid, "规则", "en")
+    assert info.value.cell == cell and en in info.value.message
+
+
 def test_input_errors_put_a_red_banner_in_place_of_the_legend():
     from perf_addin.forms.interview_form import BANNER, ERROR_TAB_COLOR
     plain = interview_sheet(employee(), SETTINGS)

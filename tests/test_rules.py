@@ -318,3 +318,37 @@ def test_a_bad_weak_rating_threshold_names_its_cell(value, fragment):
         rules_from_rows(rows)
     assert err.value.cell == "规则!B14"
     assert fragment in err.value.message
+
+
+# ------------------------------------------------- refusals in the workbook's language
+
+@pytest.mark.parametrize("r, c, value, cell, expected", [
+    (16, 4, 2, "E17", "等级 A− 的含下限（lower_inclusive）必须是 TRUE 或 FALSE，现为 2"),
+    (17, 5, 99, "F18", "等级 A−（下限 100）与 B（上限 99）之间有空隙"),
+    (16, 1, None, "B17", "等级 A− 的中文名称（label_zh）为空"),
+    (16, 3, 130, "D17", "等级 A− 的分数区间为空：下限 130 不低于上限 120"),
+    (16, 7, "1.1", "H17", "等级 A− 的绩效倍数（multiplier）必须是数字，现为 '1.1'"),
+    (16, 7, -1, "H17", "等级 A− 的绩效倍数（multiplier）不能小于 0，现为 -1"),
+    (17, 0, "A+", "A18", "等级代码 A+ 出现了两次"),
+    (14, 0, "等级", "A15", "此单元格应为等级表头 'grade'，现为 '等级'"),
+    (1, 1, 12, "B2", "达成率小数位数必须是 0 到 9 的整数或 none，现为 12"),
+])
+def test_band_refusals_in_chinese_name_the_cell(r, c, value, cell, expected):
+    rows = rules_to_rows(Rules.default())
+    rows[r][c] = value
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows, lang="zh")
+    assert err.value.cell == f"规则!{cell}"
+    assert err.value.message.startswith(expected)
+    assert not re.search(r"\b(band|must|found)\b", err.value.message)
+
+
+@pytest.mark.parametrize("value", [2, -1, 0.5, "TRUE?", "yes"])
+def test_a_flag_other_than_true_false_1_0_is_refused(value):
+    """A 2 in a TRUE/FALSE cell is a typo, not TRUE: reading it as TRUE would move a band edge."""
+    rows = rules_to_rows(Rules.default())
+    rows[16][4] = value
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows)
+    assert err.value.cell == "规则!E17"
+    assert "lower_inclusive must be TRUE or FALSE" in err.value.message

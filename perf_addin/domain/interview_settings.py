@@ -52,6 +52,37 @@ _TEXT = {
     "rooms": "面谈房间（会客室、休息室等，不用办公室或会议室）/ Rooms (reception room, lounge; no office)",
 }
 KEYS = tuple(_TEXT)
+# problem -> (中文, English); {cell_key} is the setting's key as column J shows it
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "minutes_number": ("面谈时长（minutes）必须是数字，现为 {value!r}", "interview minutes must be a number, found {value!r}"),
+    "minutes_range": ("面谈时长（minutes）必须是 10 到 480 的整数，现为 {value!r}",
+                      "interview minutes must be a whole number 10-480, found {value!r}"),
+    "weekday": ("工作日（work_days）：{value!r} 不是星期几（周一..周日 或 Mon..Sun）",
+                "work_days: {value!r} is not a weekday (Mon..Sun or 周一..周日)"),
+    "days_unreadable": ("工作日（work_days）：无法读取 {value!r}；请写成如 周一-周五",
+                        "work_days: cannot read {value!r}; write e.g. Mon-Fri"),
+    "clock": ("工作时间（work_hours）：{value!r} 不是 09:00 这样的时刻", "work_hours: {value!r} is not a time like 09:00"),
+    "hours_unreadable": ("工作时间（work_hours）：无法读取 {value!r}；请写成如 09:00-12:00,13:30-17:30",
+                         "work_hours: cannot read {value!r}; write e.g. 09:00-12:00,13:30-17:30"),
+    "ends_first": ("工作时间（work_hours）：{value!r} 的结束早于开始", "work_hours: {value!r} ends before it starts"),
+    "overlap": ("工作时间（work_hours）：{value!r} 中的时段互相重叠", "work_hours: the periods in {value!r} overlap"),
+    "break": ("休息时间（break_minutes）必须是 0 到 240 的整数，现为 {value!r}",
+              "break_minutes must be a whole number 0-240, found {value!r}"),
+    "office": ("面谈房间（rooms）：{value} 像是办公室或正式会议室；面谈应在轻松的房间（会客室、休息室）进行",
+               "rooms: {value} looks like an office or a formal meeting room; "
+               "interviews take place in a relaxed room (reception room, lounge)"),
+}
+
+
+class _Where:
+    """A setting's cell and the workbook's language: what every refusal needs."""
+
+    def __init__(self, cell: str, lang: str) -> None:
+        self.cell, self.lang = cell, lang
+
+    def refuse(self, problem: str, value: Any) -> RulesError:
+        text = PROBLEMS[problem][0 if self.lang == "zh" else 1].format(value=value)
+        return RulesError(text, cell=self.cell)
 # the rows the bundled workbooks carry; the scheduling keys are read when present
 WRITTEN_KEYS = KEYS[:5]
 
@@ -107,15 +138,15 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _minutes(value: Any, where: str) -> int:
+def _minutes(value: Any, where: _Where) -> int:
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
-            raise RulesError(f"interview minutes must be a number, found {value!r}", cell=where) from None
+            raise where.refuse("minutes_number", value) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 10 <= value <= 480 or value != int(value):
-        raise RulesError(f"interview minutes must be a whole number 10-480, found {value!r}", cell=where)
+        raise where.refuse("minutes_range", value)
     return int(value)
 
 
@@ -127,16 +158,16 @@ def hours_text(hours: Sequence[tuple[int, int]]) -> str:
     return ",".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in hours)
 
 
-def _day(text: str, where: str) -> int:
+def _day(text: str, where: _Where) -> int:
     key = text.strip().casefold().removeprefix("周").removeprefix("星期")
     if key[:3] in DAY_NAMES and len(key) >= 3:
         return DAY_NAMES.index(key[:3])
     if key in _ZH_DAYS:
         return _ZH_DAYS[key]
-    raise RulesError(f"work_days: {text!r} is not a weekday (Mon..Sun or 周一..周日)", cell=where)
+    raise where.refuse("weekday", text)
 
 
-def _work_days(text: str, where: str) -> tuple[int, ...]:
+def _work_days(text: str, where: _Where) -> tuple[int, ...]:
     """"Mon-Fri", "Mon,Wed,Fri" or "周一-周五" -> weekday numbers."""
     days: set[int] = set()
     for part in _split_places(text.replace("~", "-").replace("–", "-").replace("至", "-")):
@@ -147,43 +178,43 @@ def _work_days(text: str, where: str) -> tuple[int, ...]:
             a, b = _day(ends[0], where), _day(ends[1], where)
             days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
         else:
-            raise RulesError(f"work_days: cannot read {part!r}; write e.g. Mon-Fri", cell=where)
+            raise where.refuse("days_unreadable", part)
     return tuple(sorted(days))
 
 
-def _clock(text: str, where: str) -> int:
+def _clock(text: str, where: _Where) -> int:
     parts = text.strip().replace("：", ":").split(":")
     if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
         h, m = int(parts[0]), int(parts[1])
         if 0 <= h <= 24 and 0 <= m < 60 and h * 60 + m <= 24 * 60:
             return h * 60 + m
-    raise RulesError(f"work_hours: {text!r} is not a time like 09:00", cell=where)
+    raise where.refuse("clock", text)
 
 
-def _work_hours(text: str, where: str) -> tuple[tuple[int, int], ...]:
+def _work_hours(text: str, where: _Where) -> tuple[tuple[int, int], ...]:
     """"09:00-12:00,13:30-17:30" -> sorted, non-overlapping windows in minutes."""
     windows = []
     for part in _split_places(text.replace("~", "-").replace("–", "-")):
         ends = part.split("-")
         if len(ends) != 2:
-            raise RulesError(f"work_hours: cannot read {part!r}; write e.g. 09:00-12:00,13:30-17:30", cell=where)
+            raise where.refuse("hours_unreadable", part)
         a, b = _clock(ends[0], where), _clock(ends[1], where)
         if a >= b:
-            raise RulesError(f"work_hours: {part!r} ends before it starts", cell=where)
+            raise where.refuse("ends_first", part)
         windows.append((a, b))
     windows.sort()
     if any(b0 > a1 for (_, b0), (a1, _) in zip(windows, windows[1:])):
-        raise RulesError(f"work_hours: the periods in {text!r} overlap", cell=where)
+        raise where.refuse("overlap", text)
     return tuple(windows)
 
 
-def _break(value: Any, where: str) -> int:
+def _break(value: Any, where: _Where) -> int:
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or not 0 <= number <= 240 or number != int(number):
-        raise RulesError(f"break_minutes must be a whole number 0-240, found {value!r}", cell=where)
+        raise where.refuse("break", value)
     return int(number)
 
 
@@ -193,19 +224,20 @@ def office_like(room: str) -> bool:
     return any(word in folded for word in OFFICE_WORDS)
 
 
-def _rooms(text: str, where: str) -> tuple[str, ...]:
+def _rooms(text: str, where: _Where) -> tuple[str, ...]:
     rooms = _split_places(text)
     bad = [r for r in rooms if office_like(r)]
     if bad:
-        raise RulesError(f"rooms: {', '.join(bad)} looks like an office or a formal meeting room; "
-                         "interviews take place in a relaxed room (reception room, lounge)", cell=where)
+        raise where.refuse("office", "、".join(bad) if where.lang == "zh" else ", ".join(bad))
     return rooms
 
 
-def settings_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则") -> InterviewSettings:
+def settings_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则",
+                       lang: str = "en") -> InterviewSettings:
     """Parse the J:L table out of a rules-sheet grid (``grid[r][c]``, 0-based).
 
-    A bad minutes value raises ``RulesError`` naming its cell, like any rule.
+    A bad value raises ``RulesError`` naming its cell, worded in ``lang`` (the
+    workbook's language), like any rule.
     """
     settings = InterviewSettings()
     if not grid:
@@ -217,7 +249,8 @@ def settings_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规�
             if key in KEYS and key not in found:
                 found[key] = (row[SETTINGS_COLUMN + 1], f"{sheet}!{a1(r, SETTINGS_COLUMN + 1)}")
     changes: dict[str, Any] = {}
-    for key, (value, where) in found.items():
+    for key, (value, cell) in found.items():
+        where = _Where(cell, lang)
         if _text(value) == "":
             continue
         if key == "minutes":
@@ -228,7 +261,7 @@ def settings_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规�
             changes[key] = _PARSERS[key](value if key == "break_minutes" else _text(value), where)
         else:
             changes[key] = _text(value)
-    return replace(settings, **changes, cells=tuple((k, where) for k, (_, where) in found.items()))
+    return replace(settings, **changes, cells=tuple((k, cell) for k, (_, cell) in found.items()))
 
 
 _PARSERS = {"work_days": _work_days, "work_hours": _work_hours, "break_minutes": _break, "rooms": _rooms}

@@ -145,6 +145,77 @@ SETTING_PROBLEMS: dict[str, tuple[str, str]] = {
 }
 
 
+# kind -> (中文, English) of a band's or the grid's refusals ({code} the band's grade code,
+# {column} a band column named as the sheet's header row shows it, translated in zh).
+BAND_PROBLEMS: dict[str, tuple[str, str]] = {
+    "band_text": ("第 {n} 档的{column}必须是非空文字，现为 {value}", "band {n} {column} must be non-empty text, found {value}"),
+    "band_flag": ("等级 {code} 的{column}必须是 TRUE 或 FALSE，现为 {value}",
+                  "band {code} {column} must be TRUE or FALSE, found {value}"),
+    "band_open_flag": ("等级 {code} 没有{bound}，所以{column}必须是 FALSE",
+                       "band {code} has no {bound_key} bound, so {column} must be FALSE"),
+    "band_decimals": ("等级 {code} 的绩效倍数最多 {max} 位小数，现为 {value}",
+                      "band {code} multiplier may have at most {max} decimals, found {value}"),
+    "band_empty": ("等级 {code} 的分数区间为空：下限 {lower} 不低于上限 {upper}",
+                   "band {code} is empty: lower {lower} is not below upper {upper}"),
+    "no_bands": ("至少要有一个等级", "there must be at least one grade band"),
+    "too_many_bands": ("最多允许 {max} 个等级，现有 {count} 个", "at most {max} grade bands are allowed, found {count}"),
+    "duplicate_code": ("等级代码 {code} 出现了两次", "grade code {code!r} appears twice"),
+    "top_bounded": ("最高的等级 {code} 不能有上限（填 none），现为 {value}",
+                    "the highest band {code} must have no upper bound (none), found {value}"),
+    "bottom_bounded": ("最低的等级 {code} 不能有下限（填 none），现为 {value}",
+                       "the lowest band {code} must have no lower bound (none), found {value}"),
+    "needs_lower": ("等级 {code} 需要下限：其后还有等级 {other}",
+                    "band {code} needs a lower bound: band {other} follows it"),
+    "needs_upper": ("等级 {code} 需要上限：其前还有等级 {other}",
+                    "band {code} needs an upper bound: band {other} precedes it"),
+    "gap": ("等级 {high}（下限 {lower}）与 {low}（上限 {upper}）之间有空隙：各等级须从高到低排列并首尾相接",
+            "gap between bands {high} (lower {lower}) and {low} (upper {upper}): "
+            "bands must be listed highest first and meet exactly"),
+    "overlap": ("等级 {high}（下限 {lower}）与 {low}（上限 {upper}）重叠：各等级须从高到低排列并首尾相接",
+                "overlap between bands {high} (lower {lower}) and {low} (upper {upper}): "
+                "bands must be listed highest first and meet exactly"),
+    "both_include": ("等级 {high} 与 {low} 都包含分数 {score}：{high} 的含下限与 {low} 的含上限须恰有一个为 TRUE",
+                     "bands {high} and {low} both include the score {score}: "
+                     "exactly one of {high} lower_inclusive / {low} upper_inclusive must be TRUE"),
+    "neither_includes": ("等级 {high} 与 {low} 都不包含分数 {score}：{high} 的含下限与 {low} 的含上限须恰有一个为 TRUE",
+                         "bands {high} and {low} neither includes the score {score}: "
+                         "exactly one of {high} lower_inclusive / {low} upper_inclusive must be TRUE"),
+    "header": ("此单元格应为表头 {expected!r}，现为 {value}", "expected the header {expected!r}, found {value}"),
+    "band_header": ("此单元格应为等级表头 {expected!r}，现为 {value}",
+                    "expected the band header {expected!r}, found {value}"),
+    "setting_key": ("此单元格应为设置项 {expected!r}，现为 {value}",
+                    "expected the setting {expected!r} in this cell, found {value}"),
+    "decimals_range": ("达成率小数位数必须是 0 到 {max} 的整数或 none，现为 {value}",
+                       "attainment_decimals must be a whole number 0-{max} or none, found {value}"),
+}
+# a band column as a zh reader sees it; the English text is the sheet's own header
+BAND_COLUMN_ZH = {"grade": "等级代码", "label_zh": "中文名称", "label_en": "英文名称", "lower": "下限",
+                  "lower_inclusive": "含下限", "upper": "上限", "upper_inclusive": "含上限",
+                  "multiplier": "绩效倍数"}
+
+
+def band_field(column: str, lang: str, code: str | None = None) -> str:
+    """A band cell named for a reader: “等级 A+ 的下限” / ``band A+ lower``."""
+    if lang == "zh":
+        name = f"{BAND_COLUMN_ZH[column]}（{column}）"
+        return f"等级 {code} 的{name}" if code else name
+    return f"band {code} {column}" if code else column
+
+
+def band_problem(kind: str, lang: str, **values: Any) -> str:
+    """A band's or the grid's refusal worded in ``lang``."""
+    if "column" in values:
+        column = values["column"]
+        values["column"] = f"{BAND_COLUMN_ZH[column]}（{column}）" if lang == "zh" else column
+    if "bound_key" in values:
+        values["bound"] = {"lower": "下限", "upper": "上限"}[values["bound_key"]]
+    return BAND_PROBLEMS[kind][0 if lang == "zh" else 1].format(**values)
+
+
+def _band_error(kind: str, key: Any, **values: Any) -> RulesError:
+    return RulesError(band_problem(kind, "en", **values), key=key, kind=kind, **values)
+
+
 def setting_label(key: str, lang: str) -> str:
     """A setting as the rules sheet describes it (its zh / en description column, up to
     the explanation of none), quoted: “公司盈利：达成100%时的得分”."""
@@ -158,8 +229,14 @@ def setting_label(key: str, lang: str) -> str:
 def setting_problem(err: RulesError, lang: str) -> str:
     """``err``'s message in ``lang``, naming its setting by the sheet's label; its own
     message when it is not a setting's (a band's, say)."""
-    if err.kind not in SETTING_PROBLEMS or not isinstance(err.key, str):
+    if err.kind in BAND_PROBLEMS:
+        return band_problem(err.kind, lang, **err.values)
+    if err.kind not in SETTING_PROBLEMS:
         return err.message
+    if isinstance(err.key, tuple):  # a band's number: ("band", i, column), its code in values
+        values = dict(err.values)
+        name = band_field(err.key[2], lang, values.pop("code", None))
+        return SETTING_PROBLEMS[err.kind][0 if lang == "zh" else 1].format(field=name, **values)
     values = {k: setting_label(v, lang) if k in ("other", "high_label") else v for k, v in err.values.items()}
     template = SETTING_PROBLEMS[err.kind][0 if lang == "zh" else 1]
     return template.format(field=setting_label(err.key, lang), **values)
@@ -174,13 +251,14 @@ def _fmt(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _require_number(value: Any, key: Any, what: str, minimum: float | None = None) -> None:
+def _require_number(value: Any, key: Any, what: str, minimum: float | None = None, **where: Any) -> None:
+    """``where`` (a band's ``code``) goes with the error so it can be worded again."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise RulesError(f"{what} must be a finite number, found {_fmt(value)}", key=key, kind="finite",
-                         value=_fmt(value))
+                         value=_fmt(value), **where)
     if minimum is not None and value < minimum:
         raise RulesError(f"{what} must be >= {_fmt(minimum)}, found {_fmt(value)}", key=key, kind="minimum",
-                         minimum=_fmt(minimum), value=_fmt(value))
+                         minimum=_fmt(minimum), value=_fmt(value), **where)
 
 
 @dataclass(frozen=True)
@@ -282,71 +360,58 @@ def _validate_band(band: Band, i: int) -> None:
     for attr, column in (("code", "grade"), ("label_zh", "label_zh"), ("label_en", "label_en")):
         value = getattr(band, attr)
         if not isinstance(value, str) or not value.strip():
-            raise RulesError(f"band {i + 1} {column} must be non-empty text, found {_fmt(value)}", key=("band", i, column))
+            raise _band_error("band_text", ("band", i, column), n=i + 1, column=column, value=_fmt(value))
     for attr in ("lower", "upper"):
         bound = getattr(band, attr)
         if bound is not None:
-            _require_number(bound, ("band", i, attr), f"band {band.code} {attr}")
+            _require_number(bound, ("band", i, attr), f"band {band.code} {attr}", code=band.code)
         flag = getattr(band, f"{attr}_inclusive")
+        key = ("band", i, f"{attr}_inclusive")
         if not isinstance(flag, bool):
-            raise RulesError(f"band {band.code} {attr}_inclusive must be TRUE or FALSE, found {_fmt(flag)}",
-                             key=("band", i, f"{attr}_inclusive"))
+            raise _band_error("band_flag", key, code=band.code, column=f"{attr}_inclusive", value=_fmt(flag))
         if bound is None and flag:
-            raise RulesError(f"band {band.code} has no {attr} bound, so {attr}_inclusive must be FALSE",
-                             key=("band", i, f"{attr}_inclusive"))
-    _require_number(band.multiplier, ("band", i, "multiplier"), f"band {band.code} multiplier", 0)
+            raise _band_error("band_open_flag", key, code=band.code, column=f"{attr}_inclusive", bound_key=attr)
+    _require_number(band.multiplier, ("band", i, "multiplier"), f"band {band.code} multiplier", 0, code=band.code)
     if -Decimal(repr(float(band.multiplier))).as_tuple().exponent > MAX_MULTIPLIER_DECIMALS:
-        raise RulesError(
-            f"band {band.code} multiplier may have at most {MAX_MULTIPLIER_DECIMALS} decimals, found {_fmt(band.multiplier)}",
-            key=("band", i, "multiplier"),
-        )
+        raise _band_error("band_decimals", ("band", i, "multiplier"), code=band.code, max=MAX_MULTIPLIER_DECIMALS,
+                          value=_fmt(band.multiplier))
     lo, hi = band.lower, band.upper
     if lo is not None and hi is not None:
         empty = lo > hi or (lo == hi and not (band.lower_inclusive and band.upper_inclusive))
         if empty:
-            raise RulesError(f"band {band.code} is empty: lower {_fmt(lo)} is not below upper {_fmt(hi)}",
-                             key=("band", i, "lower"))
+            raise _band_error("band_empty", ("band", i, "lower"), code=band.code, lower=_fmt(lo), upper=_fmt(hi))
 
 
 def _validate_coverage(bands: Sequence[Band]) -> None:
     """Bands, highest first, must meet exactly: no gap, no overlap, -inf..+inf."""
     if not bands:
-        raise RulesError("there must be at least one grade band", key=("band", 0, "grade"))
+        raise _band_error("no_bands", ("band", 0, "grade"))
     if len(bands) > MAX_BANDS:
-        raise RulesError(f"at most {MAX_BANDS} grade bands are allowed, found {len(bands)}", key=("band", MAX_BANDS, "grade"))
+        raise _band_error("too_many_bands", ("band", MAX_BANDS, "grade"), max=MAX_BANDS, count=len(bands))
     codes = [b.code for b in bands]
     for i, code in enumerate(codes):
         if code in codes[:i]:
-            raise RulesError(f"grade code {code!r} appears twice", key=("band", i, "grade"))
+            raise _band_error("duplicate_code", ("band", i, "grade"), code=code)
     if bands[0].upper is not None:
-        raise RulesError(f"the highest band {bands[0].code} must have no upper bound (none), found {_fmt(bands[0].upper)}",
-                         key=("band", 0, "upper"))
+        raise _band_error("top_bounded", ("band", 0, "upper"), code=bands[0].code, value=_fmt(bands[0].upper))
     if bands[-1].lower is not None:
-        raise RulesError(f"the lowest band {bands[-1].code} must have no lower bound (none), found {_fmt(bands[-1].lower)}",
-                         key=("band", len(bands) - 1, "lower"))
+        raise _band_error("bottom_bounded", ("band", len(bands) - 1, "lower"), code=bands[-1].code,
+                          value=_fmt(bands[-1].lower))
     for i in range(len(bands) - 1):
         _validate_meeting(bands[i], bands[i + 1], i)
 
 
 def _validate_meeting(high: Band, low: Band, i: int) -> None:
     if high.lower is None:
-        raise RulesError(f"band {high.code} needs a lower bound: band {low.code} follows it", key=("band", i, "lower"))
+        raise _band_error("needs_lower", ("band", i, "lower"), code=high.code, other=low.code)
     if low.upper is None:
-        raise RulesError(f"band {low.code} needs an upper bound: band {high.code} precedes it", key=("band", i + 1, "upper"))
+        raise _band_error("needs_upper", ("band", i + 1, "upper"), code=low.code, other=high.code)
     if high.lower != low.upper:
-        kind = "gap" if high.lower > low.upper else "overlap"
-        raise RulesError(
-            f"{kind} between bands {high.code} (lower {_fmt(high.lower)}) and {low.code} (upper {_fmt(low.upper)}): "
-            "bands must be listed highest first and meet exactly",
-            key=("band", i + 1, "upper"),
-        )
+        raise _band_error("gap" if high.lower > low.upper else "overlap", ("band", i + 1, "upper"),
+                          high=high.code, lower=_fmt(high.lower), low=low.code, upper=_fmt(low.upper))
     if high.lower_inclusive == low.upper_inclusive:
-        problem = "both include" if high.lower_inclusive else "neither includes"
-        raise RulesError(
-            f"bands {high.code} and {low.code} {problem} the score {_fmt(high.lower)}: "
-            f"exactly one of {high.code} lower_inclusive / {low.code} upper_inclusive must be TRUE",
-            key=("band", i + 1, "upper_inclusive"),
-        )
+        raise _band_error("both_include" if high.lower_inclusive else "neither_includes",
+                          ("band", i + 1, "upper_inclusive"), high=high.code, low=low.code, score=_fmt(high.lower))
 
 
 @dataclass(frozen=True)
@@ -366,10 +431,7 @@ class Rules:
         """Raise ``RulesError`` naming the first problem; called on construction."""
         d = self.attainment_decimals
         if d is not None and (isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= MAX_ATTAINMENT_DECIMALS):
-            raise RulesError(
-                f"attainment_decimals must be a whole number 0-{MAX_ATTAINMENT_DECIMALS} or none, found {_fmt(d)}",
-                key="attainment_decimals",
-            )
+            raise _band_error("decimals_range", "attainment_decimals", max=MAX_ATTAINMENT_DECIMALS, value=_fmt(d))
         if not isinstance(self.bands, tuple):
             object.__setattr__(self, "bands", tuple(self.bands))
         for i, band in enumerate(self.bands):
@@ -497,34 +559,46 @@ class _Grid:
         err = RulesError("", key=key, kind=kind, **values)
         return self.fail(r, c, setting_problem(err, self.lang))
 
-    def number(self, r: int, c: int, what: str, optional: bool = False) -> float | None:
+    def band_refuse(self, r: int, c: int, kind: str, code: str | None, **values: Any) -> RulesError:
+        """A band cell's refusal (``SETTING_PROBLEMS`` wording) naming the band and column."""
+        name = band_field(BAND_COLUMNS[c], self.lang, code)
+        return self.fail(r, c, SETTING_PROBLEMS[kind][0 if self.lang == "zh" else 1].format(field=name, **values))
+
+    def number(self, r: int, c: int, what: str, optional: bool = False, code: str | None = None) -> float | None:
+        """A setting's number (``what`` is its key) or, with ``code``, a band's."""
         value = self.get(r, c)
         if optional and isinstance(value, str) and value.strip().lower() == NONE_TEXT:
             return None
-        if value is None:
-            raise self.refuse(r, c, what, "blank_none" if optional else "blank")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.refuse(r, c, what, "number", value=_fmt(value))
-        return float(value)
+        kind = ("blank_none" if optional else "blank") if value is None else (
+            "number" if isinstance(value, bool) or not isinstance(value, (int, float)) else None)
+        if kind is None:
+            return float(value)
+        shown = {} if value is None else {"value": _fmt(value)}
+        if code is not None:
+            raise self.band_refuse(r, c, kind, code, **shown)
+        raise self.refuse(r, c, what, kind, **shown)
 
-    def flag(self, r: int, c: int, what: str) -> bool:
+    def flag(self, r: int, c: int, code: str) -> bool:
+        """A band's TRUE/FALSE cell: a bool, or the 1/0 some readers give; anything else
+        (2 included) is refused, never read as TRUE."""
         value = self.get(r, c)
         if isinstance(value, bool):
             return value
         if isinstance(value, (int, float)) and value in (0, 1):
             return bool(value)
-        raise self.fail(r, c, f"{what} must be TRUE or FALSE, found {_fmt(value)}")
+        raise self.fail(r, c, band_problem("band_flag", self.lang, code=code, column=BAND_COLUMNS[c],
+                                           value=_fmt(value)))
 
-    def text(self, r: int, c: int, what: str) -> str:
+    def text(self, r: int, c: int, code: str | None) -> str:
         value = self.get(r, c)
         if value is None:
-            raise self.fail(r, c, f"{what} is blank")
+            raise self.band_refuse(r, c, "blank", code)
         return value if isinstance(value, str) else _fmt(value)
 
 
 def _read_settings(g: _Grid) -> dict[str, Any]:
     if g.get(0, 0) != SETTINGS_HEADER[0]:
-        raise g.fail(0, 0, f"expected the header {SETTINGS_HEADER[0]!r}, found {_fmt(g.get(0, 0))}")
+        raise g.fail(0, 0, band_problem("header", g.lang, expected=SETTINGS_HEADER[0], value=_fmt(g.get(0, 0))))
     values: dict[str, Any] = {}
     for i, key in enumerate(SETTING_KEYS):
         r = FIRST_SETTING_ROW - 1 + i
@@ -532,7 +606,7 @@ def _read_settings(g: _Grid) -> dict[str, Any]:
             values[key] = None  # a sheet made before this rule: its default
             continue
         if g.get(r, 0) != key:
-            raise g.fail(r, 0, f"expected the setting {key!r} in this cell, found {_fmt(g.get(r, 0))}")
+            raise g.fail(r, 0, band_problem("setting_key", g.lang, expected=key, value=_fmt(g.get(r, 0))))
         values[key] = g.number(r, 1, key, optional=key in _OPTIONAL_SETTINGS)
     d = values["attainment_decimals"]
     if d is not None:
@@ -545,7 +619,7 @@ def _read_settings(g: _Grid) -> dict[str, Any]:
 def _read_bands(g: _Grid) -> list[Band]:
     hr = BAND_HEADER_ROW - 1
     if g.get(hr, 0) != BAND_COLUMNS[0]:
-        raise g.fail(hr, 0, f"expected the band header {BAND_COLUMNS[0]!r}, found {_fmt(g.get(hr, 0))}")
+        raise g.fail(hr, 0, band_problem("band_header", g.lang, expected=BAND_COLUMNS[0], value=_fmt(g.get(hr, 0))))
     bands: list[Band] = []
     r = hr + 1
     while g.get(r, 0) is not None:
@@ -556,17 +630,17 @@ def _read_bands(g: _Grid) -> list[Band]:
 
 def _read_band(g: _Grid, r: int) -> Band:
     col = BAND_COLUMNS.index
-    code = g.text(r, 0, "grade")
-    lower = g.number(r, col("lower"), f"band {code} lower", optional=True)
-    upper = g.number(r, col("upper"), f"band {code} upper", optional=True)
-    lower_inc = g.flag(r, col("lower_inclusive"), f"band {code} lower_inclusive") if lower is not None else False
-    upper_inc = g.flag(r, col("upper_inclusive"), f"band {code} upper_inclusive") if upper is not None else False
+    code = g.text(r, 0, None)
+    lower = g.number(r, col("lower"), "lower", optional=True, code=code)
+    upper = g.number(r, col("upper"), "upper", optional=True, code=code)
+    lower_inc = g.flag(r, col("lower_inclusive"), code) if lower is not None else False
+    upper_inc = g.flag(r, col("upper_inclusive"), code) if upper is not None else False
     return Band(
         code=code,
-        label_zh=g.text(r, col("label_zh"), f"band {code} label_zh"),
-        label_en=g.text(r, col("label_en"), f"band {code} label_en"),
+        label_zh=g.text(r, col("label_zh"), code),
+        label_en=g.text(r, col("label_en"), code),
         lower=lower, lower_inclusive=lower_inc, upper=upper, upper_inclusive=upper_inc,
-        multiplier=g.number(r, col("multiplier"), f"band {code} multiplier"),
+        multiplier=g.number(r, col("multiplier"), "multiplier", code=code),
     )
 
 

@@ -711,7 +711,7 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
     progress(MESSAGES[lang]["p_merge"])
     with Workbook.open(path) as book, _calamine(path) as reader:
         rules_grid, rules_ref = _grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book))
-        settings = settings_from_grid(rules_grid, rules_ref)
+        settings = settings_from_grid(rules_grid, rules_ref, lang)
         holidays = holiday_dates(holidays_from_grid(rules_grid, rules_ref, lang))
         master = master_tabs(book, reader, report.notes, lang)
         if not master:

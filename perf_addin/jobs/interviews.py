@@ -146,7 +146,7 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
     """New tabs for ``chosen`` (unless held back), and every existing tab regenerated."""
     table, rules = score.table, score.rules
     rules_sheet = _rules_sheet(book)
-    settings = settings_from_grid(_grid(reader, rules_sheet), sheet_ref(rules_sheet))
+    settings = settings_from_grid(_grid(reader, rules_sheet), sheet_ref(rules_sheet), table.language)
     existing = existing_tabs(book)
     hold = held_back(table, rules, include_errors)
     report.held = hold.held_lines(i for i in chosen if table.frame["employee_id"].iat[i] not in existing)

@@ -269,7 +269,7 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
     with Workbook.open(path) as book, _calamine(path) as reader:
         rules_sheet = _rules_sheet(book)
         rules_grid = _grid(reader, rules_sheet)
-        settings = settings_from_grid(rules_grid, sheet_ref(rules_sheet))
+        settings = settings_from_grid(rules_grid, sheet_ref(rules_sheet), lang)
         holidays = holidays_from_grid(rules_grid, sheet_ref(rules_sheet), lang)
         rooms = _rooms(settings, lang, rules_sheet)
         blocked = read_blocked(reader)
@@ -374,8 +374,11 @@ def _rooms(settings: InterviewSettings, lang: str, rules_sheet: str) -> tuple[st
     rooms = settings.rooms_for(lang)
     bad = [r for r in rooms if office_like(r)]
     if bad:  # ``rooms`` is checked when read; the fallback ``places`` only here
-        raise RulesError(f"places: {', '.join(bad)} looks like an office or a formal meeting room; "
-                         "interviews take place in a relaxed room – set 'rooms' on the rules sheet",
+        text = ("建议地点（places）：{bad} 像是办公室或正式会议室；面谈应在轻松的房间进行——请在规则表上设置 rooms"
+                if lang == "zh" else
+                "places: {bad} looks like an office or a formal meeting room; "
+                "interviews take place in a relaxed room – set 'rooms' on the rules sheet")
+        raise RulesError(text.format(bad=("、" if lang == "zh" else ", ").join(bad)),
                          cell=settings.cell("places") or f"{sheet_ref(rules_sheet)}!K")
     return rooms
 

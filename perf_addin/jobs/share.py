@@ -375,7 +375,7 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
     if passwords is not None and generate:  # a re-sent pack opens with the password HR already has
         passwords.update(_listed_passwords(snap, chosen, listed))
     rules_sheet = snap.rules_sheet or "规则"
-    settings = settings_from_grid(snap.rules_grid, rules_sheet)
+    settings = settings_from_grid(snap.rules_grid, rules_sheet, lang)
     data = employee_data(snap.table, snap.rules, rules_sheet)
     folder.mkdir(parents=True, exist_ok=True)
     report = PackReport(folder, encrypted=passwords is not None, held=held)
