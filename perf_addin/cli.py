@@ -39,12 +39,13 @@ from pathlib import Path
 from typing import Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from perf_addin import __version__
 from perf_addin.jobs.collect import CollectError, CollectReport, collect_workbook
-from perf_addin.errors import USER_ERRORS
+from perf_addin.errors import USER_ERRORS, message_in
 from perf_addin.xlsx.atomic import one_backup
 from perf_addin.jobs.interviews import InterviewReport, write_interviews
 from perf_addin.labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             _remember(args)
             return args.run(args)
     except USER_ERRORS as exc:
-        errors.print(f"[bold red]{_t('error', _book_language(args, str(exc)))}[/] {exc}")
+        lang = _book_language(args, str(exc))
+        errors.print(f"[bold red]{_t('error', lang)}[/] {escape(message_in(exc, lang))}")
         return 2
     except KeyboardInterrupt:
         errors.print(_t("interrupted", _book_language(args)))
@@ -165,6 +167,10 @@ def _book_language(args: argparse.Namespace, message: str = "") -> str:
     when it cannot (the error is that it cannot be read), the message's own language."""
     if _LANGUAGE["current"]:
         return _LANGUAGE["current"]
+    if getattr(args, "lang", None):
+        return args.lang
+    if getattr(args, "run", None) is run_demo:
+        return DEFAULT_LANGUAGE  # the bundled sample's language
     book = getattr(args, "book", None)
     if book is not None:
         try:

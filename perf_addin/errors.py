@@ -11,7 +11,28 @@ from __future__ import annotations
 
 class UserError(Exception):
     """A reason to stop that the user can act on: one line naming the file, the
-    sheet and the cell where there is one; nothing on disk has been changed."""
+    sheet and the cell where there is one; nothing on disk has been changed.
+
+    Layers that do not know the workbook's language (the writer, say) word the
+    message in English and may give its Chinese wording as ``zh``; the command line
+    and the ribbon show ``in_language(lang)``.
+    """
+
+    zh: str | None = None
+
+    def __init__(self, *args: object, zh: str | None = None) -> None:
+        super().__init__(*args)
+        if zh is not None:
+            self.zh = zh
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang`` where a wording for it was given, else as raised."""
+        return self.zh if lang == "zh" and self.zh else str(self)
+
+
+def message_in(exc: BaseException, lang: str) -> str:
+    """What the user is shown for ``exc`` in the workbook's language."""
+    return exc.in_language(lang) if isinstance(exc, UserError) else str(exc)
 
 
 #: what the command line and the ribbon show as a message rather than as a bug

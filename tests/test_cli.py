@@ -64,8 +64,24 @@ def test_a_workbook_open_in_excel_is_left_alone(tmp_path):
     book.write_bytes(SAMPLE.read_bytes())
     (tmp_path / "~$dept.xlsx").write_bytes(b"")
     result = run("score", str(book), cwd=tmp_path)
-    assert result.returncode == 2 and "open in Excel" in result.stderr
+    assert result.returncode == 2 and "dept.xlsx 正在 Excel 中打开（锁定文件 ~$dept.xlsx）" in result.stderr
+    assert "open in Excel" not in result.stderr  # the workbook speaks Chinese
     assert book.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_writer_refusals_follow_the_workbook_language(tmp_path):
+    book = tmp_path / "dept.xlsx"
+    run("demo", "--dir", str(tmp_path / "en"), "--lang", "en", cwd=tmp_path)
+    book.write_bytes((tmp_path / "en" / SAMPLE.name).read_bytes())
+    book.chmod(0o444)
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "dept.xlsx is read-only; make it writable or save elsewhere" in result.stderr
+    book.chmod(0o644)
+    book.write_bytes(SAMPLE.read_bytes())
+    book.chmod(0o444)
+    result = run("score", str(book), cwd=tmp_path)
+    assert result.returncode == 2 and "dept.xlsx 是只读文件；请取消只读或另存到别处" in result.stderr
 
 
 def test_bundled_workbooks_are_what_the_script_makes(tmp_path):
@@ -100,7 +116,7 @@ def test_demo_again_refuses_a_locked_demo_workbook_and_touches_nothing(tmp_path,
         book.chmod(0o444)
     result = run("demo", "--dir", str(book.parent), cwd=tmp_path)
     assert result.returncode == 2
-    assert book.name in result.stderr and how in result.stderr
+    assert book.name in result.stderr and {"open in Excel": "正在 Excel 中打开", "read-only": "只读"}[how] in result.stderr
     assert book.read_bytes() == before
     assert not (book.parent / "perf-addin backups").exists()
     assert not (book.parent / "interviews").exists()

@@ -251,3 +251,14 @@ def test_button_messages_speak_the_workbooks_language(tmp_path: Path) -> None:
     rows = _sheet(book, "Input errors")
     assert rows[0] == ["Cell", "Field", "Problem", "Value"]
     assert rows[1][:3] == ["Employees!G18", "Profit target", "Profit target must be > 0, found 0"]
+
+
+def test_a_writer_refusal_is_shown_in_the_workbooks_language(book: Path) -> None:
+    """The writer words its refusals in English and Chinese; the box shows the workbook's."""
+    (book.parent / ("~$" + book.name)).write_bytes(b"owner")
+    before = book.read_bytes()
+    host = FileHost(book)
+    assert not dispatch("perfScore", host)
+    text, error = host.messages[-1]
+    assert error and text == "department.xlsx 正在 Excel 中打开（锁定文件 ~$department.xlsx）；请在 Excel 中关闭后再试"
+    assert book.read_bytes() == before

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
 from perf_addin.book.department import Problem, problems_from_scores, read_employees, read_rules
-from perf_addin.errors import USER_ERRORS, UserError
+from perf_addin.errors import USER_ERRORS, UserError, message_in
 from perf_addin.jobs.interviews import existing_tabs, print_tabs, write_interviews
 from perf_addin.labels import label
 from perf_addin.language import text_language
@@ -231,7 +231,7 @@ def dispatch(button_id: str, host: Host | None = None) -> bool:
         handler(host)
         return True
     except USER_ERRORS as exc:
-        host.message(str(exc), error=True)
+        host.message(message_in(exc, _host_language(host, str(exc))), error=True)
     except Exception as exc:  # the user gets the reason, support gets the traceback
         logging.basicConfig(filename=LOG_FILE, level=logging.ERROR)
         logging.getLogger(__name__).exception("ribbon button %s", button_id)

@@ -49,13 +49,16 @@ def check_writable(path: Path) -> None:
     locks = lock_files(path)
     if locks:
         raise WorkbookError(f"{path.name} is open in Excel (lock file {locks[0].name}); "
-                            "close it there and try again")
+                            "close it there and try again",
+                            zh=f"{path.name} 正在 Excel 中打开（锁定文件 {locks[0].name}）；请在 Excel 中关闭后再试")
     if path.exists() and (not os.access(path, os.W_OK)
                           or not path.stat().st_mode & stat.S_IWUSR):
-        raise WorkbookError(f"{path.name} is read-only; make it writable or save elsewhere")
+        raise WorkbookError(f"{path.name} is read-only; make it writable or save elsewhere",
+                            zh=f"{path.name} 是只读文件；请取消只读或另存到别处")
     folder = path.parent if str(path.parent) else Path(".")
     if not os.access(folder, os.W_OK):
-        raise WorkbookError(f"cannot write in the folder of {path.name}")
+        raise WorkbookError(f"cannot write in the folder of {path.name}",
+                            zh=f"无法在 {path.name} 所在的文件夹中写入")
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None], backup: bool = True) -> Path | None:

@@ -106,16 +106,20 @@ class Workbook:
     def _load_structure(self) -> None:
         name = self.path.name
         if not self.source.has("[Content_Types].xml"):
-            raise WorkbookError(f"{name}: not a workbook ([Content_Types].xml is missing)")
+            raise WorkbookError(f"{name}: not a workbook ([Content_Types].xml is missing)",
+                                zh=f"{name}：不是 Excel 工作簿（缺少 [Content_Types].xml）")
         self.content_types = self._parse("[Content_Types].xml")
         self.workbook_part = self._office_document()
         if self.workbook_part.endswith(".bin"):
-            raise WorkbookError(f"{name}: binary workbooks (.xlsb) are not supported")
+            raise WorkbookError(f"{name}: binary workbooks (.xlsb) are not supported",
+                                zh=f"{name}：不支持二进制工作簿（.xlsb）；请另存为 Excel 工作簿（.xlsx）")
         self.workbook = self._parse(self.workbook_part)
         ns = etree.QName(self.workbook).namespace
         if ns == STRICT_MAIN:
             raise WorkbookError(f"{name}: saved as Strict Open XML, which this tool does not "
-                                "write; save it as an ordinary Excel Workbook (.xlsx)")
+                                "write; save it as an ordinary Excel Workbook (.xlsx)",
+                                zh=f"{name}：以 Strict Open XML 格式保存，本工具不写入该格式；"
+                                   "请另存为普通的 Excel 工作簿（.xlsx）")
         if ns != MAIN:
             raise WorkbookError(f"{name}: {self.workbook_part} is not a spreadsheet workbook")
         self.ns = ns
@@ -156,13 +160,17 @@ class Workbook:
         parts = [i.filename for i in self.source.infos]
         if any(posixpath.basename(p).lower().startswith("vbaprojectsignature") for p in parts):
             raise WorkbookError(f"{name}: its VBA project is digitally signed; changing the "
-                                "file would put the signature at risk, so it is left as is")
+                                "file would put the signature at risk, so it is left as is",
+                                zh=f"{name}：其 VBA 工程带有数字签名；修改文件会使签名失效，因此不作改动")
         if any(p.lower().startswith("xl/revisions/") for p in parts):
             raise WorkbookError(f"{name}: a shared workbook (with a change history); turn off "
-                                "sharing in Excel (Review > Share Workbook) and try again")
+                                "sharing in Excel (Review > Share Workbook) and try again",
+                                zh=f"{name}：是共享工作簿（带修订记录）；请在 Excel 中取消共享"
+                                   "（审阅 > 共享工作簿）后再试")
         sharing = self.workbook.find(q("fileSharing", self.ns))
         if sharing is not None and (sharing.get("reservationPassword") or sharing.get("hashValue")):
-            raise WorkbookError(f"{name}: has a password to modify; save a copy without it")
+            raise WorkbookError(f"{name}: has a password to modify; save a copy without it",
+                                zh=f"{name}：设有修改权限密码；请另存一份不带该密码的副本")
 
     def _read_sheets(self) -> list[SheetEntry]:
         targets = {rel.get("Id"): rel for rel in self.rels.iter(q("Relationship", PKG_REL))}
@@ -356,7 +364,9 @@ class Workbook:
         kind = self.owner_kind(entry.name)
         if kind is None:
             raise WorkbookError(f"{self.path.name}: a sheet named {entry.name!r} exists and "
-                                "was not made by perf-addin; it is left alone")
+                                "was not made by perf-addin; it is left alone",
+                                zh=f"{self.path.name}：已有名为“{entry.name}”的工作表，且不是 perf-addin 生成的；"
+                                   "不作改动")
         if not replace:
             raise WorkbookError(f"{self.path.name}: sheet {entry.name!r} exists; "
                                 "ask to replace it to regenerate it")
@@ -364,7 +374,8 @@ class Workbook:
             raise WorkbookError(f"sheet {entry.name!r} was edited cell by cell in this session")
         if not self._drop_own_charts(entry.part):
             raise WorkbookError(f"{self.path.name}: sheet {entry.name!r} has drawings or "
-                                "comments added since it was made; it is left alone")
+                                "comments added since it was made; it is left alone",
+                                zh=f"{self.path.name}：工作表“{entry.name}”在生成后又加入了图形或批注；不作改动")
         spec = SheetSpec(**{**spec.__dict__, "name": entry.name})
         data = render(spec, self.style_id, self.date1904)
         (self._added if entry.part in self._added else self._replaced)[entry.part] = data
@@ -463,7 +474,9 @@ class Workbook:
         if protection is not None and protection.get("lockStructure") in ("1", "true"):
             raise WorkbookError(f"{self.path.name}: the workbook's structure is protected, so "
                                 "no sheet can be added; unprotect it in Excel "
-                                "(Review > Protect Workbook) and try again")
+                                "(Review > Protect Workbook) and try again",
+                                zh=f"{self.path.name}：工作簿结构受保护，无法添加工作表；请在 Excel 中撤销保护"
+                                   "（审阅 > 保护工作簿）后再试")
 
     # -- sheet-level attributes ---------------------------------------------------
 
