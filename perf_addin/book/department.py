@@ -94,6 +94,7 @@ NUMBER_PATTERN = re.compile(
     (?:\.(?P<frac>\d*))?
     (?:e(?P<exp>[-+]?\d+))?\s*
     (?P<unit>[万亿])?\s*
+    (?:元\s*)?
     (?P<close>\))?$""",
     re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
