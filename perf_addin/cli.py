@@ -438,11 +438,13 @@ def run_interviews(args: argparse.Namespace) -> int:
 
 
 def _date(text: str):
-    from datetime import date
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
+    """A day as typed: 2026-12-07, 2026-12-7, 2026/12/7, 2026年12月7日."""
+    from perf_addin.domain.holidays import day_from_text
+    day = day_from_text(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02 (2026-3-2, 2026/3/2, "
+                                         "2026年3月2日)")
+    return day
 
 
 def run_schedule(args: argparse.Namespace) -> int:

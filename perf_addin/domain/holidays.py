@@ -92,6 +92,23 @@ def block_is_free(grid: Sequence[Sequence[Any]] | None, rows: int) -> bool:
     return True
 
 
+_DATE_CHARS = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)}
+                            | {"/": "-", ".": "-", "年": "-", "月": "-", "日": "", "－": "-", "／": "-"})
+
+
+def day_from_text(text: str) -> date | None:
+    """A day as people type it: 2026-12-07, 2026-12-7, 2026/12/7, 2026.12.7, 2026年12月7日
+    (full-width digits too); None when it is not one."""
+    parts = text.strip().translate(_DATE_CHARS).split("-")
+    if len(parts) != 3 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts) \
+            or len(parts[0].strip()) != 4:
+        return None
+    try:
+        return date(*(int(p) for p in parts))
+    except ValueError:
+        return None
+
+
 def _day(value: Any, where: str, lang: str = "en") -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -99,13 +116,8 @@ def _day(value: Any, where: str, lang: str = "en") -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
-        parts = value.strip().replace("/", "-").replace(".", "-").split("-")
-        if len(parts) == 3 and all(p.strip().isdigit() for p in parts):
-            try:
-                return date(*(int(p) for p in parts))
-            except ValueError:
-                pass
+    if isinstance(value, str) and (day := day_from_text(value)) is not None:
+        return day
     raise RulesError(_ERRORS[lang]["date"].format(value=value), cell=where)
 
 
