@@ -14,7 +14,7 @@ import xlsxwriter
 
 from perf_addin.cli import SAMPLE
 from perf_addin.book.department import read_employees
-from perf_addin.jobs.score import HEADERS, score_workbook
+from perf_addin.jobs.score import HEADERS, RESULT_FIELDS, score_workbook
 from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
 from perf_addin.xlsx import Workbook
 
@@ -174,12 +174,20 @@ def test_results_never_land_on_a_column_people_use(tmp_path):
     assert ws["M1"].value == "得分"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_result_header_written_is_recognised(lang):
+    """One table of result headers: what the writer puts above a column, the reader maps back."""
+    from perf_addin.book.department import match_header
+    for f in RESULT_FIELDS:
+        assert match_header(HEADERS[lang][f]) == (f, 0)
+
+
 def test_english_tables_get_english_results(tmp_path):
     path = make_department(tmp_path / "en.xlsx", trap_rows(0)[:2], header=EN, start=(4, 2))
     score_workbook(path)
     ws = openpyxl.load_workbook(path, data_only=True)["Staff"]
     headers = [c.value for c in ws[5]][13:18]
-    assert headers == [HEADERS["en"][f] for f in ("score", "grade", "multiplier", "bonus", "check")]
+    assert headers == ["Score", "Grade", "Multiplier", "Bonus", "Input check"]
     assert ws["O6"].value == "Excellent"
 
 

@@ -32,16 +32,13 @@ from perf_addin.domain import formulas as xf
 from perf_addin.book.department import EmployeeTable, Problem, problems_from_scores, read_employees, read_rules
 from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
 from perf_addin.domain.scoring import score_table
+from perf_addin.labels import LANGUAGES, label
 from perf_addin.xlsx import Cell, CellError, SheetSpec, Style, Workbook
 from perf_addin.xlsx.refs import cell_ref, col_letter
 
 RESULT_FIELDS = ("score", "grade", "multiplier", "bonus", "check")
-HEADERS = {
-    "zh": {"score": "得分", "grade": "等级", "multiplier": "绩效倍数", "bonus": "奖金",
-           "check": "输入检查"},
-    "en": {"score": "Score", "grade": "Grade", "multiplier": "Multiplier", "bonus": "Bonus",
-           "check": "Input check"},
-}
+# The headers written are the labels the reader recognises (labels.RESULT_LABELS): one table.
+HEADERS = {lang: {f: label(f, lang) for f in RESULT_FIELDS} for lang in LANGUAGES}
 HEADER_STYLE = Style(bold=True, fill="E2EFDA", border="thin", halign="center", valign="center",
                      wrap=True)
 STYLES = {
