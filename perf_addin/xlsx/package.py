@@ -221,8 +221,9 @@ def relationships_xml(rels: Iterable[tuple[str, str]]) -> bytes:
 def new_package(parts: Mapping[str, bytes], out: BinaryIO, date_time: tuple[int, ...],
                 compresslevel: int | None = None, dos_attributes: bool = False) -> None:
     """Write a package whose bytes depend on the parts only: in the order given,
-    deflated, with one fixed time stamp (and, with ``dos_attributes``, no Unix
-    file mode: the same bytes whichever system builds them)."""
+    deflated, with one fixed time stamp (and, with ``dos_attributes``, marked as
+    made on MS-DOS rather than on the building system, so the same bytes come
+    out on Linux, macOS and Windows)."""
     with zipfile.ZipFile(out, "w") as archive:
         for name, data in parts.items():
             info = zipfile.ZipInfo(name, date_time=date_time)
