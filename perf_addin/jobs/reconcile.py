@@ -65,7 +65,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from perf_addin.book.department import Problem, parse_number_text, problems_from_scores, sheet_ref
+from perf_addin.book.department import Problem, all_problems, parse_number_text, sheet_ref
 from perf_addin.book.diff import Change, VersionDiff, diff_snapshots
 from perf_addin.labels import label as field_label
 from perf_addin.jobs.interviews import stage_visible
@@ -245,8 +245,7 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     """Recompute, compare and total (pure; see the module docstring)."""
     table, frame = snap.table, snap.table.frame
     scores = score_table(frame, snap.rules)
-    problems = sorted(table.problems + problems_from_scores(table, scores, snap.rules),
-                      key=lambda p: (p.row or 0, p.cell))
+    problems = all_problems(table, scores, snap.rules)
     ids = frame["employee_id"].to_numpy(dtype=object).astype(str)
     names = snap.texts("name")
     recomputed = scores["multiplier"].to_numpy(dtype=float)
