@@ -512,3 +512,13 @@ def test_text_numbers_and_language_are_reported(book):
     assert t.frame["profit_actual"].iat[0] == 3500
     english = read_employees(book({"Staff": ("A1", [EN_HEADER, employee(1)])}))
     assert english.language == "en" and english.text_numbers == []
+
+
+def test_one_check_text_per_row_in_cell_order():
+    """The 输入检查 text: a ``cell: message`` line per problem of the row, sorted by cell."""
+    from perf_addin.book.department import Problem, check_texts
+    problems = [Problem("员工", "员工!J5", "rating", "平时表现为空", row=5),
+                Problem("员工", "员工!G5", "profit_target", "目标盈利为空", row=5),
+                Problem("员工", "员工!H9", "tasks_done", "完成件数为空", row=9),
+                Problem("员工", "员工!A1", "", "表头有误")]  # no row: not a row's check text
+    assert check_texts(problems) == {5: "G5: 目标盈利为空\nJ5: 平时表现为空", 9: "H9: 完成件数为空"}

@@ -12,6 +12,7 @@ import pytest
 from perf_addin.domain import formulas as xf
 from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell, rules_to_rows
 from perf_addin.domain.scoring import grade_table, item_table, score_table
+from formula_eval import NA, Sheet, grid_cells
 
 DEFAULT = Rules.default()
 REFS = xf.RowRefs("A2", "B2", "C2", "D2", "E2", "F2")
@@ -142,6 +143,95 @@ def test_rule_cell_drives_the_formulas():
         xf.grade_formula("G2", 0)
 
 
+# ------------------------------------------- evaluated at the band boundaries
+#
+# The formulas are evaluated by a small evaluator of the subset they use
+# (tests/formula_eval.py), so a wrong comparison or fallback is caught here,
+# in milliseconds, and not only by the LibreOffice parity below.  The expected
+# grades are DOMAIN.md's bands, written out: D below 80, C 80 to under 90,
+# B 90 to 100 inclusive, A− above 100 to 120 inclusive, A+ above 120.
+
+
+def evaluate(formula, score, rows=None, base=None):
+    cells = grid_cells(RULES_SHEET, rows or rules_to_rows(DEFAULT))
+    cells[("data", "G2")] = score
+    cells[("data", "F2")] = base
+    return Sheet(cells, "data").evaluate(formula)
+
+
+BOUNDARIES = [
+    (79.999999, "D", 0.8), (80, "C", 0.9), (80.000001, "C", 0.9),
+    (89.999999, "C", 0.9), (90, "B", 1.0), (90.000001, "B", 1.0),
+    (99.999999, "B", 1.0), (100, "B", 1.0), (100.000001, "A−", 1.1),
+    (119.999999, "A−", 1.1), (120, "A−", 1.1), (120.000001, "A+", 1.2),
+    (100.0000000004, "B", 1.0),  # rounded to 9 decimals first: 100
+]
+
+
+@pytest.mark.parametrize("score, code, mult", BOUNDARIES)
+def test_grade_formula_at_the_band_boundaries(score, code, mult):
+    assert evaluate(xf.grade_formula("G2", DEFAULT, label="code"), score) == code
+    assert evaluate(xf.multiplier_formula("G2", DEFAULT), score) == mult
+    assert evaluate(xf.bonus_formula("F2", "G2", DEFAULT), score, base=1000) == 1000 * mult
+
+
+@pytest.mark.parametrize("score, code", [(90, "C"), (80, "D"), (100, "A−"), (120, "A+")])
+def test_the_inclusive_flags_on_the_sheet_move_the_boundary(score, code):
+    """Each boundary flipped on the sheet: the upper band takes 120, 100; the lower 90, 80."""
+    rows = [list(r) for r in rules_to_rows(DEFAULT)]
+    lower_inc, upper_inc = 4, 6
+    for r in range(15, 20):  # A+ .. D
+        if rows[r][lower_inc] is not None:
+            rows[r][lower_inc] = not rows[r][lower_inc]
+        if rows[r][upper_inc] is not None:
+            rows[r][upper_inc] = not rows[r][upper_inc]
+    assert evaluate(xf.grade_formula("G2", DEFAULT, label="code"), score, rows) == code
+
+
+def test_a_score_in_no_band_is_na_not_zero():
+    """A band table broken on the sheet (a gap 85–90) gives #N/A, never a grade or 0."""
+    rows = [list(r) for r in rules_to_rows(DEFAULT)]
+    rows[18][5] = 85  # C: 80 to under 85; nothing holds 85 to under 90
+    assert evaluate(xf.bonus_formula("F2", "G2", DEFAULT), 87, rows, base=1000) == NA
+    assert evaluate(xf.grade_formula("G2", DEFAULT, label="code"), 87, rows) == NA
+    assert evaluate(xf.multiplier_formula("G2", DEFAULT), 87, rows) == NA
+    assert evaluate(xf.grade_formula("G2", DEFAULT, label="code"), 84, rows) == "C"
+
+
+@pytest.mark.parametrize("row, score", [(17, 90), (18, 80)])
+def test_a_boundary_no_band_includes_is_na(row, score):
+    """Both flags at a boundary FALSE on the sheet: that exact score is in no band."""
+    rows = [list(r) for r in rules_to_rows(DEFAULT)]
+    rows[row][4] = False  # B (or C) lower_inclusive; C (or D) upper_inclusive is already FALSE
+    grade = xf.grade_formula("G2", DEFAULT, label="code")
+    assert evaluate(grade, score, rows) == NA
+    assert evaluate(grade, score + 0.001, rows) == DEFAULT.bands[row - 15].code
+
+
+@pytest.mark.parametrize("score", [None, "x", True])
+def test_no_number_no_grade(score):
+    assert evaluate(xf.grade_formula("G2", DEFAULT), score) == NA
+    assert evaluate(xf.bonus_formula("F2", "G2", DEFAULT), score, base=1000) == NA
+
+
+@pytest.mark.parametrize("inputs, score", [
+    ((100, 100, 100, 100, 0), 80), ((100, 100, 100, 100, 10), 90),
+    ((100, 100, 100, 100, 20), 100), ((120, 100, 100, 100, 20), 120),
+    ((3500, 3200, 120, 100, 20), 111.0),  # 60 + 9 (109 %) + 20 + 2 + 20
+    ((100, 100, 103, 100, 0.11), 80.41),
+])
+def test_score_formula_evaluates_to_hand_computed_totals(inputs, score):
+    cells = grid_cells(RULES_SHEET, rules_to_rows(DEFAULT))
+    cells.update({("data", f"{c}2"): v for c, v in zip("ABCDE", inputs)})
+    assert Sheet(cells, "data").evaluate(xf.score_formula(REFS)) == score
+
+
+def test_rating_points_formula_is_rounded():
+    cells = grid_cells(RULES_SHEET, rules_to_rows(DEFAULT))
+    cells[("data", "E2")] = 0.11  # 0.11 * 20 / 20 is 0.11000000000000001 unrounded
+    assert Sheet(cells, "data").evaluate(xf.rating_points_formula("E2")) == 0.11
+
+
 # --------------------------------------------------------- LibreOffice parity
 
 def parity_inputs():
@@ -150,6 +240,9 @@ def parity_inputs():
             (1005, 1000, 100, 100, 0, 999.995), (None, 1, 1, 1, 1, 1), ("x", 1, 1, 1, 1, 1), (True, 1, 1, 1, 1, 1),
             (1, 0, 1, 1, 1, 1), (1, 1, 1, 1, 21, 1), (1, 1, 1, 1, 1, -1), (11, 10, 100, 100, 10, 3.33),
             (90, 100, 100, 100, 0, 1), (80, 100, 100, 100, 0, 1), (120, 100, 100, 100, 0, 1)]
+    # scores exactly on each band boundary (80, 90, 100, 120) and just either side
+    rows += [(100, 100, 100, 100, r, 1000) for r in (0, 0.1, 9.9, 10, 10.1, 19.9, 20)]
+    rows += [(pa, 100, 100, 100, 20, 1000) for pa in (101, 119, 120, 121)]
     for _ in range(200):
         rows.append((rng.choice([rng.randint(-500, 9000), round(rng.uniform(-500, 9000), 3)]),
                      rng.choice([rng.randint(1, 5000), round(rng.uniform(0.5, 5000), 2)]),

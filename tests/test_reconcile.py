@@ -237,15 +237,15 @@ def test_the_chart_sits_inside_the_first_page() -> None:
                                          ("５０万", 500_000), ("0.5亿", 50_000_000), ("500,000.00", 500_000),
                                          (" 50 万 ", 500_000), ("1.1万", 11_000)])
 def test_budget_argument_is_read_like_a_cell(typed: str, yuan: int) -> None:
-    from perf_addin.jobs.reconcile import _budget_argument
-    assert _budget_argument(typed) == yuan * 100
+    from perf_addin.jobs.reconcile import budget_cents_argument
+    assert budget_cents_argument(typed) == yuan * 100
 
 
 @pytest.mark.parametrize("typed", ["abc", "-5", "50%", ""])
 def test_a_bad_budget_argument_is_one_clear_error(typed: str) -> None:
-    from perf_addin.jobs.reconcile import _budget_argument
+    from perf_addin.jobs.reconcile import budget_cents_argument
     with pytest.raises(RulesError, match="--budget"):
-        _budget_argument(typed)
+        budget_cents_argument(typed)
 
 
 def _rules_cells(path: Path, sheet: str = "规则") -> dict[str, object]:

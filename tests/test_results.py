@@ -14,9 +14,8 @@ import xlsxwriter
 
 from perf_addin.cli import SAMPLE
 from perf_addin.book.department import read_employees
-from perf_addin.jobs.score import HEADERS, score_workbook
+from perf_addin.jobs.score import HEADERS, RESULT_FIELDS, score_workbook
 from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
-from perf_addin.domain.scoring import score_table
 from perf_addin.xlsx import Workbook
 
 ZH = ["工号", "姓名", "部门", "职级", "直接上级", "实际盈利", "目标盈利", "完成件数", "目标件数",
@@ -98,8 +97,42 @@ def test_the_sample_is_scored_with_formulas_and_cached_values(sample):
     assert values.cell(bad, cols["score"]).value == "#N/A"
     assert "目标盈利必须大于 0" in values.cell(bad, cols["check"]).value
     assert report.employees == 40 and report.scored == 36 and len(report.problems) == 4
-    assert report.by_grade["A−"] >= 1
-    assert report.total_bonus == sum(Decimal(str(v)) for v in report.scores["bonus"].dropna())
+    # worked out from DOMAIN.md's rules for the sample's 36 good rows (exact decimals,
+    # each bonus rounded half up to the cent), not by the engine
+    assert dict(report.by_grade) == {"A+": 5, "A−": 15, "B": 8, "C": 4, "D": 4}
+    assert report.total_bonus == Decimal("526200.00")
+    cached = [values.cell(r, cols["bonus"]).value for r in table.rows]
+    assert sum(Decimal(str(v)) for v in cached if isinstance(v, (int, float))) == Decimal("526200.00")
+
+
+#: The first trap rows scored by hand from DOMAIN.md: attainment rounded to a whole
+#: percent (half away from zero, after 9 decimals), profit 60 ± 1 per percent (floor 0),
+#: tasks 20 ± 0.1 per percent (floor 0), plus the rating; bands D < 80 ≤ C < 90 ≤ B
+#: ≤ 100 < A− ≤ 120 < A+.
+HAND_SCORED = [
+    (111, "优-"),          # 109.375 % -> 109: 69 + 22 + 20
+    (81, "差"),            # 201/200 = 100.5 % -> 101: 61 + 20
+    (20, "极差"),          # -100.5 % -> -101: floor 0, + 20
+    (81, "差"),            # 1005/1000 is 100.49999999999999 in binary, 100.5 at 9 decimals
+    (80, "差"), (90, "良好"), (100, "良好"),
+    (89.999999, "差"), (90.000001, "良好"), (99.9999999, "良好"), (80.0000001, "差"),
+    (120, "优-"), (120.1, "优+"), (119, "优-"),
+    (100, "良好"),         # 99.5 % -> 100
+    (99, "良好"),          # 99.49999999 % -> 99
+    (10, "极差"),          # 0 %: floor 0, tasks 20 - 10
+]
+
+
+def test_cached_results_are_the_hand_computed_scores(tmp_path):
+    rows = trap_rows(0)
+    path = make_department(tmp_path / "hand.xlsx", rows[:len(HAND_SCORED)] + rows[-3:])
+    score_workbook(path)
+    table = read_employees(path)
+    cols = table.result_columns
+    ws = openpyxl.load_workbook(path, data_only=True)["员工"]
+    got = [(ws.cell(r, cols["score"]).value, ws.cell(r, cols["grade"]).value) for r in table.rows]
+    assert got[:len(HAND_SCORED)] == HAND_SCORED
+    assert got[len(HAND_SCORED):] == [("#N/A", "#N/A")] * 3  # target 0, rating 25, target -1
 
 
 def test_scoring_twice_changes_nothing(sample):
@@ -141,12 +174,20 @@ def test_results_never_land_on_a_column_people_use(tmp_path):
     assert ws["M1"].value == "得分"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_result_header_written_is_recognised(lang):
+    """One table of result headers: what the writer puts above a column, the reader maps back."""
+    from perf_addin.book.department import match_header
+    for f in RESULT_FIELDS:
+        assert match_header(HEADERS[lang][f]) == (f, 0)
+
+
 def test_english_tables_get_english_results(tmp_path):
     path = make_department(tmp_path / "en.xlsx", trap_rows(0)[:2], header=EN, start=(4, 2))
     score_workbook(path)
     ws = openpyxl.load_workbook(path, data_only=True)["Staff"]
     headers = [c.value for c in ws[5]][13:18]
-    assert headers == [HEADERS["en"][f] for f in ("score", "grade", "multiplier", "bonus", "check")]
+    assert headers == ["Score", "Grade", "Multiplier", "Bonus", "Input check"]
     assert ws["O6"].value == "Excellent"
 
 
@@ -174,8 +215,7 @@ def test_libreoffice_recalculates_every_result_to_the_engines(tmp_path, soffice,
         rows = trap_rows()
         path = make_department(tmp_path / "traps.xlsx", rows, rules=rules)
     report = score_workbook(path)
-    engine = score_table(read_employees(path).frame, rules)
-    assert report.scores["score"].equals(engine["score"])
+    engine = report.scores  # the cached values written; LibreOffice recomputes them on its own
     table = read_employees(path)
     computed = soffice.read_sheets(path)["员工"]
     cols = {f: c - 1 for f, c in table.result_columns.items()}

@@ -97,16 +97,25 @@ def test_rules_adds_a_default_rules_sheet_when_missing(tmp_path: Path) -> None:
     assert _sheet(path, "规则")[0][:2] == ["key", "value"]
 
 
+#: The sample's four bad inputs, as DOMAIN.md's rules refuse them: a target must be
+#: above 0 (G18 holds 0), a rating lies in 0–20 (J21 holds 25), a blank is no 0 (H24),
+#: text is no number (J27 holds 良好).  "3,100" and "０.３万" are numbers written the
+#: way people type them, and are no problem.
+SAMPLE_PROBLEMS = [
+    ["员工!G18", "目标盈利", "目标盈利必须大于 0，现为 0", 0],
+    ["员工!J21", "平时表现", "平时表现必须在 0 到 20 之间，现为 25", 25],
+    ["员工!H24", "完成件数", "完成件数为空（或是 #N/A 等 Excel 错误值）", ""],
+    ["员工!J27", "平时表现", "平时表现是文字“良好”，不是数字", "良好"],
+]
+
+
 def test_check_inputs_lists_every_problem_with_a_link(book: Path) -> None:
-    problems = input_problems(book)
-    assert problems
+    assert [str(p) for p in input_problems(book)] == [f"{c}: {m}" for c, _, m, _ in SAMPLE_PROBLEMS]
     host = _press("perfCheckInputs", book)
     assert host.active == ("输入错误", "A2")
     rows = _sheet(book, "输入错误")
     assert rows[0] == ["单元格", "字段", "问题", "输入值"]
-    assert [r[0] for r in rows[1:]] == [p.cell for p in problems]
-    assert [r[2] for r in rows[1:]] == [p.message for p in problems]
-    assert [r[1] for r in rows[1:]] == ["目标盈利", "平时表现", "完成件数", "平时表现"]  # labels, not keys
+    assert rows[1:] == SAMPLE_PROBLEMS  # field labels, not keys; the value as typed
     with Workbook.open(book) as wb:
         assert wb.owner_kind("输入错误") == "input-errors"
     # pressed again, the sheet is regenerated in place, not duplicated
@@ -122,9 +131,7 @@ def test_check_inputs_formulas_are_hyperlinks(book: Path) -> None:
     with Workbook.open(book) as wb:
         part = wb.sheet("输入错误").part
     xml = zipfile.ZipFile(book).read(part).decode()
-    first = input_problems(book)[0].cell
-    sheet, _, cell = first.partition("!")
-    assert f"<f>HYPERLINK(\"#'{sheet}'!{cell}\",\"{first}\")</f>" in xml
+    assert "<f>HYPERLINK(\"#'员工'!G18\",\"员工!G18\")</f>" in xml
 
 
 def test_link_formula_quotes_and_row_problems() -> None:

@@ -215,6 +215,34 @@ def test_sheet_errors_point_at_the_cell(r, c, value, cell, fragment):
     assert fragment in err.value.message
 
 
+@pytest.mark.parametrize("r, c, value, cell, message", [
+    # B lower_inclusive: read as TRUE, the table would still be valid
+    (17, 4, 2, "E18", "band B lower_inclusive must be TRUE or FALSE, found 2"),
+    (16, 6, 2, "G17", "band A− upper_inclusive must be TRUE or FALSE, found 2"),
+    (17, 4, -1, "E18", "band B lower_inclusive must be TRUE or FALSE, found -1"),
+    (17, 4, 0.5, "E18", "band B lower_inclusive must be TRUE or FALSE, found 0.5"),
+    # text, not the boolean a reader gives for a TRUE cell
+    (17, 4, "TRUE", "E18", "band B lower_inclusive must be TRUE or FALSE, found 'TRUE'"),
+])
+def test_a_flag_cell_is_true_false_1_or_0_and_nothing_else(r, c, value, cell, message):
+    rows = rules_to_rows(Rules.default())
+    rows[r][c] = value
+    with pytest.raises(RulesError) as err:
+        rules_from_rows(rows)
+    assert err.value.cell == f"规则!{cell}"
+    assert str(err.value) == f"规则!{cell}: {message}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)).filter(lambda v: v not in (0, 1)))
+def test_any_other_number_in_a_flag_cell_is_refused(value):
+    rows = rules_to_rows(Rules.default())
+    rows[17][4] = value
+    with pytest.raises(RulesError, match="lower_inclusive must be TRUE or FALSE") as err:
+        rules_from_rows(rows)
+    assert err.value.cell == "规则!E18"
+
+
 def test_reader_quirks_are_accepted():
     rows = [list(r) for r in rules_to_rows(Rules.default())]
     rows[5][1] = " None "  # case and spaces around the optional marker

@@ -209,6 +209,17 @@ def test_rating_scale_is_linear():
     assert one(rating=13.7).rating == 13.7
 
 
+def test_rating_points_have_no_float_noise():
+    """(rating − min) × weight / (max − min) is rounded to 9 decimals: unrounded,
+    0.11 × 20 / 20 is 0.11000000000000001 and (1.01 − 1) × 20 / 4 is 0.050000000000000044."""
+    assert one(rating=0.11).rating == 0.11
+    assert one(rating=0.23).rating == 0.23
+    one_to_five = dataclasses.replace(DEFAULT, rating=dataclasses.replace(
+        DEFAULT.rating, minimum=1, maximum=5, weight=20))
+    assert one(rating=1.01, rules=one_to_five).rating == 0.05
+    assert one(rating=1.03, rules=one_to_five).rating == 0.15
+
+
 # ------------------------------------------------------------ grades
 
 

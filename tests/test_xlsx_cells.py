@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from perf_addin.xlsx import Cell, CellError, Formula, Style, Workbook, WorkbookError
 from perf_addin.xlsx.refs import col_index, col_letter, parse_range
 from perf_addin.xlsx.values import escape_text, excel_serial, number_text
-from xlsx_helpers import make_book, parts
+from xlsx_helpers import make_book, parts, raw_streams
 
 
 def write(tmp_path, cells, sheet="Data", build=None):
@@ -50,9 +50,9 @@ def test_formula_keeps_its_cached_value(tmp_path):
 
 
 def test_values_alone_do_not_touch_the_workbook_part(tmp_path):
-    before = parts(make_book(tmp_path / "orig.xlsx"))
+    before = raw_streams(make_book(tmp_path / "orig.xlsx"))
     path = write(tmp_path, {"D2": 1})
-    after = parts(path)
+    after = raw_streams(path)
     assert after["xl/workbook.xml"] == before["xl/workbook.xml"]
     assert after["[Content_Types].xml"] == before["[Content_Types].xml"]
 

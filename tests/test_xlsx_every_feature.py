@@ -11,7 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from perf_addin.xlsx import Cell, Formula, SheetSpec, Style, Workbook
-from xlsx_helpers import parts
+from xlsx_helpers import parts, raw_streams, repack_mixed
 
 NEVER_TOUCHED = ("xl/charts/", "xl/drawings/", "xl/media/", "xl/tables/", "xl/comments",
                  "xl/vbaProject.bin", "xl/theme/", "docProps/", "xl/sharedStrings.xml")
@@ -55,24 +55,31 @@ def featured(tmp_path, excel_made_dir):
     wb.define_name("Pool", "='员工'!$D$2:$D$7")
     wb.add_vba_project(str(vba))
     wb.close()
-    return path
+    return repack_mixed(path)
+
+
+REWRITTEN = ("xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml",
+             "xl/_rels/workbook.xml.rels", "[Content_Types].xml")
 
 
 def test_everything_untouched_survives_byte_for_byte(featured, tmp_path):
-    before = parts(featured)
+    """Every untouched entry keeps its stored bytes (method, CRC, sizes, time stamp,
+    compressed data): copied, never decompressed and compressed again."""
+    before = raw_streams(featured)
     with Workbook.open(featured) as book:
         book.set_cells("员工", {"C3": Cell(99.5, Style(bold=True)), "E3": Formula("C3*2", 199)})
         book.add_sheet(SheetSpec("New", cells={"A1": "新"}))
         book.save(backup=False)
-    after = parts(featured)
+    after = raw_streams(featured)
     kept = [n for n in before if n.startswith(NEVER_TOUCHED)]
     assert len(kept) >= 10
-    for name in before:
-        if name in ("xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml",
-                    "xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
-            continue
+    assert {m for m, *_ in before.values()} == {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+    untouched = [n for n in before if n not in REWRITTEN]
+    assert len(untouched) >= 15
+    for name in untouched:
         assert after[name] == before[name], name
-    sheet = after["xl/worksheets/sheet1.xml"]
+    assert list(after)[:len(before)] == list(before)  # in their order, new parts after
+    sheet = parts(featured)["xl/worksheets/sheet1.xml"]
     for must_stay in (b"x14:sparklineGroups", b"x14:conditionalFormattings", b"<drawing ",
                       b"<legacyDrawing ", b"<hyperlinks>", b"<dataValidations"):
         assert must_stay in sheet, must_stay

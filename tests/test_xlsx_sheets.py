@@ -2,6 +2,7 @@
 
 import openpyxl
 import pytest
+from lxml import etree
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.worksheet.protection import hash_password
@@ -10,6 +11,8 @@ from perf_addin.xlsx import (Cell, Formula, ListValidation, Margins, PrintSetup,
                              SheetSpec, Style, Workbook, WorkbookError, sheet_name_problem,
                              unique_sheet_name)
 from xlsx_helpers import make_book, parts
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def full_spec(name="面谈-张伟-1024", **overrides):
@@ -60,6 +63,23 @@ def test_new_sheet_has_every_feature(tmp_path):
     assert dv.type == "list" and dv.formula1 == '"是,否"' and str(dv.sqref) == "B5"
     assert ws.sheet_properties.tabColor.rgb == "FFC00000"
     assert ws.freeze_panes == "A3" and ws.sheet_view.showGridLines is False
+
+
+@pytest.mark.parametrize("width, height, attrs", [
+    (1, None, ("1", "0")),  # one page wide, as many pages tall as needed
+    (None, 1, ("0", "1")),
+    (2, 3, ("2", "3")),
+])
+def test_fit_to_pages_is_written_per_direction(tmp_path, width, height, attrs):
+    path = make_book(tmp_path / "book.xlsx")
+    add(path, SheetSpec("Print", cells={"A1": 1},
+                        print_setup=PrintSetup(fit_width=width, fit_height=height)))
+    root = etree.fromstring(parts(path)["xl/worksheets/sheet2.xml"])
+    setup = root.find(f"{{{MAIN}}}pageSetup")
+    assert (setup.get("fitToWidth"), setup.get("fitToHeight")) == attrs
+    assert root.find(f"{{{MAIN}}}sheetPr/{{{MAIN}}}pageSetUpPr").get("fitToPage") == "1"
+    ws = openpyxl.load_workbook(path)["Print"]
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == tuple(int(a) for a in attrs)
 
 
 def test_added_sheets_go_last_and_are_not_selected(tmp_path):

@@ -634,12 +634,28 @@ class HeldBack:
         return [] if self.include else [self.lines[i] for i in sorted(self.problems) if i in wanted]
 
 
+def all_problems(table: EmployeeTable, scores: pd.DataFrame, rules: Rules | None = None) -> list[Problem]:
+    """The one list of input problems every job reports: the reader's and the
+    engine's (``scores = score_table(table.frame, rules)``), in sheet order."""
+    return sorted(table.problems + problems_from_scores(table, scores, rules), key=lambda p: (p.row or 0, p.cell))
+
+
+def check_texts(problems: Iterable[Problem]) -> dict[int, str]:
+    """Row -> the text of its 输入检查/Input check cell: one ``G18: message`` line per
+    problem, in cell order; what ``score`` writes and what the tabs show as cached."""
+    notes: dict[int, list[str]] = {}
+    for p in sorted(problems, key=lambda p: (p.row or 0, p.cell)):
+        if p.row is not None:
+            notes.setdefault(p.row, []).append(f"{p.cell.split('!')[-1]}: {p.message}")
+    return {row: "\n".join(lines) for row, lines in notes.items()}
+
+
 def held_back(table: EmployeeTable, rules: Rules, include_errors: bool = False) -> HeldBack:
     """Which employees are held back from the cycle and why: the one decision every
     job after scoring (interview tabs, schedule, packs) asks, so they cannot differ."""
     scores = score_table(table.frame, rules)
     by_row: dict[int, list[Problem]] = {}
-    for p in table.problems + problems_from_scores(table, scores, rules):
+    for p in all_problems(table, scores, rules):
         if p.row is not None:
             by_row.setdefault(p.row, []).append(p)
     problems = {i: tuple(sorted(by_row[row], key=lambda p: p.cell))
@@ -681,6 +697,6 @@ def rules_grid(path: str | Path) -> tuple[str | None, list[list[Any]] | None]:
 
 __all__ = [
     "BLANK_RUN", "DepartmentError", "EmployeeTable", "FIELD_ALIASES", "HEADER_SCAN_ROWS", "HeldBack", "Problem",
-    "RESULT_ALIASES", "cell_ref", "held_back", "match_header", "parse_number_text",
+    "RESULT_ALIASES", "all_problems", "cell_ref", "check_texts", "held_back", "match_header", "parse_number_text",
     "problems_from_scores", "read_employees", "read_rules", "rules_grid", "sheet_ref",
 ]

@@ -33,7 +33,6 @@ import random
 import re
 import tempfile
 import uuid
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,8 @@ from typing import Iterator
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from perf_addin.xlsx.package import content_types_xml, new_package, relationships_xml
 
 SHIM_DIR = Path(__file__).resolve().parents[2] / "vba_shim"
 XLAM_NAME = "perf_addin.xlam"
@@ -59,7 +60,6 @@ _DOC_GUIDS = {"ThisWorkbook": "00020819-0000-0000-C000-000000000046",
               "Sheet1": "00020820-0000-0000-C000-000000000046"}
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 class AddinBuildError(OSError):
@@ -263,22 +263,12 @@ def _xml(body: str) -> bytes:
 
 
 def _content_types() -> bytes:
-    overrides = {
+    return content_types_xml({
         "/xl/workbook.xml": "application/vnd.ms-excel.addin.macroEnabled.main+xml",
         "/xl/worksheets/sheet1.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
         "/xl/styles.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml",
         "/xl/vbaProject.bin": "application/vnd.ms-office.vbaProject",
-    }
-    rows = "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides.items())
-    return _xml('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                '<Default Extension="xml" ContentType="application/xml"/>' + rows + "</Types>")
-
-
-def _relationships(rels: list[tuple[str, str]]) -> bytes:
-    rows = "".join(f'<Relationship Id="rId{i}" Type="{t}" Target="{target}"/>'
-                   for i, (t, target) in enumerate(rels, 1))
-    return _xml(f'<Relationships xmlns="{_PKG_REL}">{rows}</Relationships>')
+    })
 
 
 def _workbook() -> bytes:
@@ -352,9 +342,9 @@ def package_parts(shim_dir: str | Path = SHIM_DIR) -> dict[str, bytes]:
     ui = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
     return {
         "[Content_Types].xml": _content_types(),
-        "_rels/.rels": _relationships([(office_doc, "xl/workbook.xml"), (ui, f"customUI/{RIBBON_FILE}")]),
+        "_rels/.rels": relationships_xml([(office_doc, "xl/workbook.xml"), (ui, f"customUI/{RIBBON_FILE}")]),
         "xl/workbook.xml": _workbook(),
-        "xl/_rels/workbook.xml.rels": _relationships([
+        "xl/_rels/workbook.xml.rels": relationships_xml([
             (f"{_DOC_REL}/worksheet", "worksheets/sheet1.xml"),
             (f"{_DOC_REL}/styles", "styles.xml"),
             ("http://schemas.microsoft.com/office/2006/relationships/vbaProject", "vbaProject.bin"),
@@ -369,13 +359,8 @@ def package_parts(shim_dir: str | Path = SHIM_DIR) -> dict[str, bytes]:
 def write_package(parts: dict[str, bytes], target: Path) -> None:
     """A zip whose bytes depend on the parts only: fixed dates, order, attributes."""
     tmp = target.with_name(target.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as archive:
-        for name, data in parts.items():
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            archive.writestr(info, data, compresslevel=9)
+    with tmp.open("wb") as out:
+        new_package(parts, out, date_time=ZIP_DATE, compresslevel=9, dos_attributes=True)
     os.replace(tmp, target)
 
 

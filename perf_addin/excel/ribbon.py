@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from perf_addin.book.department import Problem, problems_from_scores, read_employees, read_rules
+from perf_addin.book.department import Problem, all_problems, read_employees, read_rules
 from perf_addin.errors import USER_ERRORS, UserError, message_in
 from perf_addin.jobs.interviews import existing_tabs, print_tabs, write_interviews
 from perf_addin.labels import label
@@ -443,7 +443,7 @@ def input_problems(path: Path) -> list[Problem]:
     table = read_employees(path)
     rules = read_rules(path, table.language)
     scores = score_table(table.frame, rules)
-    return sorted(table.problems + problems_from_scores(table, scores, rules), key=lambda p: (p.row or 0, p.cell))
+    return all_problems(table, scores, rules)
 
 
 def link_formula(cell: str) -> Formula:

@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from perf_addin.book.department import DepartmentError, EmployeeTable, Problem, held_back, problems_from_scores, sheet_ref
+from perf_addin.book.department import (DepartmentError, EmployeeTable, Problem, check_texts, held_back,
+                                         problems_from_scores, sheet_ref)
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
 from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
                         parse_kind, tab_name)
@@ -332,7 +333,7 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
     rating_points, rating_att = _rating(frame["rating"].to_numpy(dtype=float), rules)
     raw = {(p.row, p.field): p.value for p in table.problems}
     problems = table.problems + problems_from_scores(table, scores, rules)
-    checks = _check_texts(problems)
+    checks = check_texts(problems)
     errors: dict[int, list[str]] = {}
     for p in problems:
         if p.row is not None and p.cell not in errors.setdefault(p.row, []):
@@ -392,15 +393,6 @@ def _opt(value: Any) -> float | None:
         return None
     number = float(value)
     return None if math.isnan(number) else number
-
-
-def _check_texts(problems: Iterable[Problem]) -> dict[int, str]:
-    """The text ``results`` writes into a row's 输入检查 cell (its cached value here)."""
-    notes: dict[int, list[str]] = {}
-    for p in sorted(problems, key=lambda p: (p.row or 0, p.cell)):
-        if p.row is not None:
-            notes.setdefault(p.row, []).append(f"{p.cell.split('!')[-1]}: {p.message}")
-    return {row: "\n".join(lines) for row, lines in notes.items()}
 
 
 # ------------------------------------------------------------------ PDFs

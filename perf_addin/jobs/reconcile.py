@@ -21,7 +21,7 @@ Rules decided here:
   documented override and a valid base bonus say otherwise) and is listed as an
   input error; a number in its bonus cell is a difference too.
 * **Money** is exact: each bonus is base × multiplier rounded half up (away from
-  zero) to the cent (``scoring._bonus_cents``, integer arithmetic); totals are sums
+  zero) to the cent (``scoring.bonus_cents``, integer arithmetic); totals are sums
   of cents (``decimal.Decimal``). On the tab every total is a formula,
   ``ROUND(SUM(...), 2)`` or ``ROUND(SUMPRODUCT(...), 2)`` over the per-employee
   detail at the bottom of the tab, cached with the exact value, so Excel and
@@ -65,13 +65,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from perf_addin.book.department import Problem, parse_number_text, problems_from_scores, sheet_ref
+from perf_addin.book.department import Problem, all_problems, parse_number_text, sheet_ref
 from perf_addin.book.diff import Change, VersionDiff, diff_snapshots
 from perf_addin.labels import label as field_label
 from perf_addin.jobs.interviews import stage_visible
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
 from perf_addin.domain.rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
-from perf_addin.domain.scoring import _bonus_cents, score_table
+from perf_addin.domain.scoring import bonus_cents, score_table
 from perf_addin.jobs.seal import SealCheck, check_seal, read_seal
 from perf_addin.book.snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot
 from perf_addin.forms.textfit import MAX_ROW_HEIGHT, text_height
@@ -245,8 +245,7 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     """Recompute, compare and total (pure; see the module docstring)."""
     table, frame = snap.table, snap.table.frame
     scores = score_table(frame, snap.rules)
-    problems = sorted(table.problems + problems_from_scores(table, scores, snap.rules),
-                      key=lambda p: (p.row or 0, p.cell))
+    problems = all_problems(table, scores, snap.rules)
     ids = frame["employee_id"].to_numpy(dtype=object).astype(str)
     names = snap.texts("name")
     recomputed = scores["multiplier"].to_numpy(dtype=float)
@@ -255,10 +254,10 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     problems += override_problems
     documented = np.isfinite(manual) & (reasons != "")
     pay = np.where(documented, manual, recomputed)
-    cents_, valid = _bonus_cents(base, pay)
+    cents_, valid = bonus_cents(base, pay)
     paid = np.where(valid, cents_, -1)
     base_ok = np.isfinite(base) & (base >= 0)
-    base_cents = np.where(base_ok, _bonus_cents(np.where(base_ok, base, 0.0), np.ones(snap.n))[0], -1)
+    base_cents = np.where(base_ok, bonus_cents(np.where(base_ok, base, 0.0), np.ones(snap.n))[0], -1)
     status = np.full(snap.n, "ok", dtype=object)
     status[np.flatnonzero(paid < 0)] = "input error"
     status[np.flatnonzero(documented & (paid >= 0))] = "documented override"
@@ -730,7 +729,7 @@ def reconcile_workbook(path: str | Path, budget: Any = None, old: str | Path | N
         progress("reading the workbook")
         snap = read_snapshot(path)
         lang = snap.table.language
-        budget_cents = None if budget is None else _budget_argument(budget)
+        budget_cents = None if budget is None else budget_cents_argument(budget)
         rules_ref = sheet_ref(snap.rules_sheet or "规则")
         budgets = budgets_from_grid(snap.rules_grid, rules_ref)
         source = _budget_source(snap, budgets, lang)
@@ -779,7 +778,7 @@ def _tab_name(book: Workbook, lang: str) -> str:
     return SHEET_NAMES[lang]
 
 
-def _budget_argument(value: Any) -> int:
+def budget_cents_argument(value: Any) -> int:
     """``--budget`` read like a cell: 500000, 500,000, 50万, ５０万, 0.5亿 (``department.parse_number_text``)."""
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else parse_number_text(str(value))
@@ -855,4 +854,5 @@ def _budget_source(snap: Snapshot, budgets: dict[str, int], lang: str) -> str:
 
 __all__ = ["Difference", "Group", "ReconcileReport", "Reconciliation", "budgets_from_grid", "reconcile",
            "reconcile_sheet", "reconcile_workbook", "seal_lines", "sealed_change_lines", "to_cents", "what_label",
+           "budget_cents_argument",
            "Change"]

@@ -29,19 +29,16 @@ import numpy as np
 import pandas as pd
 
 from perf_addin.domain import formulas as xf
-from perf_addin.book.department import EmployeeTable, Problem, problems_from_scores, read_employees, read_rules
+from perf_addin.book.department import EmployeeTable, Problem, all_problems, check_texts, read_employees, read_rules
 from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
 from perf_addin.domain.scoring import score_table
+from perf_addin.labels import LANGUAGES, label
 from perf_addin.xlsx import Cell, CellError, SheetSpec, Style, Workbook
 from perf_addin.xlsx.refs import cell_ref, col_letter
 
 RESULT_FIELDS = ("score", "grade", "multiplier", "bonus", "check")
-HEADERS = {
-    "zh": {"score": "得分", "grade": "等级", "multiplier": "绩效倍数", "bonus": "奖金",
-           "check": "输入检查"},
-    "en": {"score": "Score", "grade": "Grade", "multiplier": "Multiplier", "bonus": "Bonus",
-           "check": "Input check"},
-}
+# The headers written are the labels the reader recognises (labels.RESULT_LABELS): one table.
+HEADERS = {lang: {f: label(f, lang) for f in RESULT_FIELDS} for lang in LANGUAGES}
 HEADER_STYLE = Style(bold=True, fill="E2EFDA", border="thin", halign="center", valign="center",
                      wrap=True)
 STYLES = {
@@ -131,8 +128,7 @@ def score_into(book: Workbook, path: Path, progress: Progress = lambda step: Non
     rules = read_rules(path, table.language)
     progress(f"scoring {len(table.rows)} employees")
     scores = score_table(table.frame, rules)
-    problems = sorted(table.problems + problems_from_scores(table, scores, rules),
-                      key=lambda p: (p.row or 0, p.cell))
+    problems = all_problems(table, scores, rules)
     progress("writing result columns")
     rules_sheet = _ensure_rules_sheet(book, rules, table.language)
     converted = _convert_text_numbers(book, table)
@@ -358,13 +354,10 @@ def _check_cells(table: EmployeeTable, problems: list[Problem], col: int,
                  stale: set[int]) -> dict[str, object]:
     """One line per problem in the row's check cell; a row whose problem was fixed
     (``stale``: it holds an old note) is emptied; other cells are not touched."""
-    notes: dict[int, list[str]] = {}
-    for p in problems:
-        if p.row is not None:
-            notes.setdefault(p.row, []).append(f"{p.cell.split('!')[-1]}: {p.message}")
+    notes = check_texts(problems)
     cells: dict[str, object] = {}
     for row in table.rows:
-        text = "\n".join(notes.get(row, []))
+        text = notes.get(row, "")
         if text or row in stale:
             cells[cell_ref(row, col)] = Cell(text or None, STYLES["check"])
     return cells

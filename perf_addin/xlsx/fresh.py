@@ -12,10 +12,10 @@ standard Office theme, a part Excel requires of every workbook.
 from __future__ import annotations
 
 import io
-import zipfile
 
 from .errors import WorkbookError
 from .names import check_sheet_name
+from .package import XML_HEAD as _HEAD, content_types_xml, new_package, relationships_xml
 from .refs import absolute, quote_sheet
 from .sheet_xml import render
 from .spec import SheetSpec
@@ -23,11 +23,10 @@ from .styles import MINIMAL_STYLES, StyleTable
 from .theme import CT_THEME, REL_THEME, theme_xml
 from .xml import CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, attr, text
 
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
 _REL_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
-_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+PACK_DATE = (2026, 1, 1, 0, 0, 0)
 
 
 def new_workbook(sheets: list[SheetSpec], title: str = "") -> bytes:
@@ -46,31 +45,21 @@ def new_workbook(sheets: list[SheetSpec], title: str = "") -> bytes:
     parts = {f"xl/worksheets/sheet{i}.xml": render(spec, styles.xf_id)
              for i, spec in enumerate(sheets, start=1)}
     parts["xl/workbook.xml"] = _workbook_xml(sheets)
-    parts["xl/_rels/workbook.xml.rels"] = _workbook_rels(len(sheets))
+    parts["xl/_rels/workbook.xml.rels"] = relationships_xml(
+        [(f"{DOC_REL}/worksheet", f"worksheets/sheet{i}.xml") for i in range(1, len(sheets) + 1)]
+        + [(REL_THEME, "theme/theme1.xml"), (f"{DOC_REL}/styles", "styles.xml")])
     parts["xl/styles.xml"] = styles.to_bytes()
     parts["xl/theme/theme1.xml"] = theme_xml()
     parts["docProps/core.xml"] = _core_xml(title)
-    parts["_rels/.rels"] = (_HEAD + f'<Relationships xmlns="{_PKG}">'
-                            f'<Relationship Id="rId1" Type="{DOC_REL}/officeDocument" '
-                            'Target="xl/workbook.xml"/>'
-                            f'<Relationship Id="rId2" Type="{_REL_CORE}" Target="docProps/core.xml"/>'
-                            "</Relationships>").encode()
+    parts["_rels/.rels"] = relationships_xml([(f"{DOC_REL}/officeDocument", "xl/workbook.xml"),
+                                              (_REL_CORE, "docProps/core.xml")])
     parts["[Content_Types].xml"] = _content_types(len(sheets))
+    first = ("[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "xl/workbook.xml",
+             "xl/_rels/workbook.xml.rels", "xl/theme/theme1.xml", "xl/styles.xml")
+    ordered = {name: parts.pop(name) for name in first} | parts
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in ("[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "xl/workbook.xml",
-                     "xl/_rels/workbook.xml.rels", "xl/theme/theme1.xml", "xl/styles.xml"):
-            z.writestr(_fixed(name), parts.pop(name))
-        for name, data in parts.items():
-            z.writestr(_fixed(name), data)
+    new_package(ordered, buffer, date_time=PACK_DATE)  # the same pack twice is the same bytes
     return buffer.getvalue()
-
-
-def _fixed(name: str) -> zipfile.ZipInfo:
-    """A fixed timestamp: the same pack twice is the same bytes."""
-    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
 
 
 def _workbook_xml(sheets: list[SheetSpec]) -> bytes:
@@ -88,14 +77,6 @@ def _workbook_xml(sheets: list[SheetSpec]) -> bytes:
             f"<sheets>{entries}</sheets>{defined}<calcPr calcId=\"191029\"/></workbook>").encode("utf-8")
 
 
-def _workbook_rels(n: int) -> bytes:
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{DOC_REL}/worksheet" '
-                   f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-    rels += f'<Relationship Id="rId{n + 1}" Type="{REL_THEME}" Target="theme/theme1.xml"/>'
-    rels += f'<Relationship Id="rId{n + 2}" Type="{DOC_REL}/styles" Target="styles.xml"/>'
-    return (_HEAD + f'<Relationships xmlns="{_PKG}">{rels}</Relationships>').encode()
-
-
 def _core_xml(title: str) -> bytes:
     """Only a title: no author, no company, no "last modified by" to leak."""
     return (_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
@@ -104,13 +85,7 @@ def _core_xml(title: str) -> bytes:
 
 
 def _content_types(n: int) -> bytes:
-    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{CT_WORKSHEET}"/>'
-                     for i in range(1, n + 1))
-    return (_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT_WORKBOOK}"/>'
-            f'<Override PartName="/xl/theme/theme1.xml" ContentType="{CT_THEME}"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>'
-            f'<Override PartName="/docProps/core.xml" ContentType="{_CT_CORE}"/>'
-            f"{sheets}</Types>").encode("utf-8")
+    overrides = {"/xl/workbook.xml": _CT_WORKBOOK, "/xl/theme/theme1.xml": CT_THEME,
+                 "/xl/styles.xml": CT_STYLES, "/docProps/core.xml": _CT_CORE}
+    overrides |= {f"/xl/worksheets/sheet{i}.xml": CT_WORKSHEET for i in range(1, n + 1)}
+    return content_types_xml(overrides)

@@ -3,6 +3,10 @@
 Untouched parts are copied as their raw compressed bytes, never decompressed and
 recompressed, so they stay identical to the byte and saving costs what is written,
 not what the workbook already holds.
+
+New packages (a fresh per-employee pack, the add-in) are written here too: their
+content types, relationships and reproducible zip come from one place, so every
+package the tool makes from nothing is laid out the same way.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterable, Mapping
 
 from .errors import WorkbookError
+from .xml import CONTENT_TYPES, CT_RELATIONSHIPS, PKG_REL, attr
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_PART_BYTES = 512 * 1024 * 1024  # a part we parse; larger is refused, not read
@@ -189,3 +194,41 @@ def package_bytes(source: ZipSource, replaced: dict[str, bytes], removed: set[st
     buffer = io.BytesIO()
     write_package(source, replaced, removed, added, buffer)
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------ new packages
+
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+DEFAULT_TYPES = (("rels", CT_RELATIONSHIPS), ("xml", "application/xml"))
+
+
+def content_types_xml(overrides: Mapping[str, str],
+                      defaults: Iterable[tuple[str, str]] = DEFAULT_TYPES) -> bytes:
+    """``[Content_Types].xml``: the extension defaults, then one override per part
+    (``{"/xl/workbook.xml": content type}``) in the order given."""
+    rows = "".join(f'<Default Extension="{ext}" ContentType="{kind}"/>' for ext, kind in defaults)
+    rows += "".join(f'<Override PartName="{part}" ContentType="{kind}"/>' for part, kind in overrides.items())
+    return (XML_HEAD + f'<Types xmlns="{CONTENT_TYPES}">{rows}</Types>').encode("utf-8")
+
+
+def relationships_xml(rels: Iterable[tuple[str, str]]) -> bytes:
+    """A ``.rels`` part: ``(type, target)`` pairs numbered rId1, rId2, … in order."""
+    rows = "".join(f'<Relationship Id="rId{i}" Type="{kind}" Target={attr(target)}/>'
+                   for i, (kind, target) in enumerate(rels, 1))
+    return (XML_HEAD + f'<Relationships xmlns="{PKG_REL}">{rows}</Relationships>').encode("utf-8")
+
+
+def new_package(parts: Mapping[str, bytes], out: BinaryIO, date_time: tuple[int, ...],
+                compresslevel: int | None = None, dos_attributes: bool = False) -> None:
+    """Write a package whose bytes depend on the parts only: in the order given,
+    deflated, with one fixed time stamp (and, with ``dos_attributes``, marked as
+    made on MS-DOS rather than on the building system, so the same bytes come
+    out on Linux, macOS and Windows)."""
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if dos_attributes:
+                info.create_system = 0
+                info.external_attr = 0
+            archive.writestr(info, data, compresslevel=compresslevel)
