@@ -110,7 +110,7 @@ class Tie:
 class Fit:
     """The proposal: ``employees`` (input order) and the per-group counts.
 
-    ``employees`` columns: group, grade (today), proposed_grade, moved, tied, rank
+    ``employees`` columns: employee_id, group, grade (today), proposed_grade, moved, tied, rank
     (1 = best in its group), multiplier (today's), proposed_multiplier (today's unless
     the grade moved).  ``counts``: one row per group and grade: now, proposed.
     """
@@ -161,7 +161,7 @@ def forced_fit(q: QuotaRules, rules: Rules, data: Mapping[str, Any] | pd.DataFra
     ids = np.asarray(data["employee_id"], dtype=object)
     n = len(grade)
     fixed = np.asarray(data["fixed"], dtype=bool) if "fixed" in data else np.zeros(n, dtype=bool)
-    fixed &= graded
+    fixed = fixed & graded
     multiplier = np.asarray(data["multiplier"], dtype=np.float64) if "multiplier" in data else mult_of[gi]
 
     groups, gcode = np.unique(np.where(graded, group, "").astype(str), return_inverse=True)
@@ -188,6 +188,7 @@ def forced_fit(q: QuotaRules, rules: Rules, data: Mapping[str, Any] | pd.DataFra
 
     moved = graded & (proposed != gi)
     out = pd.DataFrame({
+        "employee_id": pd.Series(ids, dtype=object),
         "group": pd.Series(group, dtype=object),
         "grade": pd.Series(grade, dtype=object),
         "proposed_grade": pd.Series(np.array(codes + [None], dtype=object)[proposed], dtype=object),

@@ -411,12 +411,21 @@ class Seats:
     gave_way: list[GaveWay]
 
 
-def _ceil_share(share: Fraction, n: np.ndarray) -> np.ndarray:
-    return -((-share.numerator * n) // share.denominator)
+def _exact_ints(values: np.ndarray, largest: int) -> np.ndarray:
+    """``values`` as int64 when products up to ``largest`` fit, else as Python ints."""
+    return values.astype(np.int64) if largest < 2 ** 62 else values.astype(object)
 
 
 def _floor_share(share: Fraction, n: np.ndarray) -> np.ndarray:
-    return (share.numerator * n) // share.denominator
+    """floor(share × n), exactly."""
+    n = _exact_ints(n, share.numerator * int(n.max(initial=0)))
+    return ((share.numerator * n) // share.denominator).astype(np.int64)
+
+
+def _ceil_share(share: Fraction, n: np.ndarray) -> np.ndarray:
+    """ceil(share × n), exactly."""
+    n = _exact_ints(n, share.numerator * int(n.max(initial=0)))
+    return (-((-share.numerator * n) // share.denominator)).astype(np.int64)
 
 
 def largest_remainder(shares: Sequence[Fraction], sizes: np.ndarray) -> np.ndarray:
@@ -430,11 +439,13 @@ def largest_remainder(shares: Sequence[Fraction], sizes: np.ndarray) -> np.ndarr
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     den = math.lcm(*(s.denominator for s in shares))
-    nums = np.array([s.numerator * (den // s.denominator) for s in shares], dtype=np.int64)
-    if nums.sum() != den:
+    if sum(s.numerator * (den // s.denominator) for s in shares) != den:
         raise ValueError("largest_remainder: shares must add up to 1")
-    scaled = sizes[:, None] * nums[None, :]
-    seats, rem = scaled // den, scaled % den
+    largest = den * max(1, int(sizes.max(initial=0)))
+    wide = largest >= 2 ** 62  # e.g. shares of 1/365 and 1/891
+    nums = np.array([s.numerator * (den // s.denominator) for s in shares], dtype=object if wide else np.int64)
+    scaled = _exact_ints(sizes, largest)[:, None] * nums[None, :]
+    seats, rem = (scaled // den).astype(np.int64), scaled % den
     left = sizes - seats.sum(axis=1)
     order = np.argsort(-rem, axis=1, kind="stable")  # ties: earlier share first
     rank = np.empty_like(order)
