@@ -62,8 +62,8 @@ def group_keys(q: QuotaRules, department: Any, unit_column: Any = None) -> np.nd
     keys = np.asarray(unit_column if q.unit == "column" else department, dtype=object)
     if q.min_size <= 0:
         return keys
-    values, inverse, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
-    small = counts[inverse] < q.min_size
+    codes, _ = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+    small = np.bincount(codes)[codes] < q.min_size
     out = keys.copy()
     out[small] = POOLED_GROUP
     return out
@@ -75,6 +75,12 @@ def id_order(ids: Any) -> np.ndarray:
     The last key of the ranking, so it must be total and the same wherever it is
     computed (a number 7 and a text "7" are different IDs)."""
     arr = np.asarray(ids, dtype=object)
+    kind = pd.api.types.infer_dtype(arr, skipna=False)
+    if kind in ("string", "integer", "floating", "mixed-integer-float"):  # one kind: no per-row test
+        values = arr.astype(str) if kind == "string" else arr.astype(np.float64)
+        rank = np.empty(len(arr), dtype=np.int64)
+        rank[np.argsort(values, kind="stable")] = np.arange(len(arr))
+        return rank
     is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
                           for v in arr), dtype=bool, count=len(arr))
     rank = np.empty(len(arr), dtype=np.int64)
@@ -164,7 +170,9 @@ def forced_fit(q: QuotaRules, rules: Rules, data: Mapping[str, Any] | pd.DataFra
     fixed = fixed & graded
     multiplier = np.asarray(data["multiplier"], dtype=np.float64) if "multiplier" in data else mult_of[gi]
 
-    groups, gcode = np.unique(np.where(graded, group, "").astype(str), return_inverse=True)
+    gcode, uniques = pd.factorize(pd.Series(group, dtype=object), use_na_sentinel=False)
+    gcode = np.where(graded, gcode, len(uniques)).astype(np.int64)  # the ungraded: a group of no one
+    groups = [*uniques, None]
     labels = _group_labels(group, gcode, len(groups))
     k = len(codes)
     now = np.zeros((len(groups), k), dtype=np.int64)

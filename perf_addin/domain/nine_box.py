@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 
 from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import band_index
@@ -50,17 +51,16 @@ def level_label(level: int, lang: str) -> str:
 def parse_potential(values: Sequence[Any], cells: Sequence[str | None] | None = None,
                     lang: str = "en") -> np.ndarray:
     """0 / 1 / 2 per value, -1 for a blank; the first other value raises, naming its cell."""
-    out = np.full(len(values), -1, dtype=np.int64)
-    for i, value in enumerate(values):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
+    series = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    distinct = pd.unique(series[series.notna()])  # a column holds few distinct texts: check each once
+    table = {}
+    for value in distinct:
         text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
-        if not text:
-            continue
-        if text not in _POTENTIAL_TEXT:
+        if text and text not in _POTENTIAL_TEXT:
+            i = int(np.flatnonzero((series == value).to_numpy())[0])
             raise PotentialError(str(value).strip(), cells[i] if cells is not None else None, lang)
-        out[i] = _POTENTIAL_TEXT[text]
-    return out
+        table[value] = _POTENTIAL_TEXT.get(text, -1)
+    return series.map(table).fillna(-1).to_numpy(np.int64)
 
 
 def performance_levels(rules: Rules) -> np.ndarray:
@@ -83,16 +83,16 @@ class NineBox:
 def nine_box(grades: Sequence[Any], potential: Sequence[Any], names: Sequence[Any], rules: Rules,
              cells: Sequence[str | None] | None = None, lang: str = "en") -> NineBox:
     """The 3×3 grid of counts and names (in input order within a box)."""
-    codes = {b.code: i for i, b in enumerate(rules.bands)}
     levels = performance_levels(rules)
-    perf = np.array([levels[codes[g]] if g in codes else -1 for g in grades], dtype=np.int64)
+    level_of = {b.code: int(levels[i]) for i, b in enumerate(rules.bands)}
+    perf = pd.Series(np.asarray(grades, dtype=object), dtype=object).map(level_of).fillna(-1).to_numpy(np.int64)
     pot = parse_potential(potential, cells, lang)
     placed = (perf >= 0) & (pot >= 0)
     counts = np.zeros((3, 3), dtype=np.int64)
     np.add.at(counts, (perf[placed], pot[placed]), 1)
-    grid: list[list[list[Any]]] = [[[] for _ in range(3)] for _ in range(3)]
-    for i in np.flatnonzero(placed):
-        grid[perf[i]][pot[i]].append(names[i])
+    names = np.asarray(names, dtype=object)
+    box = np.where(placed, perf * 3 + pot, -1)
+    grid = [[names[box == p * 3 + c].tolist() for c in range(3)] for p in range(3)]
     return NineBox(counts, grid, int((~placed).sum()))
 
 
