@@ -205,6 +205,13 @@ def test_small_departments_pool():
     assert keys.tolist() == ["A"] * 6 + [POOLED_GROUP] * 5
 
 
+def test_group_names_in_the_workbook_language():
+    from perf_addin.domain.calibration import group_name
+
+    assert group_name(POOLED_GROUP, "zh") == "小部门合并" and group_name(POOLED_GROUP, "en") == "Small departments pooled"
+    assert group_name("销售部", "en") == "销售部"
+
+
 def test_company_and_column_units():
     q = quota_rules(TYPICAL, R, unit="company")
     assert len(set(group_keys(q, ["A", "B"]).tolist())) == 1
@@ -442,3 +449,15 @@ def test_potential_errors_name_the_cell():
     with pytest.raises(PotentialError, match=r"^员工!Q5: 潜力必须是 低、中 或 高.*“很高”$"):
         parse_potential(["高", "很高"], ["员工!Q4", "员工!Q5"], lang="zh")
     assert parse_potential(["ｈｉｇｈ", " 中 ", None], None).tolist() == [2, 1, -1]
+
+
+def test_calibration_labels_in_both_languages():
+    from perf_addin.labels import CALIBRATION_LABELS, header_aliases, label
+
+    assert label("calibration.potential", "zh") == "潜力" and label("calibration.potential", "en") == "Potential"
+    assert label("calibration.tied", "en") == "Tied (the meeting decides)"
+    for zh, en in CALIBRATION_LABELS.values():
+        assert zh and en and zh != en
+    # not employee-table columns: the reader's header names stay as they were
+    with pytest.raises(KeyError):
+        header_aliases("calibration.potential")

@@ -48,6 +48,7 @@ from perf_addin.domain.quotas import (
     seat_table,
 )
 from perf_addin.domain.rules import Rules
+from perf_addin.labels import label
 
 
 # ------------------------------------------------------------------ groups
@@ -67,6 +68,16 @@ def group_keys(q: QuotaRules, department: Any, unit_column: Any = None) -> np.nd
     out = keys.copy()
     out[small] = POOLED_GROUP
     return out
+
+
+def group_name(key: Any, lang: str) -> str:
+    """A group as the tab shows it: the department (or column value) itself, or the
+    pooled small departments / the whole company in the workbook's language."""
+    if key == POOLED_GROUP:
+        return label("calibration.pooled", lang)
+    if key == COMPANY_GROUP:
+        return label("calibration.company", lang)
+    return str(key)
 
 
 def id_order(ids: Any) -> np.ndarray:
@@ -192,7 +203,7 @@ def forced_fit(q: QuotaRules, rules: Rules, data: Mapping[str, Any] | pd.DataFra
     proposed[free] = _by_position(gcode[free], target - floors)
     rank = np.zeros(n, dtype=np.int64)
     rank[order] = _position_in_group(gcode[order]) + 1
-    tied, ties = _ties(data, order, gcode, proposed, labels, ids, codes, fixed)
+    tied, ties = _ties(data, order, gcode, proposed, labels, ids, codes)
 
     moved = graded & (proposed != gi)
     out = pd.DataFrame({
@@ -234,7 +245,7 @@ def _by_position(gsorted: np.ndarray, free_target: np.ndarray) -> np.ndarray:
 
 
 def _ties(data: Any, order: np.ndarray, gcode: np.ndarray, proposed: np.ndarray, labels: list[Any],
-          ids: np.ndarray, codes: list[str], fixed: np.ndarray) -> tuple[np.ndarray, list[Tie]]:
+          ids: np.ndarray, codes: list[str]) -> tuple[np.ndarray, list[Tie]]:
     """Blocks of equal keys (group, score, both attainments) the proposal splits."""
     tied = np.zeros(len(gcode), dtype=bool)
     if len(order) == 0:
@@ -258,7 +269,6 @@ def _ties(data: Any, order: np.ndarray, gcode: np.ndarray, proposed: np.ndarray,
         grades, seats = np.unique(proposed[members], return_counts=True)
         ties.append(Tie(labels[gcode[members[0]]], tuple(ids[members]), tuple(codes[g] for g in grades),
                         tuple(int(c) for c in seats)))
-    del fixed
     return tied, ties
 
 
@@ -281,4 +291,4 @@ def fits_quotas(q: QuotaRules, seats: Seats, counts: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["Fit", "Tie", "fits_quotas", "forced_fit", "group_keys", "id_order", "INF"]
+__all__ = ["Fit", "Tie", "fits_quotas", "forced_fit", "group_keys", "group_name", "id_order", "INF"]
