@@ -57,6 +57,29 @@ DERIVED_LABELS: dict[str, tuple[str, str]] = {
     "task_attainment": ("任务达成率", "Task attainment"),
 }
 FIELD_LABELS: dict[str, tuple[str, str]] = INPUT_LABELS | RESULT_LABELS | DERIVED_LABELS
+# The calibration's columns and headings (domain/calibration.py, nine_box.py, rater_bias.py).
+# Kept apart from FIELD_LABELS: the employee-table reader must not take them for its columns.
+CALIBRATION_LABELS: dict[str, tuple[str, str]] = {
+    "calibration.group": ("校准组", "Calibration group"),
+    "calibration.pooled": ("小部门合并", "Small departments pooled"),
+    "calibration.company": ("全公司", "Whole company"),
+    "calibration.head_count": ("人数", "Head count"),
+    "calibration.quota": ("配额", "Quota"),
+    "calibration.now": ("现有", "Now"),
+    "calibration.proposed": ("建议", "Proposed"),
+    "calibration.rank": ("排名", "Rank"),
+    "calibration.proposed_grade": ("建议等级", "Proposed grade"),
+    "calibration.calibrated_grade": ("校准等级", "Calibrated grade"),
+    "calibration.reason": ("校准原因", "Calibration reason"),
+    "calibration.tied": ("并列（需会议决定）", "Tied (the meeting decides)"),
+    "calibration.gave_way": ("人数太少而放宽的配额", "Quotas relaxed for too few people"),
+    "calibration.potential": ("潜力", "Potential"),
+    "calibration.performance": ("绩效", "Performance"),
+    "calibration.nine_box": ("九宫格", "9-box"),
+    "calibration.rater_bias": ("评分偏差（仅供参考）", "Rater bias (advice only)"),
+    "calibration.normalised_rating": ("按部门尺度换算的平时表现", "Rating on the department's scale"),
+    "calibration.budget_fit": ("按奖金池调整", "Fitted to the pool"),
+}
 
 
 def language_index(lang: str) -> int:
@@ -80,6 +103,8 @@ def label(key: str, lang: str) -> str:
     i = language_index(lang)
     if key in FIELD_LABELS:
         return FIELD_LABELS[key][i]
+    if key in CALIBRATION_LABELS:
+        return CALIBRATION_LABELS[key][i]
     if "." in key:
         return form_field_label(key, lang) or key
     return key
@@ -180,5 +205,5 @@ def problem_text(kind: str, field: str, lang: str, **values: Any) -> str:
                                                         for k, v in values.items()})
 
 
-__all__ = ["DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "PROBLEMS", "RESULT_LABELS",
+__all__ = ["CALIBRATION_LABELS", "DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "PROBLEMS", "RESULT_LABELS",
            "form_field_key", "form_field_label", "header_aliases", "label", "problem_text", "shown"]
