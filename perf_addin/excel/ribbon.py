@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +35,8 @@ from perf_addin.book.department import Problem, problems_from_scores, read_emplo
 from perf_addin.errors import USER_ERRORS, UserError
 from perf_addin.jobs.interviews import existing_tabs, print_tabs, write_interviews
 from perf_addin.labels import label
-from perf_addin.language import text_language
+from perf_addin.excel.synced import SyncPlaces, local_workbook, read_settings
+from perf_addin.language import decide_language, text_language
 from perf_addin.jobs.reconcile import reconcile_workbook, seal_lines
 from perf_addin.jobs.score import ensure_rules_sheet, score_workbook
 from perf_addin.domain.scoring import score_table
@@ -69,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "email": "在 {folder} 中：一份可发送的副本和 {n} 个加密数据包；给人事的密码清单在 {passwords}。",
         "listed": "{n} 处输入错误，已列在 {sheet} 表中。", "no_problems": "没有输入错误。",
         "unexpected": "意外错误（{kind}）：{error}\n详情：{log}",
+        "save_first": "请先把工作簿保存到本机文件夹（或由 OneDrive 同步的文件夹），然后再点此按钮。",
         "no_button": "此加载项没有按钮 {button!r} 的操作；按钮有 {buttons}。请安装同一版本的加载项和 Python 包。",
     },
     "en": {
@@ -92,6 +95,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "email": "In {folder}: a portable copy and {n} encrypted pack(s); passwords for HR in {passwords}.",
         "listed": "{n} input error(s) listed on the sheet {sheet}.", "no_problems": "No input errors.",
         "unexpected": "Unexpected error ({kind}): {error}\nDetails: {log}",
+        "save_first": "Save the workbook to a folder on this computer (or one that OneDrive syncs) first, then "
+                      "press the button again.",
         "no_button": "This add-in has no action for the button {button!r}; the buttons are {buttons}. Install "
                      "the add-in and the Python package from the same version.",
     },
@@ -168,13 +173,21 @@ class XlwingsHost:
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        self.path = Path(book.fullname)
+        self._path: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        """The workbook's file. Excel names a workbook opened from OneDrive or SharePoint
+        by its web address; the jobs need the synced local copy (``synced.local_workbook``),
+        and without one the button stops with what to do, in the workbook's language."""
+        if self._path is None:
+            self._path = local_workbook(_excel_full_name(self.book), this_computer(), _sheets_language(self.book))
+        return self._path
 
     @contextmanager
     def file_job(self) -> Iterator[Path]:
-        if "://" in self.book.fullname or not self.path.is_file():
-            raise RibbonError("Save the workbook to a folder on this computer first "
-                              "(请先将工作簿保存到本机文件夹).")
+        if not self.path.is_file():
+            raise RibbonError(_t(_sheets_language(self.book), "save_first"))
         app, sheet = self.book.app, self.book.sheets.active.name
         self.book.save()
         self.book.close()  # Excel locks an open file; the core replaces it
@@ -206,6 +219,35 @@ class XlwingsHost:
         target = self.book.sheets[sheet]
         target.activate()
         target.range(cell).select()
+
+
+def _excel_full_name(book: Any) -> str:
+    """Excel's own name of the workbook, a web address for one opened from OneDrive or
+    SharePoint (xlwings' ``book.fullname`` would resolve it itself, and fail where it
+    cannot, before the button could say what to do)."""
+    return book.api.FullName if sys.platform == "win32" else book.api.full_name.get()
+
+
+def _sheets_language(book: Any) -> str:
+    """The workbook's language from its sheet names (员工, 规则 …), for the messages
+    given before its file can be read."""
+    return decide_language(sheet.name for sheet in book.sheets)
+
+
+def this_computer() -> SyncPlaces:
+    """Where OneDrive and SharePoint sync to here: the OneDrive client's environment
+    variables and registered folders (xlwings reads the registry), and the settings
+    ONEDRIVE_CONSUMER_WIN, ONEDRIVE_COMMERCIAL_WIN, SHAREPOINT_WIN (``_MAC`` on macOS)
+    from ``perf_addin.conf``, else from xlwings' own ``xlwings.conf``."""
+    from xlwings.utils import get_url_to_mount, read_user_config
+
+    from perf_addin.excel.addin_install import user_config_file
+
+    settings = {k.upper(): v for k, v in read_user_config().items() if isinstance(v, str)}
+    config = user_config_file()
+    if config.is_file():
+        settings.update(read_settings(config.read_text(encoding="utf-8", errors="replace")))
+    return SyncPlaces.of(os.environ, Path.home(), settings, get_url_to_mount().items())
 
 
 # ------------------------------------------------------------------ dispatch
