@@ -65,3 +65,20 @@ def test_public_names_load_lazily_and_exist():
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         import perf_addin
         perf_addin.nothing  # noqa: B018
+
+
+def test_readme_first_python_example_runs_on_the_demo_workbook(tmp_path, monkeypatch):
+    """The README's first example is the first code a reader runs after the demo: it
+    must run on the demo's copy and print what its comments say."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = next(body for lang, body in FENCE.findall(readme) if lang == "python")
+    assert "perf_addin." in code
+    (tmp_path / "perf-addin-demo").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "perf-addin-demo" / SAMPLE.name)
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    out = printed.getvalue()
+    assert "员工!G18: 目标盈利必须大于 0，现为 0" in out
+    assert "{'A+': 5, 'A−': 15, 'B': 8, 'C': 4, 'D': 4}" in out
