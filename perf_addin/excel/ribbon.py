@@ -10,8 +10,9 @@ to the user through a small ``Host``:
   selection, message boxes. Because the core edits the file in place (and
   Excel locks an open file), a job that writes saves the workbook, closes it,
   runs, and opens it again at the sheet that was active; Excel's undo history
-  does not survive that, and a workbook that is not saved to a local or synced
-  folder is refused with a message.
+  does not survive that. A workbook Excel opened from OneDrive or SharePoint (its
+  name there is a web address) runs on its synced local copy (``synced.py``); one
+  with no local copy, or never saved, is refused with what to do.
 * ``FileHost`` – a workbook file and no Excel: what the tests and
   ``perf-addin addin press`` use, so every button runs headless too.
 
@@ -298,7 +299,8 @@ def _host_language(host: Host, message: str) -> str:
 
 def score(host: Host) -> None:
     """Score: writes the Score, Grade, Multiplier, Bonus and Input-check columns
-    (``results.score_workbook``, as ``perf-addin score``)."""
+    (``jobs.score.score_workbook``, as ``perf-addin score``); the feedback
+    sheets already written are brought up to the new numbers in the same save."""
     with host.file_job() as path:
         report = score_workbook(path, host.status)
     lang = report.language
@@ -315,7 +317,7 @@ def score(host: Host) -> None:
 
 def feedback_all(host: Host) -> None:
     """Feedback sheets: one feedback-interview sheet per employee, filled-in fields
-    kept (``interviews.write_interviews``, as ``perf-addin interviews``)."""
+    kept (``jobs.interviews.write_interviews``, as ``perf-addin interviews``)."""
     _feedback(host, None)
 
 
@@ -355,7 +357,7 @@ def pdf_folder(path: Path) -> Path:
 
 def print_pdfs(host: Host) -> None:
     """Print PDFs: each feedback sheet to a one-page A4 PDF in the folder
-    '<workbook> PDFs' beside the workbook (``interviews.print_tabs``, LibreOffice)."""
+    '<workbook> PDFs' beside the workbook (``jobs.interviews.print_tabs``, LibreOffice)."""
     with Workbook.open(host.path) as book:
         tabs = list(existing_tabs(book).values())
     lang = read_employees(host.path).language
@@ -375,7 +377,7 @@ def schedule(host: Host) -> None:
     """Schedule: keeps every interview already planned and places the others over the
     next two weeks from tomorrow; writes the schedule tab, time and place into the
     feedback sheets, and .ics invitations (and cancellations) in '<workbook> invitations'
-    (``scheduling.schedule_workbook``, as ``perf-addin schedule``)."""
+    (``jobs.schedule.schedule_workbook``, as ``perf-addin schedule``)."""
     from datetime import date, timedelta
     from perf_addin.jobs.schedule import schedule_workbook, summary_lines
     first = date.today() + timedelta(days=1)
@@ -397,7 +399,7 @@ def reminder_folder(path: Path) -> Path:
 def collect(host: Host) -> None:
     """Follow-up: reads what was filled into this workbook's feedback sheets, writes the
     tracking tab (跟踪) and unsent reminder drafts (.eml) in '<workbook> reminders'
-    (``collect.collect_workbook``, as ``perf-addin collect BOOK --reminders DIR``).
+    (``jobs.collect.collect_workbook``, as ``perf-addin collect BOOK --reminders DIR``).
     Returned copies are merged with the CLI, which takes their file names."""
     from datetime import date
     from perf_addin.jobs.collect import collect_workbook
@@ -417,7 +419,7 @@ def collect(host: Host) -> None:
 def reconcile(host: Host) -> None:
     """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
     compared, totals against the budget, the seal checked when a key is set in
-    ``$PERF_ADDIN_SEAL_KEY`` (``reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
+    ``$PERF_ADDIN_SEAL_KEY`` (``jobs.reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
     key = load_key(lang=_host_language(host, "")) if os.environ.get(ENV_KEY) else None
     with host.file_job() as path:
         report = reconcile_workbook(path, key=key, progress=host.status)
@@ -440,7 +442,7 @@ def email_folder(path: Path) -> Path:
 def prepare_email(host: Host) -> None:
     """Prepare for email: in the folder '<workbook> email' beside the workbook, a
     portable copy (no PERF_* formulas) and one encrypted pack per employee with a
-    password list for HR (``share.share_workbook``, as ``perf-addin share``)."""
+    password list for HR (``jobs.share.share_workbook``, as ``perf-addin share``)."""
     folder = email_folder(host.path)
     folder.mkdir(exist_ok=True)
     with host.file_job() as path:
@@ -453,7 +455,7 @@ def prepare_email(host: Host) -> None:
 
 def rules(host: Host) -> None:
     """Rules: opens the rules sheet, first adding one with the default rules when
-    the workbook has none (``results.ensure_rules_sheet``)."""
+    the workbook has none (``jobs.score.ensure_rules_sheet``)."""
     with Workbook.open(host.path) as book:
         names = {n.casefold() for n in book.sheet_names}
     if {"规则", "rules"} & names:
