@@ -18,14 +18,16 @@ address                                                 local file
                                                          a synced folder inside the library
 =====================================================  ===================================
 
-* personal root: the setting ``ONEDRIVE_CONSUMER_WIN`` (``_MAC``), else
-  ``%OneDriveConsumer%``, ``%OneDrive%``, ``~/OneDrive``, macOS's
-  ``~/Library/CloudStorage/OneDrive-Personal``;
-* business root: ``ONEDRIVE_COMMERCIAL_WIN``, else ``%OneDriveCommercial%``,
-  ``%OneDrive%``, macOS's ``~/Library/CloudStorage/OneDrive-<Tenant>``;
-* libraries root: ``SHAREPOINT_WIN``, else the business root's sibling without
+Each root is the first of these that is set (``%OneDriveConsumer%`` set means the
+personal OneDrive is there, whatever ``%OneDrive%`` says):
+
+* personal root: the setting ``ONEDRIVE_CONSUMER_WIN`` (``_MAC``); ``%OneDriveConsumer%``;
+  ``%OneDrive%``; ``~/OneDrive`` and macOS's ``~/Library/CloudStorage/OneDrive-Personal``;
+* business root: ``ONEDRIVE_COMMERCIAL_WIN``; ``%OneDriveCommercial%``; ``%OneDrive%``;
+  macOS's ``~/Library/CloudStorage/OneDrive-<Tenant>``;
+* libraries roots: ``SHAREPOINT_WIN``; else the business root's sibling without
   ``OneDrive - `` (``C:\\Users\\me\\OneDrive - Contoso`` → ``C:\\Users\\me\\Contoso``),
-  the business root itself (libraries added as shortcuts), macOS's
+  the business root itself (libraries added as shortcuts) and macOS's
   ``~/Library/CloudStorage/OneDrive-SharedLibraries-<Tenant>``.
 
 A site's local folder carries its display name, which may hold spaces the address
