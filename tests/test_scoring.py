@@ -13,7 +13,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from perf_addin.domain.rules import Item, Rules
+from perf_addin.errors import UserError
 from perf_addin.domain.scoring import (
+    ColumnsError,
     attainment,
     band_index,
     bonus,
@@ -379,9 +381,36 @@ def test_dataframe_index_is_kept():
     assert score_table(df).index.tolist() == ["emp-7"]
 
 
-def test_missing_column_is_a_programming_error():
-    with pytest.raises(KeyError, match="rating"):
+def test_missing_column_is_a_user_error_naming_it():
+    with pytest.raises(ColumnsError) as caught:
         score_table({k: v for k, v in row().items() if k != "rating"})
+    assert isinstance(caught.value, UserError) and isinstance(caught.value, KeyError)
+    assert str(caught.value).startswith("the table lacks the required column(s) Rating (")
+
+
+def test_workbook_headers_in_either_language_score_alike():
+    """The workbook's own headers (labels.py) are accepted as they are: 实际盈利 and
+    Profit actual are the column profit_actual; extra columns are ignored."""
+    zh = pd.DataFrame({"工号": ["1001"], "实际盈利": [3500], "目标盈利": [3200], "完成件数": [120],
+                       "目标件数": [100], "平时表现": [18], "奖金基数": [10000]})
+    en = zh.rename(columns={"实际盈利": "Profit actual", "目标盈利": "Profit target", "完成件数": "Tasks done",
+                            "目标件数": "Tasks target", "平时表现": "Rating", "奖金基数": "Base bonus"})
+    for frame in (zh, en, en.rename(columns=str.upper), en.rename(columns=lambda c: c.replace(" ", "_"))):
+        out = score_table(frame)
+        # 3500/3200 -> 109 % -> 69 points; 120 % of tasks -> 22; rating 18: 109 -> A−, 10000 × 1.1
+        assert out.score.tolist() == [109.0] and out.grade.tolist() == ["A−"] and out.bonus_cents.tolist() == [1100000]
+
+
+def test_missing_chinese_headers_are_named_in_chinese():
+    frame = pd.DataFrame({"实际盈利": [3500], "目标盈利": [3200], "完成件数": [120]})
+    with pytest.raises(ColumnsError, match="^表格缺少必需的列：目标件数、平时表现（"):
+        score_table(frame)
+
+
+def test_a_field_in_two_columns_is_refused():
+    frame = pd.DataFrame({**row(), "平时表现": [5]})
+    with pytest.raises(ColumnsError, match="平时表现.*rating|rating.*平时表现"):
+        score_table(frame)
 
 
 def test_item_and_grade_tables():

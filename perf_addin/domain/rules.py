@@ -414,14 +414,28 @@ def _validate_meeting(high: Band, low: Band, i: int) -> None:
                           ("band", i + 1, "upper_inclusive"), high=high.code, low=low.code, score=_fmt(high.lower))
 
 
+#: DOMAIN.md section 3: the grades, highest first
+DEFAULT_BANDS: tuple[Band, ...] = (
+    Band("A+", "优+", "Outstanding", 120.0, False, None, False, 1.2),
+    Band("A−", "优-", "Excellent", 100.0, False, 120.0, True, 1.1),
+    Band("B", "良好", "Good", 90.0, True, 100.0, True, 1.0),
+    Band("C", "差", "Poor", 80.0, True, 90.0, False, 0.9),
+    Band("D", "极差", "Very poor", None, False, 80.0, False, 0.8),
+)
+
+
 @dataclass(frozen=True)
 class Rules:
-    """Everything that decides a score, a grade and a multiplier."""
+    """Everything that decides a score, a grade and a multiplier.
 
-    profit: Item
-    tasks: Item
-    rating: Rating
-    bands: tuple[Band, ...]
+    Plain data with the defaults of DOMAIN.md: ``Rules()`` is the default rule set,
+    and ``Rules(rating=Rating(maximum=10, weight=20))`` changes one part of it.
+    """
+
+    profit: Item = field(default_factory=lambda: Item(weight=60.0, slope=1.0, floor=0.0, cap=None, name="profit"))
+    tasks: Item = field(default_factory=lambda: Item(weight=20.0, slope=0.1, floor=0.0, cap=None, name="tasks"))
+    rating: Rating = field(default_factory=Rating)
+    bands: tuple[Band, ...] = field(default_factory=lambda: DEFAULT_BANDS)
     attainment_decimals: int | None = 0
 
     def __post_init__(self) -> None:
@@ -440,20 +454,8 @@ class Rules:
 
     @classmethod
     def default(cls) -> Rules:
-        """DOMAIN.md sections 2 and 3."""
-        return cls(
-            profit=Item(weight=60.0, slope=1.0, floor=0.0, cap=None, name="profit"),
-            tasks=Item(weight=20.0, slope=0.1, floor=0.0, cap=None, name="tasks"),
-            rating=Rating(minimum=0.0, maximum=20.0, weight=20.0),
-            bands=(
-                Band("A+", "优+", "Outstanding", 120.0, False, None, False, 1.2),
-                Band("A−", "优-", "Excellent", 100.0, False, 120.0, True, 1.1),
-                Band("B", "良好", "Good", 90.0, True, 100.0, True, 1.0),
-                Band("C", "差", "Poor", 80.0, True, 90.0, False, 0.9),
-                Band("D", "极差", "Very poor", None, False, 80.0, False, 0.8),
-            ),
-            attainment_decimals=0,
-        )
+        """DOMAIN.md sections 2 and 3 (the same as ``Rules()``)."""
+        return cls()
 
 
 # --------------------------------------------------------------------- sheet grid

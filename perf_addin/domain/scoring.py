@@ -28,14 +28,19 @@ row is still scored.  An unusable base bonus blanks only the bonus.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, Callable, Literal, Mapping, TypeAlias
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Literal, Mapping, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from perf_addin.domain.rules import Item, Rules
+from perf_addin.errors import UserError
+from perf_addin.labels import FIELD_LABELS, header_aliases, label
+from perf_addin.language import is_chinese
 
 ScoreResult: TypeAlias = pd.DataFrame
 
@@ -619,12 +624,63 @@ def grade_table(score: Any, rules: Rules | None = None, base_bonus: Any = None) 
     return _finish(_grade_columns(np.where(bad, np.nan, score_c.values), rules, base), error, field, bad)
 
 
+class ColumnsError(UserError, KeyError):
+    """The columns given to ``score_table`` do not name each input exactly once.
+
+    A ``KeyError`` too, as a missing column always was; but shown as the plain
+    one-line message (``KeyError`` alone would print it in quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+_MISSING_COLUMNS = {"zh": "表格缺少必需的列：{names}（列标题可用中文、英文或字段名，如 {example}）",
+                    "en": "the table lacks the required column(s) {names} (headers may be Chinese, English "
+                          "or the field names, e.g. {example})"}
+_TWICE = {"zh": "有两列都是{name}：{columns}；请删除或重命名其中一列",
+          "en": "two columns both stand for {name}: {columns}; drop or rename one"}
+
+
+def _header_key(text: str) -> str:
+    """A header as compared: full-width forms folded (NFKC), case folded, ``_`` read as
+    a space, whitespace collapsed, so ``Profit_Actual`` and ``profit actual`` are one."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().replace("_", " ").split())
+
+
+@lru_cache(maxsize=1)
+def _header_fields() -> dict[str, str]:
+    """Every accepted header (the field key, its zh and en labels, other spellings) -> field."""
+    return {_header_key(alias): f for f in INPUT_FIELDS for alias in (f, *header_aliases(f))}
+
+
+def input_column_names(columns: Iterable[Any]) -> dict[str, Any]:
+    """field -> the column that holds it, for columns headed by field key, Chinese or
+    English label (``平时表现``, ``Rating``, ``rating``); other columns are ignored.
+
+    Raises ``ColumnsError`` naming every required input that is missing, or the two
+    columns that claim one input, in the headers' language."""
+    found: dict[str, list[Any]] = {}
+    texts = [c for c in columns if isinstance(c, str)]
+    for column in texts:
+        field = _header_fields().get(_header_key(column))
+        if field is not None:
+            found.setdefault(field, []).append(column)
+    lang = "zh" if any(is_chinese(t) for t in texts) else "en"
+    for field, hits in found.items():
+        if len(hits) > 1:
+            raise ColumnsError(_TWICE[lang].format(name=label(field, lang), columns=", ".join(map(repr, hits))))
+    missing = [f for f in INPUT_FIELDS[:5] if f not in found]
+    if missing:
+        names = ("、" if lang == "zh" else ", ").join(label(f, lang) for f in missing)
+        example = " / ".join((*FIELD_LABELS[missing[0]], missing[0]))
+        raise ColumnsError(_MISSING_COLUMNS[lang].format(names=names, example=example))
+    return {f: hits[0] for f, hits in found.items()}
+
+
 def _input_columns(data: Mapping[str, Any] | pd.DataFrame) -> tuple[dict[str, np.ndarray], Any]:
     index = data.index if isinstance(data, pd.DataFrame) else None
-    missing = [f for f in INPUT_FIELDS[:5] if f not in data]
-    if missing:
-        raise KeyError(f"score_table needs the columns {', '.join(missing)}")
-    cols = {f: as_column(data[f]) for f in INPUT_FIELDS if f in data}
+    names = input_column_names(data.columns if isinstance(data, pd.DataFrame) else data.keys())
+    cols = {f: as_column(data[column]) for f, column in names.items()}
     return _broadcast(cols), index
 
 
@@ -632,7 +688,10 @@ def score_table(data: Mapping[str, Any] | pd.DataFrame, rules: Rules | None = No
     """Score every row of ``data`` (a DataFrame or mapping of columns).
 
     Required columns: profit_actual, profit_target, tasks_done, tasks_target,
-    rating; optional base_bonus (adds bonus and bonus_cents).  Scalars are
+    rating; optional base_bonus (adds bonus and bonus_cents).  A column may be
+    headed by the field key or by the workbook's own header in either language
+    (实际盈利 / Profit actual, ``input_column_names``); other columns are ignored,
+    and a missing input is a ``ColumnsError`` naming it.  Scalars are
     broadcast.  Returns one row per input row, same index.  A row with an
     unusable base bonus but good scoring inputs keeps its score, grade and
     multiplier; only its bonus is blank (and ``error`` says why).

@@ -10,8 +10,9 @@ to the user through a small ``Host``:
   selection, message boxes. Because the core edits the file in place (and
   Excel locks an open file), a job that writes saves the workbook, closes it,
   runs, and opens it again at the sheet that was active; Excel's undo history
-  does not survive that, and a workbook that is not saved to a local or synced
-  folder is refused with a message.
+  does not survive that. A workbook Excel opened from OneDrive or SharePoint (its
+  name there is a web address) runs on its synced local copy (``synced.py``); one
+  with no local copy, or never saved, is refused with what to do.
 * ``FileHost`` – a workbook file and no Excel: what the tests and
   ``perf-addin addin press`` use, so every button runs headless too.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +36,8 @@ from perf_addin.book.department import Problem, all_problems, read_employees, re
 from perf_addin.errors import USER_ERRORS, UserError, message_in
 from perf_addin.jobs.interviews import existing_tabs, print_tabs, write_interviews
 from perf_addin.labels import label
-from perf_addin.language import text_language
+from perf_addin.excel.synced import SyncPlaces, local_workbook, read_settings
+from perf_addin.language import decide_language, text_language
 from perf_addin.jobs.reconcile import reconcile_workbook, seal_lines
 from perf_addin.jobs.score import ensure_rules_sheet, score_workbook
 from perf_addin.domain.scoring import score_table
@@ -69,6 +72,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "email": "在 {folder} 中：一份可发送的副本和 {n} 个加密数据包；给人事的密码清单在 {passwords}。",
         "listed": "{n} 处输入错误，已列在 {sheet} 表中。", "no_problems": "没有输入错误。",
         "unexpected": "意外错误（{kind}）：{error}\n详情：{log}",
+        "save_first": "请先把工作簿保存到本机文件夹（或由 OneDrive 同步的文件夹），然后再点此按钮。",
         "no_button": "此加载项没有按钮 {button!r} 的操作；按钮有 {buttons}。请安装同一版本的加载项和 Python 包。",
     },
     "en": {
@@ -92,6 +96,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "email": "In {folder}: a portable copy and {n} encrypted pack(s); passwords for HR in {passwords}.",
         "listed": "{n} input error(s) listed on the sheet {sheet}.", "no_problems": "No input errors.",
         "unexpected": "Unexpected error ({kind}): {error}\nDetails: {log}",
+        "save_first": "Save the workbook to a folder on this computer (or one that OneDrive syncs) first, then "
+                      "press the button again.",
         "no_button": "This add-in has no action for the button {button!r}; the buttons are {buttons}. Install "
                      "the add-in and the Python package from the same version.",
     },
@@ -168,13 +174,21 @@ class XlwingsHost:
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        self.path = Path(book.fullname)
+        self._path: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        """The workbook's file. Excel names a workbook opened from OneDrive or SharePoint
+        by its web address; the jobs need the synced local copy (``synced.local_workbook``),
+        and without one the button stops with what to do, in the workbook's language."""
+        if self._path is None:
+            self._path = local_workbook(_excel_full_name(self.book), this_computer(), _sheets_language(self.book))
+        return self._path
 
     @contextmanager
     def file_job(self) -> Iterator[Path]:
-        if "://" in self.book.fullname or not self.path.is_file():
-            raise RibbonError("Save the workbook to a folder on this computer first "
-                              "(请先将工作簿保存到本机文件夹).")
+        if not self.path.is_file():
+            raise RibbonError(_t(_sheets_language(self.book), "save_first"))
         app, sheet = self.book.app, self.book.sheets.active.name
         self.book.save()
         self.book.close()  # Excel locks an open file; the core replaces it
@@ -206,6 +220,35 @@ class XlwingsHost:
         target = self.book.sheets[sheet]
         target.activate()
         target.range(cell).select()
+
+
+def _excel_full_name(book: Any) -> str:
+    """Excel's own name of the workbook, a web address for one opened from OneDrive or
+    SharePoint (xlwings' ``book.fullname`` would resolve it itself, and fail where it
+    cannot, before the button could say what to do)."""
+    return book.api.FullName if sys.platform == "win32" else book.api.full_name.get()
+
+
+def _sheets_language(book: Any) -> str:
+    """The workbook's language from its sheet names (员工, 规则 …), for the messages
+    given before its file can be read."""
+    return decide_language(sheet.name for sheet in book.sheets)
+
+
+def this_computer() -> SyncPlaces:
+    """Where OneDrive and SharePoint sync to here: the OneDrive client's environment
+    variables and registered folders (xlwings reads the registry), and the settings
+    ONEDRIVE_CONSUMER_WIN, ONEDRIVE_COMMERCIAL_WIN, SHAREPOINT_WIN (``_MAC`` on macOS)
+    from ``perf_addin.conf``, else from xlwings' own ``xlwings.conf``."""
+    from xlwings.utils import get_url_to_mount, read_user_config
+
+    from perf_addin.excel.addin_install import user_config_file
+
+    settings = {k.upper(): v for k, v in read_user_config().items() if isinstance(v, str)}
+    config = user_config_file()
+    if config.is_file():
+        settings.update(read_settings(config.read_text(encoding="utf-8", errors="replace")))
+    return SyncPlaces.of(os.environ, Path.home(), settings, get_url_to_mount().items())
 
 
 # ------------------------------------------------------------------ dispatch
@@ -256,7 +299,8 @@ def _host_language(host: Host, message: str) -> str:
 
 def score(host: Host) -> None:
     """Score: writes the Score, Grade, Multiplier, Bonus and Input-check columns
-    (``results.score_workbook``, as ``perf-addin score``)."""
+    (``jobs.score.score_workbook``, as ``perf-addin score``); the feedback
+    sheets already written are brought up to the new numbers in the same save."""
     with host.file_job() as path:
         report = score_workbook(path, host.status)
     lang = report.language
@@ -273,7 +317,7 @@ def score(host: Host) -> None:
 
 def feedback_all(host: Host) -> None:
     """Feedback sheets: one feedback-interview sheet per employee, filled-in fields
-    kept (``interviews.write_interviews``, as ``perf-addin interviews``)."""
+    kept (``jobs.interviews.write_interviews``, as ``perf-addin interviews``)."""
     _feedback(host, None)
 
 
@@ -313,7 +357,7 @@ def pdf_folder(path: Path) -> Path:
 
 def print_pdfs(host: Host) -> None:
     """Print PDFs: each feedback sheet to a one-page A4 PDF in the folder
-    '<workbook> PDFs' beside the workbook (``interviews.print_tabs``, LibreOffice)."""
+    '<workbook> PDFs' beside the workbook (``jobs.interviews.print_tabs``, LibreOffice)."""
     with Workbook.open(host.path) as book:
         tabs = list(existing_tabs(book).values())
     lang = read_employees(host.path).language
@@ -333,7 +377,7 @@ def schedule(host: Host) -> None:
     """Schedule: keeps every interview already planned and places the others over the
     next two weeks from tomorrow; writes the schedule tab, time and place into the
     feedback sheets, and .ics invitations (and cancellations) in '<workbook> invitations'
-    (``scheduling.schedule_workbook``, as ``perf-addin schedule``)."""
+    (``jobs.schedule.schedule_workbook``, as ``perf-addin schedule``)."""
     from datetime import date, timedelta
     from perf_addin.jobs.schedule import schedule_workbook, summary_lines
     first = date.today() + timedelta(days=1)
@@ -355,7 +399,7 @@ def reminder_folder(path: Path) -> Path:
 def collect(host: Host) -> None:
     """Follow-up: reads what was filled into this workbook's feedback sheets, writes the
     tracking tab (跟踪) and unsent reminder drafts (.eml) in '<workbook> reminders'
-    (``collect.collect_workbook``, as ``perf-addin collect BOOK --reminders DIR``).
+    (``jobs.collect.collect_workbook``, as ``perf-addin collect BOOK --reminders DIR``).
     Returned copies are merged with the CLI, which takes their file names."""
     from datetime import date
     from perf_addin.jobs.collect import collect_workbook
@@ -375,7 +419,7 @@ def collect(host: Host) -> None:
 def reconcile(host: Host) -> None:
     """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
     compared, totals against the budget, the seal checked when a key is set in
-    ``$PERF_ADDIN_SEAL_KEY`` (``reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
+    ``$PERF_ADDIN_SEAL_KEY`` (``jobs.reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
     key = load_key(lang=_host_language(host, "")) if os.environ.get(ENV_KEY) else None
     with host.file_job() as path:
         report = reconcile_workbook(path, key=key, progress=host.status)
@@ -398,7 +442,7 @@ def email_folder(path: Path) -> Path:
 def prepare_email(host: Host) -> None:
     """Prepare for email: in the folder '<workbook> email' beside the workbook, a
     portable copy (no PERF_* formulas) and one encrypted pack per employee with a
-    password list for HR (``share.share_workbook``, as ``perf-addin share``)."""
+    password list for HR (``jobs.share.share_workbook``, as ``perf-addin share``)."""
     folder = email_folder(host.path)
     folder.mkdir(exist_ok=True)
     with host.file_job() as path:
@@ -411,7 +455,7 @@ def prepare_email(host: Host) -> None:
 
 def rules(host: Host) -> None:
     """Rules: opens the rules sheet, first adding one with the default rules when
-    the workbook has none (``results.ensure_rules_sheet``)."""
+    the workbook has none (``jobs.score.ensure_rules_sheet``)."""
     with Workbook.open(host.path) as book:
         names = {n.casefold() for n in book.sheet_names}
     if {"规则", "rules"} & names:

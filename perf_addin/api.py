@@ -1,0 +1,87 @@
+"""What ``import perf_addin`` offers beyond the command line: score a table, read a
+workbook, run a job.
+
+Two calls are new here; everything else is the job's own path-level function,
+re-exported by ``perf_addin/__init__.py`` as it is, so a script and the command line
+never differ:
+
+* ``score(frame, rules)`` – the engine on any table whose columns carry the workbook's
+  own headers (Chinese or English) or the field names; nothing is read or written.
+* ``read_workbook(path)`` – a department workbook as data (employee table, rules,
+  input problems) without writing a byte, so a script can look before a job writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from perf_addin.book.department import (EmployeeTable, Problem, problems_from_scores, read_employees,
+                                        read_rules)
+from perf_addin.domain.rules import Rules
+from perf_addin.domain.scoring import score_table
+
+
+def score(data: pd.DataFrame | Mapping[str, Any], rules: Rules | None = None) -> pd.DataFrame:
+    """Score every row: attainment, points, score, grade, multiplier and (with a base
+    bonus column) the bonus, to the cent; one result row per input row, same index.
+
+    The columns may be headed as in the workbook (``实际盈利`` or ``Profit actual``) or
+    by field name (``profit_actual``); other columns are ignored. A missing input
+    column is a ``ColumnsError`` (a ``UserError``) naming it. A row with unusable
+    input gets no numbers and its reason in ``error``, never a 0."""
+    return score_table(data, rules or Rules())
+
+
+@dataclass(frozen=True, eq=False)
+class Department:
+    """A department workbook as read: the employee table, the rules in force, and every
+    input problem by cell. Reading never writes; the jobs do that."""
+
+    path: Path
+    table: EmployeeTable = field(repr=False)
+    rules: Rules = field(repr=False)
+
+    @property
+    def language(self) -> str:
+        """The workbook's language, "zh" or "en": every text the tool writes uses it."""
+        return self.table.language
+
+    @property
+    def employees(self) -> pd.DataFrame:
+        """The employee table, one row per employee, columns named by field
+        (``employee_id``, ``profit_actual``, …); an unreadable value is NaN."""
+        return self.table.frame
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """``score(employees, rules)``: what the Score command would compute."""
+        return score_table(self.table.frame, self.rules)
+
+    @cached_property
+    def problems(self) -> list[Problem]:
+        """Every input error, the reader's and the engine's, in sheet order, each naming
+        its cell (``员工!G7``) and worded in the workbook's language."""
+        found = self.table.problems + problems_from_scores(self.table, self.scores, self.rules)
+        return sorted(found, key=lambda p: (p.row or 0, p.cell))
+
+    def __repr__(self) -> str:
+        return f"Department({self.path.name!r}, {len(self.table.rows)} employees, {self.language})"
+
+
+def read_workbook(path: str | Path) -> Department:
+    """Read a department workbook (``.xlsx``) without writing to it.
+
+    Raises ``DepartmentError`` when it has no employee table and ``RulesError`` when a
+    rule on its rules sheet is unusable, each naming the cell; bad values in the table
+    are not raised but listed in ``problems``."""
+    path = Path(path)
+    table = read_employees(path)
+    return Department(path, table, read_rules(path, table.language))
+
+
+__all__ = ["Department", "read_workbook", "score"]
