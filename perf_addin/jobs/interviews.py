@@ -42,15 +42,16 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
 
-from perf_addin.book.department import DepartmentError, EmployeeTable, Problem, held_back, problems_from_scores, sheet_ref
+from perf_addin.book.department import (DepartmentError, EmployeeTable, Problem, first_rows, held_back,
+                                        problems_from_scores, sheet_ref)
+from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
 from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
                         parse_kind, tab_name)
-from perf_addin.domain.interview_settings import InterviewSettings, settings_from_grid
+from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError, pdf_page_count
-from perf_addin.jobs.score import ScoreReport, score_into
+from perf_addin.jobs.score import ScoreReport, mark_stale_reconciliation, score_into
 from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell
 from perf_addin.domain.scoring import excel_round, item_table, score_table
 from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Workbook, WorkbookError
@@ -108,45 +109,53 @@ def write_interviews(path: str | Path, only: Sequence[str] | None = None, pdf_di
     each, named after the tab. ``include_errors`` gives employees with input
     errors a tab too, marked with a red banner.
     """
-    path = Path(path)
-    with Workbook.open(path) as book, _calamine(path) as reader:
-        book.check_writable()
-        score = score_into(book, path, progress)
-        if only:
-            _check_only(score.table, only)
-        report = InterviewReport(path, score)
-        chosen = _choose(score.table, only, report.skipped)
-        _write_tabs(book, reader, score, chosen, report, include_errors, progress)
-        progress("saving")
-        report.backup = score.backup = book.save()
-        report.unchanged = score.unchanged = book.unchanged
+    with open_book(path) as book:
+        return interviews_book(book, only, pdf_dir, progress, office, include_errors)
+
+
+def interviews_book(book: DepartmentBook, only: Sequence[str] | None = None, pdf_dir: str | Path | None = None,
+                    progress: Progress = lambda step: None, office: LibreOffice | None = None,
+                    include_errors: bool = False) -> InterviewReport:
+    """``write_interviews`` on a workbook a command has open: scores and writes the
+    tabs into its writer, saves once, then prints from what was saved."""
+    book.check_writable()
+    score = score_into(book, progress)
+    if only:
+        _check_only(score.table, only)
+    report = InterviewReport(book.path, score)
+    chosen = first_rows(score.table, only, report.skipped)
+    _write_tabs(book, score, chosen, report, include_errors, progress)
+    stale = mark_stale_reconciliation(book.writer)
+    progress("saving")
+    report.backup = score.backup = book.save()
+    report.unchanged = score.unchanged = book.unchanged
+    score.stale = [] if report.unchanged else stale
     score.tabs_updated = report.updated
     if pdf_dir is not None and report.tabs:
         progress(f"printing {len(report.tabs)} tabs to PDF")
-        report.pdfs = print_tabs(path, [t.tab for t in report.tabs], pdf_dir, office)
+        report.pdfs = print_tabs(book, [t.tab for t in report.tabs], pdf_dir, office)
     return report
 
 
-def refresh_tabs(book: Workbook, score: ScoreReport, progress: Progress = lambda step: None) -> None:
+def refresh_tabs(book: DepartmentBook, score: ScoreReport, progress: Progress = lambda step: None) -> None:
     """Bring every existing interview tab in line with the results ``score_into`` just
-    wrote into ``book`` (same session, saved by the caller); fills
+    wrote into ``book``'s writer (same session, saved by the caller); fills
     ``score.tabs_updated`` and ``score.tab_notes``."""
-    if not existing_tabs(book):
+    if not existing_tabs(book.writer):
         return
     report = InterviewReport(score.path, score)
-    with _calamine(score.path) as reader:
-        _write_tabs(book, reader, score, [], report, False, progress)
+    _write_tabs(book, score, [], report, False, progress)
     score.tabs_updated = report.updated
     score.tab_notes = report.skipped + [f"{tab}: the employee is no longer in the table (tab coloured red)"
                                         for tab in report.left]
 
 
-def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreReport, chosen: list[int],
+def _write_tabs(session: DepartmentBook, score: ScoreReport, chosen: list[int],
                 report: InterviewReport, include_errors: bool, progress: Progress) -> None:
     """New tabs for ``chosen`` (unless held back), and every existing tab regenerated."""
-    table, rules = score.table, score.rules
-    rules_sheet = _rules_sheet(book)
-    settings = settings_from_grid(_grid(reader, rules_sheet), sheet_ref(rules_sheet))
+    table, rules, book = score.table, score.rules, session.writer
+    rules_sheet = session.rules_sheet or RULES_SHEET
+    settings = session.settings
     existing = existing_tabs(book)
     hold = held_back(table, rules, include_errors)
     report.held = hold.held_lines(i for i in chosen if table.frame["employee_id"].iat[i] not in existing)
@@ -157,21 +166,21 @@ def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreR
     data = employee_data(table, rules, rules_sheet, score.scores)
     progress(f"writing {len(chosen) + len(others)} interview tabs")
     for i in chosen:
-        _write_tab(book, reader, data[i], existing, settings, table.language, report, report.tabs)
+        _write_tab(session, data[i], existing, settings, table.language, report, report.tabs)
     for i in others:
-        _write_tab(book, reader, data[i], existing, settings, table.language, report, report.refreshed)
+        _write_tab(session, data[i], existing, settings, table.language, report, report.refreshed)
     report.left = [tab for eid, tab in existing.items() if eid not in first]
     for tab in report.left:
-        _blank_left_results(book, reader, tab)
+        _blank_left_results(session, tab)
         book.set_tab_color(tab, LEFT_COLOR)
 
 
-def _blank_left_results(book: Workbook, reader: calamine.CalamineWorkbook, tab: str) -> None:
+def _blank_left_results(session: DepartmentBook, tab: str) -> None:
     """A left employee's tab points at a table row that holds no result of theirs any
     more (blank, or someone else's): its cached money would be stale and a
     recalculation would show 0 or another person's pay, so the result cells (the
     tool's own formulas) are emptied; everything people typed stays."""
-    grid = _grid(reader, tab) or []
+    book, grid = session.writer, session.grid(tab) or []
     labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
     cells = {f"{col_letter(c + 2)}{r}": None for r, row in enumerate(grid, start=1)
              for c in range(0, min(len(row), 8), 2)
@@ -187,33 +196,6 @@ def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:
         raise DepartmentError(f"no employee with ID {', '.join(map(str, unknown))} in the table")
 
 
-def _choose(table: EmployeeTable, only: Sequence[str] | None, skipped: list[str]) -> list[int]:
-    """Row positions that get a tab: each ID once (the first row), none blank."""
-    wanted = {str(i).strip() for i in only} if only else None
-    seen: set[str] = set()
-    chosen = []
-    for i, eid in enumerate(table.frame["employee_id"]):
-        if wanted is not None and eid not in wanted:
-            continue
-        where = f"{table.sheet} row {table.rows[i]}"
-        if not eid:
-            skipped.append(f"{where}: no employee ID, so no tab")
-        elif eid in seen:
-            skipped.append(f"{where}: employee ID {eid} appears again; only the first row gets a tab")
-        else:
-            seen.add(eid)
-            chosen.append(i)
-    return chosen
-
-
-def _rules_sheet(book: Workbook) -> str:
-    names = {n.casefold(): n for n in book.sheet_names}
-    for wanted in (RULES_SHEET, "Rules"):
-        if wanted.casefold() in names:
-            return names[wanted.casefold()]
-    return RULES_SHEET
-
-
 def existing_tabs(book: Workbook) -> dict[str, str]:
     """Employee ID -> name of the interview tab this tool made for them."""
     tabs: dict[str, str] = {}
@@ -224,15 +206,16 @@ def existing_tabs(book: Workbook) -> dict[str, str]:
     return tabs
 
 
-def _write_tab(book: Workbook, reader: calamine.CalamineWorkbook, data: InterviewData,
+def _write_tab(session: DepartmentBook, data: InterviewData,
                existing: dict[str, str], settings: InterviewSettings, lang: str,
                report: InterviewReport, written: list[TabWritten]) -> None:
+    book = session.writer
     old = existing.get(data.employee_id)
     kept: dict[str, Any] = {}
     old_grid = None
     if old is not None:
         kind = parse_kind(book.owner_kind(old))
-        old_grid = _grid(reader, old)
+        old_grid = session.grid(old)
         try:
             kept = filled_fields(old_grid, kind.version, kind.remedies)
         except ValueError as exc:
@@ -282,19 +265,6 @@ def shown_changed(old: Sequence[Sequence[Any]] | None, spec: SheetSpec) -> bool:
 
 
 # ------------------------------------------------------------------ reading back
-
-
-def _calamine(path: Path) -> calamine.CalamineWorkbook:
-    try:
-        return calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as err:  # calamine raises several unrelated types
-        raise DepartmentError(f"cannot read {path.name} ({type(err).__name__}: {err})") from err
-
-
-def _grid(reader: calamine.CalamineWorkbook, sheet: str) -> list[list[Any]] | None:
-    if sheet not in reader.sheet_names:
-        return None
-    return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
 def filled_fields(grid: Sequence[Sequence[Any]] | None, version: str,
@@ -411,7 +381,7 @@ def pdf_name(tab: str) -> str:
     return _UNSAFE_FILE_CHARS.sub("_", tab).strip(" .") + ".pdf"
 
 
-def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
+def print_tabs(path: str | Path | DepartmentBook, tabs: Sequence[str], outdir: str | Path,
                office: LibreOffice | None = None) -> list[Path]:
     """Print each tab to its own one-page A4 PDF with one LibreOffice run.
 
@@ -429,7 +399,7 @@ def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
     office = office or LibreOffice()
     try:
         with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
-            ordered = stage_visible(Path(path), set(tabs), Path(tmp) / "interviews.xlsx")
+            ordered = stage_visible(path, set(tabs), Path(tmp) / "interviews.xlsx")
             result = office.convert([Path(tmp) / "interviews.xlsx"], "pdf", Path(tmp) / "out", recalc=False)
             conversion = next(iter(result.values()))
             if not conversion.ok:
@@ -454,22 +424,32 @@ def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
             office.close()
 
 
-def stage_visible(path: Path, tabs: set[str], copy: Path) -> list[str]:
-    """Save a copy in which only ``tabs`` are visible; return them in sheet order."""
+def stage_visible(path: str | Path | DepartmentBook, tabs: set[str], copy: Path) -> list[str]:
+    """Save a copy in which only ``tabs`` are visible; return them in sheet order.
+
+    Given the command's open workbook after its save, the copy comes from its
+    writer (what was just saved, without reading the file again); given a path,
+    from the file."""
+    if isinstance(path, DepartmentBook):
+        return _stage(path.writer, tabs, copy)
     with Workbook.open(path) as book:
-        missing = tabs - set(book.sheet_names)
-        if missing:
-            raise WorkbookError(f"{path.name}: no sheet named {sorted(missing)[0]!r}")
-        for name in book.sheet_names:
-            if name in tabs:
-                book.set_sheet_state(name, "visible")
-        for name in book.sheet_names:
-            if name not in tabs:
-                book.set_sheet_state(name, "hidden")
-                book.remove_name("_xlnm.Print_Area", name)  # LibreOffice prints hidden print areas
-        book.save(to=copy, backup=False)
-        return [n for n in book.sheet_names if n in tabs]
+        return _stage(book, tabs, copy)
 
 
-__all__ = ["InterviewReport", "TabWritten", "employee_data", "existing_tabs", "filled_fields",
+def _stage(book: Workbook, tabs: set[str], copy: Path) -> list[str]:
+    missing = tabs - set(book.sheet_names)
+    if missing:
+        raise WorkbookError(f"{book.path.name}: no sheet named {sorted(missing)[0]!r}")
+    for name in book.sheet_names:
+        if name in tabs:
+            book.set_sheet_state(name, "visible")
+    for name in book.sheet_names:
+        if name not in tabs:
+            book.set_sheet_state(name, "hidden")
+            book.remove_name("_xlnm.Print_Area", name)  # LibreOffice prints hidden print areas
+    book.save(to=copy, backup=False)
+    return [n for n in book.sheet_names if n in tabs]
+
+
+__all__ = ["InterviewReport", "TabWritten", "employee_data", "existing_tabs", "filled_fields", "interviews_book",
            "pdf_name", "print_tabs", "write_interviews"]
