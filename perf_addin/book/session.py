@@ -134,16 +134,18 @@ class DepartmentBook(BookSource):
         """Refuse before any work when saving in place could not succeed."""
         self.writer.check_writable()
 
-    def ensure_rules_sheet(self, lang: str | None = None) -> tuple[str, bool]:
+    def ensure_rules_sheet(self, lang: str | None = None, language_row: bool = False) -> tuple[str, bool]:
         """The sheet the formulas read, and whether it had to be added: a workbook
         without one gets the rules in force (the defaults) on a sheet named in its
-        language (or ``lang``)."""
+        language (or ``lang``), with the language row when ``language_row``."""
         existing = self.rules_sheet
         if existing is not None:
             return self.writer.sheet(existing).name, False
         grid = rules_to_rows(self.rules)
         cells = {cell_ref(r + 1, c + 1): value for r, row in enumerate(grid)
                  for c, value in enumerate(row) if value is not None}
+        if language_row:
+            cells |= language_cells(grid, lang or self.language)
         name = RULES_SHEET_NAMES["zh" if (lang or self.language) == "zh" else "en"]
         self.writer.add_sheet(SheetSpec(name, cells=cells, col_widths={1: 22, 3: 46, 4: 46}, kind="rules"))
         return name, True
@@ -161,8 +163,9 @@ class DepartmentBook(BookSource):
         self.__dict__.pop("table", None)  # read again in the chosen language
         if sheet is not None and remembered_language(grid, sheet_ref(sheet)) == lang:
             return False
-        name, _ = self.ensure_rules_sheet()
-        self.writer.set_cells(name, language_cells(grid, lang))
+        name, added = self.ensure_rules_sheet(lang, language_row=True)
+        if not added:
+            self.writer.set_cells(name, language_cells(grid, lang))
         return True
 
     def save(self, backup: bool = True) -> Path | None:

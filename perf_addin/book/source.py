@@ -32,8 +32,10 @@ class DepartmentError(UserError, ValueError):
 def read_file(path: str | Path) -> bytes:
     """The file's whole content: the one place a department workbook is read from disk."""
     p = Path(path)
+    if not p.exists():
+        raise DepartmentError(f"{p.name}: no such file (workbook not found: {p})")
     if not p.is_file():
-        raise DepartmentError(f"workbook not found: {p}")
+        raise DepartmentError(f"{p.name}: not a file")
     READS[p.resolve()] += 1
     return p.read_bytes()
 

@@ -39,7 +39,7 @@ def sniff(path: Path, data: bytes | None = None) -> None:
     else:
         head = data[:8]
     if head == CFB_MAGIC:
-        raise WorkbookError(f"{name}: {_cfb_kind(path if data is None else data)}")
+        raise WorkbookError(f"{name}: {_cfb_kind(path if data is None else io.BytesIO(data))}")
     if not head.startswith(b"PK"):
         raise WorkbookError(f"{name}: not an Excel workbook (.xlsx/.xlsm is a zip package; "
                             "this file is not one)")
@@ -48,11 +48,11 @@ def sniff(path: Path, data: bytes | None = None) -> None:
                             "save it as .xlsx or .xlsm in Excel")
 
 
-def _cfb_kind(path: Path | bytes) -> str:
+def _cfb_kind(path: Path | BinaryIO) -> str:
     """An OLE compound file is either an encrypted OOXML package or an old .xls."""
     try:
         import olefile
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(str(path) if isinstance(path, Path) else path) as ole:
             streams = {"/".join(s) for s in ole.listdir()}
     except Exception:
         return "an OLE compound file that is not a readable workbook"
