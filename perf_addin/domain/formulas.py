@@ -183,7 +183,7 @@ def bonus_formula(base: str, score: str, bands: int | Rules, sheet: str = RULES_
 
     The engine's cents are this formula's result as LibreOffice computes it
     (below 2^52 cents; above, a double cannot hold every cent and the engine
-    keeps the exact decimal product); see scoring._bonus_cents.
+    keeps the exact decimal product); see scoring.bonus_cents.
     """
     mult = band_lookup_expr(score, "multiplier", bands, sheet)
     return _guard([*_not_numbers(base, score), f"{base}<0", f"{base}>{LIMIT}"],

@@ -469,7 +469,7 @@ def multiplier(score: Any, rules: Rules | None = None) -> np.ndarray:
 _CENTS_EXACT_BELOW = 2.0 ** 52 / 100
 
 
-def _bonus_cents(base: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bonus_cents(base: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact whole cents of base × multiplier; (cents, valid).
 
     The cents are what the native formula ROUND(ROUND(base*mult, 9), 2) gives
@@ -519,7 +519,7 @@ def bonus(base: Any, score: Any, rules: Rules | None = None) -> np.ndarray:
     base_c = _check_base(check_numbers(base, "base_bonus"))
     score_c = check_numbers(score, "score")
     base_c, score_c = _aligned(base_c, score_c)
-    cents, valid = _bonus_cents(base_c.values, multiplier(score_c.values, rules))
+    cents, valid = bonus_cents(base_c.values, multiplier(score_c.values, rules))
     return cents_to_amount(cents, valid & ~base_c.bad)
 
 
@@ -533,7 +533,7 @@ def _grade_columns(score: np.ndarray, rules: Rules, base: Checked | None) -> dic
         "multiplier": _pick(idx, [b.multiplier for b in bands], np.nan, np.float64),
     }
     if base is not None:
-        cents, valid = _bonus_cents(base.values, out["multiplier"])
+        cents, valid = bonus_cents(base.values, out["multiplier"])
         valid &= ~base.bad
         out["bonus"] = cents_to_amount(cents, valid)
         paid = np.full(len(valid), None, dtype=object)

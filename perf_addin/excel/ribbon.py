@@ -41,7 +41,7 @@ from perf_addin.jobs.score import ensure_rules_sheet, score_workbook
 from perf_addin.domain.scoring import score_table
 from perf_addin.jobs.seal import ENV_KEY, load_key
 from perf_addin.jobs.share import share_workbook
-from perf_addin.xlsx import Cell, Formula, SheetSpec, Style, Workbook
+from perf_addin.xlsx import Cell, Formula, SheetSpec, Style
 
 TITLE = "Performance 绩效"
 LOG_FILE = Path(tempfile.gettempdir()) / "perf-addin-ribbon.log"

@@ -49,13 +49,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from perf_addin.book.department import EmployeeTable, sheet_ref
+from perf_addin.book.department import EmployeeTable
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.book.source import BookSource
 from perf_addin.errors import UserError
 from perf_addin.forms.interview_form import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cells, parse_kind
 from perf_addin.domain.holidays import holiday_dates, holidays_from_grid
-from perf_addin.domain.interview_settings import InterviewSettings, settings_from_grid
+from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.labels import form_field_key, label as field_label
 from perf_addin.jobs.interviews import existing_tabs, filled_fields
 from perf_addin.book.returned import Passwords, UnreadableFile, readable_copies, returned_files

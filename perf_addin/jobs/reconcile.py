@@ -21,7 +21,7 @@ Rules decided here:
   documented override and a valid base bonus say otherwise) and is listed as an
   input error; a number in its bonus cell is a difference too.
 * **Money** is exact: each bonus is base × multiplier rounded half up (away from
-  zero) to the cent (``scoring._bonus_cents``, integer arithmetic); totals are sums
+  zero) to the cent (``scoring.bonus_cents``, integer arithmetic); totals are sums
   of cents (``decimal.Decimal``). On the tab every total is a formula,
   ``ROUND(SUM(...), 2)`` or ``ROUND(SUMPRODUCT(...), 2)`` over the per-employee
   detail at the bottom of the tab, cached with the exact value, so Excel and
@@ -71,7 +71,7 @@ from perf_addin.labels import label as field_label
 from perf_addin.jobs.interviews import stage_visible
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
 from perf_addin.domain.rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
-from perf_addin.domain.scoring import _bonus_cents, score_table
+from perf_addin.domain.scoring import bonus_cents, score_table
 from perf_addin.jobs.seal import SealCheck, check_seal, seal_of
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.book.snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot, snapshot_of
@@ -256,10 +256,10 @@ def reconcile(snap: Snapshot, budget_cents: int | None = None,
     problems += override_problems
     documented = np.isfinite(manual) & (reasons != "")
     pay = np.where(documented, manual, recomputed)
-    cents_, valid = _bonus_cents(base, pay)
+    cents_, valid = bonus_cents(base, pay)
     paid = np.where(valid, cents_, -1)
     base_ok = np.isfinite(base) & (base >= 0)
-    base_cents = np.where(base_ok, _bonus_cents(np.where(base_ok, base, 0.0), np.ones(snap.n))[0], -1)
+    base_cents = np.where(base_ok, bonus_cents(np.where(base_ok, base, 0.0), np.ones(snap.n))[0], -1)
     status = np.full(snap.n, "ok", dtype=object)
     status[np.flatnonzero(paid < 0)] = "input error"
     status[np.flatnonzero(documented & (paid >= 0))] = "documented override"

@@ -17,16 +17,18 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from perf_addin.book.addresses import PLACEHOLDER_DOMAIN, address_of, emails_of, without_address
-from perf_addin.jobs.collect import Remedy
 from perf_addin.book.department import EmployeeTable
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS
 from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.jobs.interviews import pdf_name, print_tabs
 from perf_addin.engines.libreoffice import LibreOffice
+
+if TYPE_CHECKING:  # collect writes the reminders: a type only, not an import cycle
+    from perf_addin.jobs.collect import Remedy
 
 _T = {
     "zh": {"hello": "{owner}，您好：", "intro": "以下绩效改进措施由您负责，尚未完成（截至 {today}）：",

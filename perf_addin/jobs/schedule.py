@@ -55,7 +55,7 @@ from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.errors import UserError
 from perf_addin.domain.holidays import block_is_free, default_block, has_block, holiday_dates, holidays_from_grid
 from perf_addin.forms.interview_form import facilitator, input_cells, parse_kind
-from perf_addin.domain.interview_settings import InterviewSettings, days_text, hours_text, office_like, settings_from_grid
+from perf_addin.domain.interview_settings import InterviewSettings, days_text, hours_text, office_like
 from perf_addin.jobs.interviews import existing_tabs, pdf_name
 from perf_addin.forms.invites import invite
 from perf_addin.domain.rules import RULES_SHEET, RulesError, a1

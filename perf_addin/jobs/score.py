@@ -15,7 +15,7 @@ reported with the text it replaced, and the previous file is kept as a backup.
 Nothing stale: the interview tabs show a copy of each employee's numbers (cached
 values) and sentences written from them (praise, remedy lines), so scoring brings
 every existing tab in line with the new results in the same writer session and
-the same save (``interviews.refresh_tabs``), keeping what people typed there.
+the same save (``tabs.refresh_tabs``), keeping what people typed there.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from perf_addin.book.department import EmployeeTable, Problem, problems_from_sco
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import score_table
-from perf_addin.xlsx import Cell, CellError, SheetSpec, Style, Workbook
+from perf_addin.jobs.tabs import refresh_tabs
+from perf_addin.xlsx import Cell, CellError, Style, Workbook
 from perf_addin.xlsx.refs import cell_ref, col_letter
 
 RESULT_FIELDS = ("score", "grade", "multiplier", "bonus", "check")
@@ -100,11 +101,12 @@ def score_workbook(path: str | Path, progress: Progress = lambda step: None) -> 
 def score_book(book: DepartmentBook, progress: Progress = lambda step: None) -> ScoreReport:
     """``score_workbook`` on a workbook a command has open: scores, refreshes the
     interview tabs, marks a reconciliation made from the old results, and saves."""
-    from perf_addin.jobs.interviews import refresh_tabs  # the tabs are built on these results
-
     book.check_writable()  # refuse before any work, not after it
     report = score_into(book, progress)
-    refresh_tabs(book, report, progress)
+    tabs = refresh_tabs(book, report.table, report.rules, report.scores, progress)  # built on these results
+    report.tabs_updated = tabs.updated
+    report.tab_notes = tabs.skipped + [f"{tab}: the employee is no longer in the table (tab coloured red)"
+                                       for tab in tabs.left]
     stale = mark_stale_reconciliation(book.writer)
     progress("saving")
     report.backup = book.save()

@@ -53,7 +53,7 @@ from perf_addin.forms.interview_form import ITEM_KEYS, InterviewData, interview_
 from perf_addin.jobs.interviews import employee_data, existing_tabs, filled_fields, pdf_name
 from perf_addin.book.session import DepartmentBook, opened
 from perf_addin.book.snapshot import Snapshot, is_blank, snapshot_of
-from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Style, Workbook, WorkbookError
+from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Style, WorkbookError
 from perf_addin.xlsx.fresh import new_workbook
 from perf_addin.xlsx.refs import col_letter
 from perf_addin.xlsx.xml import MAIN, q
