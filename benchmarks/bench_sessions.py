@@ -9,19 +9,25 @@ opens by path (it reads in Rust), and atomic saves (``os.replace`` onto the path
 plus the wall time. Only the standard library and the public CLI are used, so the
 same script measures an older checkout (``PYTHONPATH=that/checkout``).
 
-Measured on the 40-employee sample, 2 cores (opens = Python opens + calamine opens):
+Measured on the 40-employee sample, 2 cores; "opens" = Python opens of the file +
+python-calamine opens of it; the commands after the first two run on a copy that
+already has results and interview tabs (so score and interviews find nothing to
+change and save nothing):
 
-    command            before: opens  saves     after: opens  saves
-    score                     6 + 3    2 (*)           1 + 0    1
-    score --lang en           9 + 6    2               1 + 0    1
-    interviews                4 + 3    1               1 + 0    1
-    schedule                  2 + 2    1               1 + 0    1
-    share                     6 + 6    0               1 + 0    0
-    collect                   4 + 4    1               1 + 0    1
-    reconcile                 2 + 3    1               1 + 0    1
-    seal                      4 + 4    1               1 + 0    1
+    command              before: opens  saves     after: opens  saves
+    score (new book)             4 + 2    1              1 + 0    1
+    interviews (new)             2 + 3    1              1 + 0    1
+    score (no change)            2 + 3    0              1 + 0    0
+    score --lang en              6 + 5    2              1 + 0    1
+    interviews (no change)       2 + 3    0              1 + 0    0
+    schedule                     2 + 3    1              1 + 0    1
+    share (copy + packs)         8 + 6    0              1 + 0    0
+    collect --reminders          4 + 2    1              1 + 0    1
+    reconcile --budget           2 + 4    1              1 + 0    1
+    seal --create-key            4 + 4    1              1 + 0    1
 
-(*) score saved twice when a reconciliation tab existed (the stale mark), once otherwise.
+Before, score also saved a second time when the workbook held a reconciliation tab
+(the stale mark); now that colour goes into the one save.
 """
 
 from __future__ import annotations
