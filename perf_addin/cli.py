@@ -44,15 +44,14 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from perf_addin import __version__
-from perf_addin.jobs.collect import CollectError, CollectReport, collect_workbook
+from perf_addin.jobs.collect import CollectError, CollectReport, collect_book
 from perf_addin.errors import USER_ERRORS, message_in
-from perf_addin.xlsx.atomic import one_backup
-from perf_addin.jobs.interviews import InterviewReport, write_interviews
+from perf_addin.jobs.interviews import InterviewReport, interviews_book
 from perf_addin.labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
 from perf_addin.language import text_language
 from perf_addin.engines.libreoffice import LibreOfficeError, require_soffice
-from perf_addin.jobs.score import ScoreReport, score_workbook
-from perf_addin.jobs.schedule import ScheduleReport, schedule_workbook
+from perf_addin.jobs.score import ScoreReport, score_book
+from perf_addin.jobs.schedule import ScheduleReport, schedule_book
 from perf_addin.jobs.seal import SealError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
@@ -139,10 +138,13 @@ def _t(key: str, lang: str | None = None, **values: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _LANGUAGE["current"] = getattr(args, "lang", None)
+    args.session = None
     try:
-        with one_backup():  # --lang's row and the command's cells: one backup of the book as it was
+        with _session(args):
             _remember(args)
-            return args.run(args)
+            status = args.run(args)
+            _save_language(args)
+            return status
     except USER_ERRORS as exc:
         lang = _book_language(args, str(exc))
         errors.print(f"[bold red]{_t('error', lang)}[/] {escape(message_in(exc, lang))}")
@@ -152,14 +154,39 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _remember(args: argparse.Namespace) -> None:
-    """``--lang`` given: write it on the workbook's rules sheet before the command runs."""
+# The commands that work on one department workbook: each reads it once and saves it
+# at most once, through one ``DepartmentBook`` (``args.session``).
+_ON_A_BOOK = ("run_score", "run_interviews", "run_schedule", "run_collect", "run_reconcile", "run_seal",
+              "run_share")
+
+
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator[None]:
+    """Open the command's workbook once, for every job of the command."""
     book = getattr(args, "book", None)
-    if getattr(args, "lang", None) and book is not None and args.run is not run_demo:
-        from perf_addin.language import remember_language
-        if remember_language(book, args.lang):
-            from perf_addin.book.department import rules_grid
-            console.print(_t("language", args.lang, sheet=rules_grid(book)[0]))
+    if book is None or getattr(args.run, "__name__", "") not in _ON_A_BOOK:
+        yield
+        return
+    from perf_addin.book.session import open_book
+    with open_book(book) as session:
+        args.session = session
+        yield
+
+
+def _remember(args: argparse.Namespace) -> None:
+    """``--lang`` given: write it on the workbook's rules sheet, in the command's own
+    session (saved with the command's changes, one backup)."""
+    session = getattr(args, "session", None)
+    if getattr(args, "lang", None) and session is not None:
+        if session.remember_language(args.lang):
+            console.print(_t("language", args.lang, sheet=session.rules_sheet))
+
+
+def _save_language(args: argparse.Namespace) -> None:
+    """A command that does not save the workbook itself (share) still keeps ``--lang``'s row."""
+    session = getattr(args, "session", None)
+    if session is not None and not session.saved and getattr(args, "lang", None):
+        session.save()
 
 
 def _book_language(args: argparse.Namespace, message: str = "") -> str:
@@ -171,9 +198,12 @@ def _book_language(args: argparse.Namespace, message: str = "") -> str:
         return args.lang
     if getattr(args, "run", None) is run_demo:
         return DEFAULT_LANGUAGE  # the bundled sample's language
+    session = getattr(args, "session", None)
     book = getattr(args, "book", None)
     if book is not None:
         try:
+            if session is not None:
+                return session.language
             from perf_addin.book.department import read_employees
             return read_employees(book).language
         except Exception:  # noqa: BLE001 - only choosing the language of an error line
@@ -289,15 +319,15 @@ FINANCE_TEXTS = {
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
-    from perf_addin.jobs.reconcile import print_reconciliation, reconcile_workbook
+    from perf_addin.jobs.reconcile import print_reconciliation, reconcile_book
     key = _key(args, required=False)
     if getattr(args, "pdf", None) is not None:
         require_soffice()  # refuse before writing anything
     with _progress() as step:
-        report = reconcile_workbook(args.book, args.budget, args.diff, key, step)
+        report = reconcile_book(args.session, args.budget, args.diff, key, step)
         if getattr(args, "pdf", None) is not None:
             step("printing the reconciliation tab")
-            print_reconciliation(args.book, report.sheet, args.pdf)
+            print_reconciliation(args.session, report.sheet, args.pdf)
     status = show_reconcile(report)
     if getattr(args, "pdf", None) is not None:
         console.print(FINANCE_TEXTS[report.rec.snapshot.table.language]["printed"].format(pdf=args.pdf))
@@ -352,25 +382,24 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 
 
 def run_seal(args: argparse.Namespace) -> int:
-    from perf_addin.book.department import read_employees
-    from perf_addin.jobs.seal import check_sealable, create_key_file, load_key, seal_workbook
-    lang = _use_language(read_employees(args.book).language if args.book.is_file() else None)
+    from perf_addin.jobs.seal import check_sealable, create_key_file, load_key, seal_book
+    lang = _use_language(args.session.language)
     t = FINANCE_TEXTS[lang]
     if args.create_key:
         if args.key_file is None:
             raise SealError(_t("key_file_needed"))
-        check_sealable(args.book)  # a refused seal must not leave a new key behind
+        check_sealable(args.session)  # a refused seal must not leave a new key behind
         create_key_file(args.key_file, lang)
         console.print(t["new_key"].format(file=f"[bold]{args.key_file}[/]"))
-    report = seal_workbook(args.book, load_key(args.key_file, lang))
+    report = seal_book(args.session, load_key(args.key_file, lang))
     console.print(t["sealed"].format(n=f"[bold]{report.employees}[/]", file=report.path.name))
     return 0
 
 
 def run_share(args: argparse.Namespace) -> int:
-    from perf_addin.jobs.share import MESSAGES, share_workbook
+    from perf_addin.jobs.share import MESSAGES, share_book
     with _progress() as step:
-        report = share_workbook(args.book, args.portable, args.values, args.packs, args.only,
+        report = share_book(args.session, args.portable, args.values, args.packs, args.only,
                                 args.password_column, args.generate_passwords, args.pdf, step,
                                 args.include_errors)
     m = MESSAGES[report.language]
@@ -395,16 +424,17 @@ def run_demo(args: argparse.Namespace) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     book = args.dir / SAMPLE.name
     kept = _fresh_demo(book)
-    demo = argparse.Namespace(book=book, lang=getattr(args, "lang", None), run=run_score)
-    if demo.lang is None:
-        from perf_addin.book.department import read_employees
-        _use_language(read_employees(book).language)
-    console.print(_t("demo_copied", path=book))
-    if kept is not None:
-        console.print(_t("demo_kept", path=kept))
-    _remember(demo)
-    return run_interviews(argparse.Namespace(book=book, only=None, pdf=args.dir / "interviews",
-                                             pdf_optional=True, show_score=True))
+    from perf_addin.book.session import open_book
+    with open_book(book) as session:
+        demo = argparse.Namespace(book=book, lang=getattr(args, "lang", None), run=run_score, session=session)
+        if demo.lang is None:
+            _use_language(session.language)
+        console.print(_t("demo_copied", path=book))
+        if kept is not None:
+            console.print(_t("demo_kept", path=kept))
+        _remember(demo)
+        return run_interviews(argparse.Namespace(book=book, only=None, pdf=args.dir / "interviews",
+                                                 pdf_optional=True, show_score=True, session=session))
 
 
 def _fresh_demo(book: Path) -> Path | None:
@@ -426,8 +456,8 @@ def run_interviews(args: argparse.Namespace) -> int:
             errors.print(_t("no_soffice"))
             pdf = None
     with _progress() as step:
-        report = write_interviews(args.book, only=args.only, pdf_dir=pdf, progress=step,
-                                  include_errors=getattr(args, "include_errors", False))
+        report = interviews_book(args.session, only=args.only, pdf_dir=pdf, progress=step,
+                                 include_errors=getattr(args, "include_errors", False))
     if getattr(args, "show_score", False):
         show_report(report.score, saved=False)
     show_interviews(report)
@@ -453,8 +483,8 @@ def run_schedule(args: argparse.Namespace) -> int:
     from perf_addin.jobs.schedule import ALL
     replan = () if args.replan is None else (args.replan or ALL)
     with _progress() as step:
-        report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step,
-                                   include_errors=args.include_errors, replan=replan)
+        report = schedule_book(args.session, args.first, args.last, args.ics or invite_folder(args.book), step,
+                               include_errors=args.include_errors, replan=replan)
     show_schedule(report)
     return 1 if report.failed else 0
 
@@ -480,10 +510,9 @@ def run_collect(args: argparse.Namespace) -> int:
     a copy changed employee-table values collect does not merge (listed)."""
     if args.pdf and args.reminders is None:
         from perf_addin.jobs.collect import MESSAGES
-        from perf_addin.book.department import read_employees
-        raise CollectError(MESSAGES[read_employees(args.book).language]["pdf_needs_reminders"])
+        raise CollectError(MESSAGES[args.session.language]["pdf_needs_reminders"])
     with _progress() as step:
-        report = collect_workbook(args.book, args.returned, args.today, args.reminders, args.pdf,
+        report = collect_book(args.session, args.returned, args.today, args.reminders, args.pdf,
                                   args.password, step, passwords=args.passwords)
     show_collect(report, args.today)
     return 1 if report.unreadable or report.unmerged else 0
@@ -557,7 +586,7 @@ def show_interviews(report: InterviewReport) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     with _progress() as step:
-        report = score_workbook(args.book, step)
+        report = score_book(args.session, step)
     show_report(report)
     return 0
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -80,6 +81,16 @@ CALIBRATION_LABELS: dict[str, tuple[str, str]] = {
     "calibration.normalised_rating": ("按部门尺度换算的平时表现", "Rating on the department's scale"),
     "calibration.budget_fit": ("按奖金池调整", "Fitted to the pool"),
 }
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """A header or sheet name as compared with what the tool expects: NFKC (full-width
+    letters and brackets as ASCII), case folded, ``_`` read as a space, surrounding
+    spaces dropped and inner ones collapsed. The one rule for matching names, so a
+    sheet the reader finds is the sheet the writer finds."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
+    return " ".join(text.split())
 
 
 def language_index(lang: str) -> int:

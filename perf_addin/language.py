@@ -9,7 +9,6 @@ keeps its keys there, looked up by name), as the row ``language | zh``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from perf_addin.labels import LANGUAGES
@@ -66,7 +65,7 @@ def remembered_language(grid: Sequence[Sequence[Any]] | None, sheet: str = "è§„å
     return _SPELLINGS[text]
 
 
-def _language_cells(grid: Sequence[Sequence[Any]] | None, lang: str) -> dict[str, Any]:
+def language_cells(grid: Sequence[Sequence[Any]] | None, lang: str) -> dict[str, Any]:
     """The cells that put ``lang`` on the rules sheet: the value of an existing row,
     or a new row under the settings table (with its header when there is none)."""
     r = _key_row(grid)
@@ -81,25 +80,3 @@ def _language_cells(grid: Sequence[Sequence[Any]] | None, lang: str) -> dict[str
     else:
         r = used[-1] + 1
     return cells | {a1(r, KEY_COLUMN): KEY, a1(r, KEY_COLUMN + 1): lang, a1(r, KEY_COLUMN + 2): DESCRIPTION}
-
-
-def remember_language(path: str | Path, lang: str) -> bool:
-    """Write ``lang`` on the workbook's rules sheet (adding the sheet if needed);
-    True when something changed.  Refuses like every write before touching anything."""
-    from perf_addin.book.department import rules_grid
-    from perf_addin.jobs.score import ensure_rules_sheet
-    from perf_addin.xlsx import Workbook
-
-    if lang not in LANGUAGES:
-        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
-    sheet, grid = rules_grid(path)
-    if sheet is not None and remembered_language(grid, sheet) == lang:
-        return False
-    if sheet is None:
-        sheet, _ = ensure_rules_sheet(path, lang)
-        grid = rules_grid(path)[1]
-    with Workbook.open(path) as book:
-        book.check_writable()
-        book.set_cells(sheet, _language_cells(grid, lang))
-        book.save()
-    return True

@@ -55,10 +55,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import python_calamine as calamine
-
-from perf_addin.errors import UserError
-from perf_addin.labels import INPUT_LABELS, RESULT_LABELS, header_aliases, label, problem_text
+from perf_addin.book.source import BookSource, DepartmentError
+from perf_addin.labels import INPUT_LABELS, RESULT_LABELS, header_aliases, label, normalise, problem_text
 from perf_addin.language import decide_language, is_chinese, remembered_language
 from perf_addin.domain.rules import Rules, a1, rules_from_rows
 from perf_addin.domain.scoring import score_table
@@ -66,6 +64,7 @@ from perf_addin.xlsx.refs import quote_sheet
 
 EMPLOYEE_SHEETS = ("员工", "Employees")
 RULES_SHEETS = ("规则", "Rules")
+_RULES_KEYS = frozenset(normalise(n) for n in RULES_SHEETS)
 HEADER_SCAN_ROWS = 1000
 BLANK_RUN = 3
 
@@ -105,10 +104,6 @@ _NUMBER_CHARS = str.maketrans(
     | {"\u3000": " ", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\uffe5": "¥",
        "\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-"}
 )
-
-
-class DepartmentError(UserError, ValueError):
-    """The workbook cannot be read, or has no usable employee table."""
 
 
 @dataclass(frozen=True)
@@ -179,52 +174,44 @@ def cell_ref(sheet: str, row0: int, col0: int) -> str:
 # ------------------------------------------------------------------ workbook
 
 
-def _open(path: str | Path) -> calamine.CalamineWorkbook:
-    """Open with calamine, turning its many failure types into one clear error.
-
-    Use it in a ``with`` block: an open handle would stop the writer from
-    replacing the file on Windows.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DepartmentError(f"workbook not found: {p}")
-    try:
-        return calamine.CalamineWorkbook.from_path(str(p))
-    except calamine.PasswordError as err:
-        raise DepartmentError(f"cannot read {p.name}: the workbook is password-protected") from err
-    except Exception as err:  # calamine raises CalamineError, ZipError, XmlError, OSError...
-        raise DepartmentError(f"cannot read {p.name} as an Excel workbook ({type(err).__name__}: {err})") from err
+_TWO_RULES_SHEETS = {
+    "zh": "{file}：工作簿中有两张规则表：{sheets}；公式和读取只能用其中一张，请删除或重命名另一张后再运行（未写入任何内容）",
+    "en": "{file}: the workbook has two rules sheets, {sheets}; formulas and readers can use only one, "
+          "so delete or rename the other and run again (nothing was written)",
+}
 
 
-def _worksheets(book: calamine.CalamineWorkbook) -> list[str]:
-    return [m.name for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+class RulesSheetError(DepartmentError):
+    """Two sheets could each be the rules sheet: which one the formulas read would be a guess."""
 
 
-def _grid(book: calamine.CalamineWorkbook, sheet: str) -> list[list[Any]]:
-    """Cell values with ``grid[r][c]`` at 0-based sheet row r, column c.
+def is_rules_sheet(name: str) -> bool:
+    """Whether a sheet name is the rules sheet's: 规则 or Rules, in any case, with any
+    surrounding spaces or full-width letters."""
+    return normalise(name) in _RULES_KEYS
 
-    ``skip_empty_area=False`` makes calamine start the grid at A1 even when
-    the first used cell is further down/right (its ``start`` is then only
-    informative), so indices are sheet positions.
-    """
-    try:
-        return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as err:
-        raise DepartmentError(f"cannot read sheet {sheet!r} ({type(err).__name__}: {err})") from err
+
+def find_rules_sheet(names: Iterable[str], lang: str = "zh", file: str = "the workbook") -> str | None:
+    """The rules sheet among ``names`` (``is_rules_sheet``), None without one: the one
+    lookup the reader, the result writer, the jobs and the ribbon all use. Two
+    candidates are refused, naming both, in ``lang``."""
+    found = [n for n in names if is_rules_sheet(n)]
+    if len(found) > 1:
+        joined = ("、" if lang == "zh" else " and ").join(sheet_ref(n) if sheet_ref(n) != n else repr(n)
+                                                         for n in found)
+        raise RulesSheetError(_TWO_RULES_SHEETS["zh" if lang == "zh" else "en"].format(file=file, sheets=joined))
+    return found[0] if found else None
 
 
 def _named(names: Iterable[str], wanted: Sequence[str]) -> list[str]:
-    keys = {_norm(w) for w in wanted}
-    return [n for n in names if _norm(n) in keys]
+    keys = {normalise(w) for w in wanted}
+    return [n for n in names if normalise(n) in keys]
 
 
 # ------------------------------------------------------------------ headers
 
 
-@lru_cache(maxsize=4096)
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
-    return " ".join(text.split())
+_norm = normalise
 
 
 def _alias_table() -> list[tuple[str, str]]:
@@ -316,10 +303,10 @@ def _missing_message(file: str, sheets: list[str], best: _Header | None) -> str:
                                         wanted=("、" if lang == "zh" else ", ").join(names))
 
 
-def _locate(book: calamine.CalamineWorkbook, sheet: str | None, file: str = "the workbook"
+def _locate(book: BookSource, sheet: str | None, file: str = "the workbook"
             ) -> tuple[_Header, list[list[Any]]]:
     """The header row and its sheet's grid; see the module docstring for the search order."""
-    names = _worksheets(book)
+    names = book.worksheets
     if sheet is not None:
         if sheet not in names:
             raise DepartmentError(f"the workbook has no worksheet {sheet!r} (it has {', '.join(names)})")
@@ -327,11 +314,10 @@ def _locate(book: calamine.CalamineWorkbook, sheet: str | None, file: str = "the
     else:
         candidates = _named(names, EMPLOYEE_SHEETS)
         if not candidates:
-            rules = set(_named(names, RULES_SHEETS))
-            candidates = [n for n in names if n not in rules]
+            candidates = [n for n in names if not is_rules_sheet(n)]
     best: _Header | None = None
     for name in candidates:
-        grid = _grid(book, name)  # calamine parses a whole sheet anyway, so read it once
+        grid = book.grid(name) or []  # calamine parses a whole sheet anyway, so read it once
         full, partial = _scan(name, grid)
         if full:
             return full, grid
@@ -537,11 +523,20 @@ def read_employees(path: str | Path, sheet: str | None = None) -> EmployeeTable:
     ``DepartmentError`` when the file is unreadable or no header is found;
     bad values never raise, they become ``EmployeeTable.problems``.
     """
-    with _open(path) as book:
-        h, grid = _locate(book, sheet, Path(path).name)
-        rules_sheet, rules = _rules_grid(book)
+    with BookSource.open(path) as book:
+        return employee_table(book, sheet)
+
+
+def employee_table(book: BookSource, sheet: str | None = None, language: str | None = None) -> EmployeeTable:
+    """``read_employees`` on a workbook already read; ``language`` is the workbook's
+    when a command has just chosen it (``--lang``), else the remembered or the headers'."""
+    h, grid = _locate(book, sheet, book.path.name)
     _check_unique(h)
-    language = decide_language(h.texts.values(), remembered_language(rules, sheet_ref(rules_sheet) if rules_sheet else ""))
+    if language is None:
+        rules_sheet = find_rules_sheet(book.worksheets, decide_language(h.texts.values()), book.path.name)
+        rules = book.grid(rules_sheet) if rules_sheet else None
+        language = decide_language(h.texts.values(),
+                                   remembered_language(rules, sheet_ref(rules_sheet) if rules_sheet else ""))
     columns = {f: h.found[f][0] + 1 for f in FIELD_ALIASES if f in h.found}
     results = {f: h.found[f][0] + 1 for f in RESULT_ALIASES if f in h.found}
     body = _body(grid, h.row0 + 1, max(len(grid[h.row0]), max(columns.values())))
@@ -666,6 +661,28 @@ def held_back(table: EmployeeTable, rules: Rules, include_errors: bool = False) 
     return HeldBack(problems, lines, include_errors)
 
 
+def first_rows(table: EmployeeTable, only: Sequence[str] | None, skipped: list[str]) -> list[int]:
+    """Row positions of the employees a job acts on (a tab, a slot): each ID once (its
+    first row), none blank, only those of ``only`` when given; the others are listed in
+    ``skipped`` with the reason."""
+    wanted = {str(i).strip() for i in only} if only else None
+    seen: set[str] = set()
+    chosen = []
+    for i, eid in enumerate(table.frame["employee_id"]):
+        if wanted is not None and eid not in wanted:
+            continue
+        where = f"{table.sheet} row {table.rows[i]}"
+        if not eid:
+            skipped.append(f"{where}: no employee ID, so no tab")
+        elif eid in seen:
+            skipped.append(f"{where}: employee ID {eid} appears again; only the first row gets a tab")
+        else:
+            seen.add(eid)
+            chosen.append(i)
+    return chosen
+
+
+
 # ------------------------------------------------------------------ rules
 
 
@@ -676,7 +693,15 @@ def read_rules(path: str | Path, lang: str | None = None) -> Rules:
     ``RulesError`` whose ``cell`` names it, e.g. ``规则!B3``, worded in ``lang``
     (by default the language the sheet remembers, else its name's: 规则 or Rules).
     """
-    sheet, grid = rules_grid(path)
+    with BookSource.open(path) as book:
+        return rules_of(book, lang)
+
+
+def rules_of(book: BookSource, lang: str | None = None, sheet: str | None = None) -> Rules:
+    """``read_rules`` on a workbook already read; ``sheet`` is its rules sheet when the
+    caller has looked it up already (``find_rules_sheet``)."""
+    sheet = sheet if sheet is not None else find_rules_sheet(book.worksheets, lang or "zh", book.path.name)
+    grid = book.grid(sheet) if sheet else None
     if grid is None:
         return Rules.default()
     if lang is None:
@@ -684,19 +709,17 @@ def read_rules(path: str | Path, lang: str | None = None) -> Rules:
     return rules_from_rows(grid, sheet=sheet_ref(sheet), origin=(0, 0), lang=lang)
 
 
-def _rules_grid(book: calamine.CalamineWorkbook) -> tuple[str | None, list[list[Any]] | None]:
-    found = _named(_worksheets(book), RULES_SHEETS)
-    return (found[0], _grid(book, found[0])) if found else (None, None)
-
-
 def rules_grid(path: str | Path) -> tuple[str | None, list[list[Any]] | None]:
     """The rules sheet's name and cells (``grid[r][c]``), or (None, None) without one."""
-    with _open(path) as book:
-        return _rules_grid(book)
+    with BookSource.open(path) as book:
+        sheet = find_rules_sheet(book.worksheets, file=book.path.name)
+        return (sheet, book.grid(sheet)) if sheet else (None, None)
 
 
 __all__ = [
     "BLANK_RUN", "DepartmentError", "EmployeeTable", "FIELD_ALIASES", "HEADER_SCAN_ROWS", "HeldBack", "Problem",
-    "RESULT_ALIASES", "all_problems", "cell_ref", "check_texts", "held_back", "match_header", "parse_number_text",
-    "problems_from_scores", "read_employees", "read_rules", "rules_grid", "sheet_ref",
+    "RESULT_ALIASES", "RulesSheetError", "all_problems", "cell_ref", "check_texts", "employee_table",
+    "find_rules_sheet", "first_rows", "held_back",
+    "is_rules_sheet", "match_header", "parse_number_text", "problems_from_scores", "read_employees",
+    "read_rules", "rules_grid", "rules_of", "sheet_ref",
 ]

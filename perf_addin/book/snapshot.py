@@ -11,16 +11,15 @@ what finance is asked to pay.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import python_calamine as calamine
 
-from perf_addin.book.department import (RULES_SHEETS, DepartmentError, EmployeeTable, parse_number_text,
-                         read_employees, read_rules, sheet_ref)
+from perf_addin.book.department import EmployeeTable, parse_number_text, sheet_ref
+from perf_addin.book.session import DepartmentBook, open_book
+from perf_addin.labels import normalise
 from perf_addin.domain.rules import Rules
 from perf_addin.xlsx.values import number_text
 
@@ -67,14 +66,10 @@ class Snapshot:
 
     def header_column(self, header: str) -> int | None:
         """1-based column whose header cell reads ``header`` (NFKC, case and spaces ignored)."""
-        wanted = _norm(header)
+        wanted = normalise(header)
         line = self.grid[self.table.header_row - 1]
-        hits = [c + 1 for c, v in enumerate(line) if isinstance(v, str) and _norm(v) == wanted]
+        hits = [c + 1 for c, v in enumerate(line) if isinstance(v, str) and normalise(v) == wanted]
         return hits[0] if hits else None
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def as_numbers(raw: np.ndarray) -> np.ndarray:
@@ -135,20 +130,17 @@ def field_values(snap: Snapshot, fields: tuple[str, ...]) -> list[list[Any]]:
 
 def read_snapshot(path: str | Path) -> Snapshot:
     """Read the table, the rules and the raw grids (python-calamine, no Excel)."""
-    path = Path(path)
-    table = read_employees(path)
-    rules = read_rules(path, table.language)
-    try:
-        with calamine.CalamineWorkbook.from_path(str(path)) as book:
-            grid = book.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False)
-            names = [m.name for m in book.sheets_metadata]
-            rules_sheet = next((n for n in names if _norm(n) in {_norm(r) for r in RULES_SHEETS}), None)
-            rules_grid = (book.get_sheet_by_name(rules_sheet).to_python(skip_empty_area=False)
-                          if rules_sheet else None)
-    except Exception as err:  # calamine's many error types; read_employees succeeded, so rare
-        raise DepartmentError(f"cannot read {path.name} ({type(err).__name__}: {err})") from err
-    return Snapshot(path, table, rules, grid, rules_sheet, rules_grid)
+    with open_book(path) as book:
+        return snapshot_of(book)
+
+
+def snapshot_of(book: DepartmentBook) -> Snapshot:
+    """``read_snapshot`` of a workbook a command has open (nothing read again)."""
+    table = book.table
+    grid = book.grid(table.sheet) or []
+    rules_sheet = book.rules_sheet if book.rules_grid is not None else None
+    return Snapshot(book.path, table, book.rules, grid, rules_sheet, book.rules_grid)
 
 
 __all__ = ["Snapshot", "as_number_or_text", "as_numbers", "canon", "field_values", "is_blank",
-           "read_snapshot", "sheet_ref"]
+           "read_snapshot", "sheet_ref", "snapshot_of"]

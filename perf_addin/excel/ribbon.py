@@ -32,18 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from perf_addin.book.department import Problem, all_problems, read_employees, read_rules
+from perf_addin.book.department import Problem, all_problems, read_employees
+from perf_addin.book.session import DepartmentBook, open_book, opened
 from perf_addin.errors import USER_ERRORS, UserError, message_in
-from perf_addin.jobs.interviews import existing_tabs, print_tabs, write_interviews
+from perf_addin.jobs.interviews import existing_tabs, interviews_book, print_tabs
 from perf_addin.labels import label
 from perf_addin.excel.synced import SyncPlaces, local_workbook, read_settings
 from perf_addin.language import decide_language, text_language
-from perf_addin.jobs.reconcile import reconcile_workbook, seal_lines
+from perf_addin.jobs.reconcile import reconcile_book, seal_lines
 from perf_addin.jobs.score import ensure_rules_sheet, score_workbook
 from perf_addin.domain.scoring import score_table
 from perf_addin.jobs.seal import ENV_KEY, load_key
 from perf_addin.jobs.share import share_workbook
-from perf_addin.xlsx import Cell, Formula, SheetSpec, Style, Workbook
+from perf_addin.xlsx import Cell, Formula, SheetSpec, Style
 
 TITLE = "Performance 绩效"
 LOG_FILE = Path(tempfile.gettempdir()) / "perf-addin-ribbon.log"
@@ -325,20 +326,21 @@ def feedback_selected(host: Host) -> None:
     """Feedback sheets for the selected rows: only the employees whose rows are
     selected in the employee table (``perf-addin interviews --only ID …``)."""
     sheet, rows = host.selected_rows()
-    table = read_employees(host.path)
-    if sheet != table.sheet:
-        raise RibbonError(_t(table.language, "select_rows", sheet=table.sheet))
-    position = {row: i for i, row in enumerate(table.rows)}
-    ids = [table.frame["employee_id"].iat[position[r]] for r in rows if r in position]
-    ids = list(dict.fromkeys(i for i in ids if i))
-    if not ids:
-        raise RibbonError(_t(table.language, "no_rows"))
+    with open_book(host.path) as book:
+        table = book.table
+        if sheet != table.sheet:
+            raise RibbonError(_t(table.language, "select_rows", sheet=table.sheet))
+        position = {row: i for i, row in enumerate(table.rows)}
+        ids = [table.frame["employee_id"].iat[position[r]] for r in rows if r in position]
+        ids = list(dict.fromkeys(i for i in ids if i))
+        if not ids:
+            raise RibbonError(_t(table.language, "no_rows"))
     _feedback(host, ids)
 
 
 def _feedback(host: Host, only: list[str] | None) -> None:
-    with host.file_job() as path:
-        report = write_interviews(path, only=only, progress=host.status)
+    with host.file_job() as path, open_book(path) as book:
+        report = interviews_book(book, only=only, progress=host.status)
     lang = report.score.language
     lines = [_t(lang, "written", n=len(report.tabs), new=sum(t.new for t in report.tabs))]
     lines += [_t(lang, "not_written", what=s) for s in report.skipped[:10]]
@@ -358,13 +360,13 @@ def pdf_folder(path: Path) -> Path:
 def print_pdfs(host: Host) -> None:
     """Print PDFs: each feedback sheet to a one-page A4 PDF in the folder
     '<workbook> PDFs' beside the workbook (``jobs.interviews.print_tabs``, LibreOffice)."""
-    with Workbook.open(host.path) as book:
-        tabs = list(existing_tabs(book).values())
-    lang = read_employees(host.path).language
-    if not tabs:
-        raise RibbonError(_t(lang, "no_tabs"))
-    host.status(_t(lang, "printing", n=len(tabs)))
-    pdfs = print_tabs(host.path, tabs, pdf_folder(host.path))
+    with open_book(host.path) as book:
+        tabs = list(existing_tabs(book.writer).values())
+        lang = book.language
+        if not tabs:
+            raise RibbonError(_t(lang, "no_tabs"))
+        host.status(_t(lang, "printing", n=len(tabs)))
+        pdfs = print_tabs(book, tabs, pdf_folder(host.path))
     host.message(_t(lang, "pdfs", n=len(pdfs), folder=pdf_folder(host.path)))
 
 
@@ -419,10 +421,10 @@ def collect(host: Host) -> None:
 def reconcile(host: Host) -> None:
     """Reconcile: finance's 对账 tab – every multiplier and bonus recomputed and
     compared, totals against the budget, the seal checked when a key is set in
-    ``$PERF_ADDIN_SEAL_KEY`` (``jobs.reconcile.reconcile_workbook``, as ``perf-addin reconcile``)."""
-    key = load_key(lang=_host_language(host, "")) if os.environ.get(ENV_KEY) else None
-    with host.file_job() as path:
-        report = reconcile_workbook(path, key=key, progress=host.status)
+    ``$PERF_ADDIN_SEAL_KEY`` (``jobs.reconcile.reconcile_book``, as ``perf-addin reconcile``)."""
+    with host.file_job() as path, open_book(path) as book:
+        key = load_key(lang=book.language) if os.environ.get(ENV_KEY) else None
+        report = reconcile_book(book, key=key, progress=host.status)
     rec = report.rec
     lang = rec.snapshot.table.language
     lines = [_t(lang, "paid", amount=f"{rec.paid_total:,.2f}", n=len(rec.ids))]
@@ -449,18 +451,16 @@ def prepare_email(host: Host) -> None:
         report = share_workbook(path, portable=folder / f"{path.stem} (portable){path.suffix}",
                                 packs=folder / "packs", generate=True, progress=host.status)
     packs = report.packs
-    host.message(_t(read_employees(host.path).language, "email", folder=folder, n=len(packs.packs),
+    host.message(_t(report.language, "email", folder=folder, n=len(packs.packs),
                     passwords=packs.passwords.name))
 
 
 def rules(host: Host) -> None:
     """Rules: opens the rules sheet, first adding one with the default rules when
     the workbook has none (``jobs.score.ensure_rules_sheet``)."""
-    with Workbook.open(host.path) as book:
-        names = {n.casefold() for n in book.sheet_names}
-    if {"规则", "rules"} & names:
-        sheet, _ = ensure_rules_sheet(host.path)
-    else:
+    with open_book(host.path) as book:
+        sheet = book.rules_sheet  # the one lookup the formulas use
+    if sheet is None:
         with host.file_job() as path:
             sheet, _ = ensure_rules_sheet(path)
     host.activate(sheet)
@@ -470,22 +470,22 @@ def check_inputs(host: Host) -> None:
     """Check inputs: lists every input error of the employee table on the sheet
     输入错误 / Input errors, each with a link to its cell (``department`` reader
     and scoring engine, as ``perf-addin score`` reports them)."""
-    table = read_employees(host.path)
-    problems = input_problems(host.path)
-    sheet = INPUT_ERRORS_SHEET[table.language]
-    with host.file_job() as path, Workbook.open(path) as book:
+    with host.file_job() as path, open_book(path) as book:
+        table = book.table
+        problems = input_problems(book)
+        sheet = INPUT_ERRORS_SHEET[table.language]
         book.check_writable()
-        book.add_sheet(input_errors_sheet(sheet, problems, table.language), replace=True)
+        book.writer.add_sheet(input_errors_sheet(sheet, problems, table.language), replace=True)
         book.save()
     host.activate(sheet, "A2" if problems else "A1")
     host.message(_t(table.language, "listed", n=len(problems), sheet=sheet) if problems
                  else _t(table.language, "no_problems"))
 
 
-def input_problems(path: Path) -> list[Problem]:
+def input_problems(path: Path | DepartmentBook) -> list[Problem]:
     """Every input error, in sheet order: the reader's and the engine's."""
-    table = read_employees(path)
-    rules = read_rules(path, table.language)
+    with opened(path) as book:
+        table, rules = book.table, book.rules
     scores = score_table(table.frame, rules)
     return all_problems(table, scores, rules)
 

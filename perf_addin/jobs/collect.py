@@ -49,13 +49,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from perf_addin.book.department import EmployeeTable, read_employees, sheet_ref
+from perf_addin.book.department import EmployeeTable
+from perf_addin.book.session import DepartmentBook, open_book
+from perf_addin.book.source import BookSource
 from perf_addin.errors import UserError
 from perf_addin.forms.interview_form import ID_CELL, ITEM_KEYS, OTHER, TEXTS, facilitator, input_cells, parse_kind
 from perf_addin.domain.holidays import holiday_dates, holidays_from_grid
-from perf_addin.domain.interview_settings import InterviewSettings, settings_from_grid
+from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.labels import form_field_key, label as field_label
-from perf_addin.jobs.interviews import _calamine, _grid, _rules_sheet, existing_tabs, filled_fields
+from perf_addin.jobs.interviews import existing_tabs, filled_fields
 from perf_addin.book.returned import Passwords, UnreadableFile, readable_copies, returned_files
 from perf_addin.jobs.unmerged import Unmerged, differences, table_values
 from perf_addin.xlsx import Cell, Margins, PrintSetup, Protection, SheetSpec, Style, Workbook, WorkbookError
@@ -172,7 +174,7 @@ def master_tabs(book: Workbook, reader: Any, notes: list[str], lang: str = "en")
     for eid, tab in existing_tabs(book).items():
         kind = parse_kind(book.owner_kind(tab))
         try:
-            out[eid] = _fields(_grid(reader, tab), book.path.name, tab, kind.version, kind.remedies)
+            out[eid] = _fields(reader.grid(tab), book.path.name, tab, kind.version, kind.remedies)
         except ValueError as exc:
             notes.append(MESSAGES[lang]["bad_layout"].format(tab=tab, error=exc))
     return out
@@ -230,12 +232,12 @@ def read_returned(path: Path, local: Path, notes: list[str], lang: str) -> dict[
 
 def _tabs_of(path: Path, local: Path, notes: list[str], lang: str) -> dict[str, TabFields]:
     out: dict[str, TabFields] = {}
-    with Workbook.open(local) as book, _calamine(local) as reader:
+    with Workbook.open(local) as book, BookSource.open(local) as reader:
         out.update({eid: replace_source(t, path.name) for eid, t in master_tabs(book, reader, notes, lang).items()})
         for name in book.sheet_names:
             if name not in PACK_TABS or book.owner_kind(name) is not None:
                 continue
-            grid = _grid(reader, name)
+            grid = reader.grid(name)
             remedies = pack_remedies(grid or [])
             eid = _id(_cell(grid, ID_CELL))
             if remedies is None or not eid:
@@ -688,15 +690,24 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
     ``passwords`` are password lists written by ``share`` (default: the
     ``passwords.csv`` beside each returned file); ``password`` is tried for an
     encrypted file none of them lists."""
-    path, today = Path(path), today or date.today()
-    Workbook.open(path).close()  # the writer's refusals, before anything else is read
-    table = read_employees(path)
+    with open_book(path) as book:
+        return collect_book(book, returned, today, reminders, pdf, password, progress, office, passwords)
+
+
+def collect_book(session: DepartmentBook, returned: Sequence[str | Path] = (), today: date | None = None,
+                 reminders: str | Path | None = None, pdf: bool = False, password: str | None = None,
+                 progress: Progress = lambda step: None, office: Any = None,
+                 passwords: Sequence[str | Path] = ()) -> CollectReport:
+    """``collect_workbook`` on a workbook a command has open (read once, saved once)."""
+    path, today = session.path, today or date.today()
+    book = session.writer  # the writer's refusals, before anything else is read
+    table = session.table
     lang = table.language
     report = CollectReport(path, language=lang)
     keys = Passwords([Path(p) for p in passwords], password)
     progress(MESSAGES[lang]["p_read"])
     files = [f for f in returned_files(returned) if not (f.exists() and f.resolve() == path.resolve())]
-    copies, ours = [], table_values(path) if files else {}
+    copies, ours = [], table_values(session) if files else {}
     with tempfile.TemporaryDirectory(prefix="perf-addin-collect-") as tmp:
         for other, local in readable_copies(files, keys, lang, Path(tmp)).items():
             try:
@@ -709,31 +720,31 @@ def collect_workbook(path: str | Path, returned: Sequence[str | Path] = (), toda
             report.sources.append(other.name)
             report.unmerged += differences(ours, table_values(local), other.name)
     progress(MESSAGES[lang]["p_merge"])
-    with Workbook.open(path) as book, _calamine(path) as reader:
-        rules_grid, rules_ref = _grid(reader, _rules_sheet(book)), sheet_ref(_rules_sheet(book))
-        settings = settings_from_grid(rules_grid, rules_ref, lang)
-        holidays = holiday_dates(holidays_from_grid(rules_grid, rules_ref, lang))
-        master = master_tabs(book, reader, report.notes, lang)
-        if not master:
-            raise CollectError(MESSAGES[lang]["no_interviews"].format(name=path.name))
-        merged = merge(master, copies, lang)
-        report.taken, report.notes = merged.taken, report.notes + merged.notes
-        for tab, cells in merged.fills.items():
-            book.fill_unlocked(tab, cells)
-        report.tab = _tracking_name(book, lang)
-        marks = read_marks(_grid(reader, report.tab) if report.tab in book.sheet_names else None)
-        listed = open_conflicts(merged.conflicts, marks, merged.values)
-        report.conflicts = [c for c in listed if not c.resolved]
-        report.statuses, report.remedies = _track(table, master, merged.values, marks, settings, lang)
-        book.add_sheet(tracking_sheet(report.tab, report.statuses, report.remedies, listed, today,
-                                      settings.work_days, lang, holidays), replace=True)
-        progress(MESSAGES[lang]["p_save"])
-        report.backup = book.save()
-        report.unchanged = book.unchanged
+    reader = session
+    rules_grid, rules_ref = session.rules_grid, session.rules_ref
+    settings = session.settings
+    holidays = holiday_dates(holidays_from_grid(rules_grid, rules_ref, lang))
+    master = master_tabs(book, reader, report.notes, lang)
+    if not master:
+        raise CollectError(MESSAGES[lang]["no_interviews"].format(name=path.name))
+    merged = merge(master, copies, lang)
+    report.taken, report.notes = merged.taken, report.notes + merged.notes
+    for tab, cells in merged.fills.items():
+        book.fill_unlocked(tab, cells)
+    report.tab = _tracking_name(book, lang)
+    marks = read_marks(reader.grid(report.tab) if report.tab in book.sheet_names else None)
+    listed = open_conflicts(merged.conflicts, marks, merged.values)
+    report.conflicts = [c for c in listed if not c.resolved]
+    report.statuses, report.remedies = _track(table, master, merged.values, marks, settings, lang)
+    book.add_sheet(tracking_sheet(report.tab, report.statuses, report.remedies, listed, today,
+                                  settings.work_days, lang, holidays), replace=True)
+    progress(MESSAGES[lang]["p_save"])
+    report.backup = session.save()
+    report.unchanged = session.unchanged
     if reminders is not None:
         from perf_addin.jobs.reminders import write_reminders
         progress(MESSAGES[lang]["p_remind"])
-        report.reminders, report.no_address = write_reminders(path, report.remedies, table, settings, today,
+        report.reminders, report.no_address = write_reminders(session, report.remedies, table, settings, today,
                                                               Path(reminders), pdf, office)
     return report
 
@@ -764,5 +775,5 @@ def _track(table: EmployeeTable, master: dict[str, TabFields], values: dict[str,
 
 
 __all__ = ["MESSAGES", "CollectError", "CollectReport", "Conflict", "Passwords", "Remedy", "Status",
-           "UnreadableFile", "collect_workbook", "encrypted_package", "merge", "monthly_meetings", "read_marks",
+           "UnreadableFile", "collect_book", "collect_workbook", "encrypted_package", "merge", "monthly_meetings", "read_marks",
            "returned_tabs", "tracking_sheet"]

@@ -33,45 +33,21 @@ name (``localSheetId``) of the workbook.
 
 from __future__ import annotations
 
-import math
 import re
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
-import numpy as np
-import pandas as pd
-import python_calamine as calamine
-
-from perf_addin.book.department import (DepartmentError, EmployeeTable, Problem, check_texts, held_back,
-                                         problems_from_scores, sheet_ref)
-from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
-from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
-                        parse_kind, tab_name)
-from perf_addin.domain.interview_settings import InterviewSettings, settings_from_grid
+from perf_addin.book.department import DepartmentError, EmployeeTable, first_rows
+from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError, pdf_page_count
-from perf_addin.jobs.score import ScoreReport, score_into
-from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell
-from perf_addin.domain.scoring import excel_round, item_table, score_table
-from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Workbook, WorkbookError
-from perf_addin.xlsx.refs import col_letter, parse_cell, quote_sheet
+from perf_addin.jobs.score import ScoreReport, mark_stale_reconciliation, score_into
+from perf_addin.jobs.tabs import LEFT_COLOR, TabWritten, employee_data, existing_tabs, filled_fields, write_tabs
+from perf_addin.xlsx import Workbook, WorkbookError
 
 Progress = Callable[[str], None]
-LEFT_COLOR = "C00000"
 _UNSAFE_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-
-
-@dataclass(frozen=True)
-class TabWritten:
-    """One tab written in this run."""
-
-    tab: str
-    employee_id: str
-    name: str
-    kept: int  # filled-in fields carried over from the earlier tab
-    new: bool
-    updated: bool = False  # an existing tab whose numbers or generated text changed
 
 
 @dataclass
@@ -109,76 +85,32 @@ def write_interviews(path: str | Path, only: Sequence[str] | None = None, pdf_di
     each, named after the tab. ``include_errors`` gives employees with input
     errors a tab too, marked with a red banner.
     """
-    path = Path(path)
-    with Workbook.open(path) as book, _calamine(path) as reader:
-        book.check_writable()
-        score = score_into(book, path, progress)
-        if only:
-            _check_only(score.table, only)
-        report = InterviewReport(path, score)
-        chosen = _choose(score.table, only, report.skipped)
-        _write_tabs(book, reader, score, chosen, report, include_errors, progress)
-        progress("saving")
-        report.backup = score.backup = book.save()
-        report.unchanged = score.unchanged = book.unchanged
+    with open_book(path) as book:
+        return interviews_book(book, only, pdf_dir, progress, office, include_errors)
+
+
+def interviews_book(book: DepartmentBook, only: Sequence[str] | None = None, pdf_dir: str | Path | None = None,
+                    progress: Progress = lambda step: None, office: LibreOffice | None = None,
+                    include_errors: bool = False) -> InterviewReport:
+    """``write_interviews`` on a workbook a command has open: scores and writes the
+    tabs into its writer, saves once, then prints from what was saved."""
+    book.check_writable()
+    score = score_into(book, progress)
+    if only:
+        _check_only(score.table, only)
+    report = InterviewReport(book.path, score)
+    chosen = first_rows(score.table, only, report.skipped)
+    write_tabs(book, score.table, score.rules, score.scores, chosen, report, include_errors, progress)
+    stale = mark_stale_reconciliation(book.writer)
+    progress("saving")
+    report.backup = score.backup = book.save()
+    report.unchanged = score.unchanged = book.unchanged
+    score.stale = [] if report.unchanged else stale
     score.tabs_updated = report.updated
     if pdf_dir is not None and report.tabs:
         progress(f"printing {len(report.tabs)} tabs to PDF")
-        report.pdfs = print_tabs(path, [t.tab for t in report.tabs], pdf_dir, office)
+        report.pdfs = print_tabs(book, [t.tab for t in report.tabs], pdf_dir, office)
     return report
-
-
-def refresh_tabs(book: Workbook, score: ScoreReport, progress: Progress = lambda step: None) -> None:
-    """Bring every existing interview tab in line with the results ``score_into`` just
-    wrote into ``book`` (same session, saved by the caller); fills
-    ``score.tabs_updated`` and ``score.tab_notes``."""
-    if not existing_tabs(book):
-        return
-    report = InterviewReport(score.path, score)
-    with _calamine(score.path) as reader:
-        _write_tabs(book, reader, score, [], report, False, progress)
-    score.tabs_updated = report.updated
-    score.tab_notes = report.skipped + [f"{tab}: the employee is no longer in the table (tab coloured red)"
-                                        for tab in report.left]
-
-
-def _write_tabs(book: Workbook, reader: calamine.CalamineWorkbook, score: ScoreReport, chosen: list[int],
-                report: InterviewReport, include_errors: bool, progress: Progress) -> None:
-    """New tabs for ``chosen`` (unless held back), and every existing tab regenerated."""
-    table, rules = score.table, score.rules
-    rules_sheet = _rules_sheet(book)
-    settings = settings_from_grid(_grid(reader, rules_sheet), sheet_ref(rules_sheet), table.language)
-    existing = existing_tabs(book)
-    hold = held_back(table, rules, include_errors)
-    report.held = hold.held_lines(i for i in chosen if table.frame["employee_id"].iat[i] not in existing)
-    chosen = [i for i in chosen if not hold.held(i) or table.frame["employee_id"].iat[i] in existing]
-    first = {eid: i for i, eid in reversed(list(enumerate(table.frame["employee_id"]))) if eid}
-    new = set(chosen)
-    others = sorted(first[eid] for eid in existing if eid in first and first[eid] not in new)
-    data = employee_data(table, rules, rules_sheet, score.scores)
-    progress(f"writing {len(chosen) + len(others)} interview tabs")
-    for i in chosen:
-        _write_tab(book, reader, data[i], existing, settings, table.language, report, report.tabs)
-    for i in others:
-        _write_tab(book, reader, data[i], existing, settings, table.language, report, report.refreshed)
-    report.left = [tab for eid, tab in existing.items() if eid not in first]
-    for tab in report.left:
-        _blank_left_results(book, reader, tab)
-        book.set_tab_color(tab, LEFT_COLOR)
-
-
-def _blank_left_results(book: Workbook, reader: calamine.CalamineWorkbook, tab: str) -> None:
-    """A left employee's tab points at a table row that holds no result of theirs any
-    more (blank, or someone else's): its cached money would be stale and a
-    recalculation would show 0 or another person's pay, so the result cells (the
-    tool's own formulas) are emptied; everything people typed stays."""
-    grid = _grid(reader, tab) or []
-    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
-    cells = {f"{col_letter(c + 2)}{r}": None for r, row in enumerate(grid, start=1)
-             for c in range(0, min(len(row), 8), 2)
-             if row[c] in labels and book.formula_of(tab, f"{col_letter(c + 2)}{r}") is not None}
-    if cells:
-        book.rewrite_own_cells(tab, cells)
 
 
 def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:
@@ -186,213 +118,6 @@ def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:
     unknown = [i for i in only if str(i).strip() not in ids]
     if unknown:
         raise DepartmentError(f"no employee with ID {', '.join(map(str, unknown))} in the table")
-
-
-def _choose(table: EmployeeTable, only: Sequence[str] | None, skipped: list[str]) -> list[int]:
-    """Row positions that get a tab: each ID once (the first row), none blank."""
-    wanted = {str(i).strip() for i in only} if only else None
-    seen: set[str] = set()
-    chosen = []
-    for i, eid in enumerate(table.frame["employee_id"]):
-        if wanted is not None and eid not in wanted:
-            continue
-        where = f"{table.sheet} row {table.rows[i]}"
-        if not eid:
-            skipped.append(f"{where}: no employee ID, so no tab")
-        elif eid in seen:
-            skipped.append(f"{where}: employee ID {eid} appears again; only the first row gets a tab")
-        else:
-            seen.add(eid)
-            chosen.append(i)
-    return chosen
-
-
-def _rules_sheet(book: Workbook) -> str:
-    names = {n.casefold(): n for n in book.sheet_names}
-    for wanted in (RULES_SHEET, "Rules"):
-        if wanted.casefold() in names:
-            return names[wanted.casefold()]
-    return RULES_SHEET
-
-
-def existing_tabs(book: Workbook) -> dict[str, str]:
-    """Employee ID -> name of the interview tab this tool made for them."""
-    tabs: dict[str, str] = {}
-    for name in book.sheet_names:
-        kind = parse_kind(book.owner_kind(name))
-        if kind is not None:
-            tabs.setdefault(kind.employee_id, name)
-    return tabs
-
-
-def _write_tab(book: Workbook, reader: calamine.CalamineWorkbook, data: InterviewData,
-               existing: dict[str, str], settings: InterviewSettings, lang: str,
-               report: InterviewReport, written: list[TabWritten]) -> None:
-    old = existing.get(data.employee_id)
-    kept: dict[str, Any] = {}
-    old_grid = None
-    if old is not None:
-        kind = parse_kind(book.owner_kind(old))
-        old_grid = _grid(reader, old)
-        try:
-            kept = filled_fields(old_grid, kind.version, kind.remedies)
-        except ValueError as exc:
-            report.skipped.append(f"{old}: {exc}; the tab is left alone")
-            return
-        data = _with_kept_remedies(data, kept)
-    name = old or tab_name(data.name, data.employee_id, lang, book.sheet_names)
-    spec = interview_sheet(data, settings, lang, name=name, kept=kept)
-    try:
-        book.add_sheet(spec, replace=True)
-    except WorkbookError as exc:
-        report.skipped.append(f"{name}: {exc}")
-        return
-    updated = old is not None and shown_changed(old_grid, spec)
-    written.append(TabWritten(name, data.employee_id, data.name, len(kept), old is None, updated))
-
-
-def _with_kept_remedies(data: InterviewData, kept: dict[str, Any]) -> InterviewData:
-    keys = {fid.split(".")[1] for fid in kept if fid.startswith("remedy.")}
-    return replace(data, keep_remedies=frozenset(keys & set(ITEM_KEYS)))
-
-
-def _as_shown(value: Any) -> Any:
-    """A cell as a reader of the saved file sees it: the cached value of a formula,
-    an error or a blank as "" (python-calamine reads both so), numbers as floats."""
-    if isinstance(value, Cell):
-        value = value.value
-    if isinstance(value, Formula):
-        value = value.cached
-    if value is None or isinstance(value, CellError):
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def shown_changed(old: Sequence[Sequence[Any]] | None, spec: SheetSpec) -> bool:
-    """Whether the regenerated tab shows anything other than the old one did."""
-    if not old:
-        return True
-    for ref, cell in spec.cells.items():
-        row, col = (n - 1 for n in parse_cell(ref))
-        before = old[row][col] if row < len(old) and col < len(old[row]) else ""
-        if _as_shown(before) != _as_shown(cell):
-            return True
-    return False
-
-
-# ------------------------------------------------------------------ reading back
-
-
-def _calamine(path: Path) -> calamine.CalamineWorkbook:
-    try:
-        return calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as err:  # calamine raises several unrelated types
-        raise DepartmentError(f"cannot read {path.name} ({type(err).__name__}: {err})") from err
-
-
-def _grid(reader: calamine.CalamineWorkbook, sheet: str) -> list[list[Any]] | None:
-    if sheet not in reader.sheet_names:
-        return None
-    return reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-
-
-def filled_fields(grid: Sequence[Sequence[Any]] | None, version: str,
-                  remedies: tuple[str, ...]) -> dict[str, Any]:
-    """Input field id -> value, for every input of an earlier tab that holds something.
-
-    Raises ``ValueError`` for a layout version this code does not know.
-    """
-    cells = input_cells(version, remedies)
-    if not grid:
-        return {}
-    out = {}
-    for fid, ref in cells.items():
-        row, col = (n - 1 for n in parse_cell(ref))
-        value = grid[row][col] if row < len(grid) and col < len(grid[row]) else None
-        if value is not None and not (isinstance(value, str) and not value.strip()):
-            out[fid] = value
-    return out
-
-
-# ------------------------------------------------------------------ building the data
-
-
-def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
-                  results: pd.DataFrame | None = None) -> list[InterviewData]:
-    """One ``InterviewData`` per table row, from the table, the engine and the result columns.
-
-    ``results`` are the result cells as written (``ScoreReport.scores``: typed
-    overrides included), which the tab's formulas point at and so must cache."""
-    frame = table.frame
-    scores = score_table(frame, rules)
-    shown = scores if results is None else results
-    items = {"profit": item_table(frame["profit_actual"], frame["profit_target"], "profit", rules),
-             "tasks": item_table(frame["tasks_done"], frame["tasks_target"], "tasks", rules)}
-    rating_points, rating_att = _rating(frame["rating"].to_numpy(dtype=float), rules)
-    raw = {(p.row, p.field): p.value for p in table.problems}
-    problems = table.problems + problems_from_scores(table, scores, rules)
-    checks = check_texts(problems)
-    errors: dict[int, list[str]] = {}
-    for p in problems:
-        if p.row is not None and p.cell not in errors.setdefault(p.row, []):
-            errors[p.row].append(p.cell)
-    rules_ref = quote_sheet(rules_sheet)
-    label = "label_zh" if table.language == "zh" else "label_en"
-    sheet = quote_sheet(table.sheet)
-
-    def ref(name: str, i: int) -> str | None:
-        column = table.columns.get(name, table.result_columns.get(name))
-        return None if column is None else f"{sheet}!{col_letter(column)}{table.rows[i]}"
-
-    def value(name: str, i: int) -> Any:
-        v = frame[name].iat[i]
-        if isinstance(v, float) and math.isnan(v):
-            return raw.get((table.rows[i], name))
-        return v
-
-    def text(name: str, i: int) -> str:
-        return str(frame[name].iat[i]) if name in frame else ""
-
-    out = []
-    for i in range(len(frame)):
-        lines = [ItemLine(key, value(a, i), value(t, i), _opt(items[key]["attainment"].iat[i]),
-                          getattr(rules, key).weight, _opt(items[key]["points"].iat[i]), ref(a, i), ref(t, i))
-                 for key, (a, t) in (("profit", ("profit_actual", "profit_target")),
-                                     ("tasks", ("tasks_done", "tasks_target")))]
-        lines.append(ItemLine("rating", value("rating", i), rules.rating.maximum, _opt(rating_att[i]),
-                              rules.rating.weight, _opt(rating_points[i]), ref("rating", i),
-                              f"{rules_ref}!{rule_cell('rating_max')}", rules.rating.weak_threshold,
-                              f"{rules_ref}!{rule_cell('rating_weak_below')}"))
-        out.append(InterviewData(
-            employee_id=text("employee_id", i), name=text("name", i), department=text("department", i),
-            level=text("level", i), supervisor=text("supervisor", i), items=tuple(lines),
-            score=ResultCell(ref("score", i), _opt(shown["score"].iat[i])),
-            grade=ResultCell(ref("grade", i), shown[label].iat[i]),
-            multiplier=ResultCell(ref("multiplier", i), _opt(shown["multiplier"].iat[i])),
-            bonus=ResultCell(ref("bonus", i), _opt(shown["bonus"].iat[i]) if "bonus" in shown else None),
-            check=ResultCell(ref("check", i), checks.get(table.rows[i], "")),
-            rules_sheet=rules_sheet, errors=tuple(errors.get(table.rows[i], ()))))
-    return out
-
-
-def _rating(rating: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
-    """Rating points and their share of the weight in % (the rating's attainment),
-    NaN where the rating is unusable; the engine's rounding steps."""
-    r = rules.rating
-    ok = np.isfinite(rating) & (rating >= r.minimum) & (rating <= r.maximum)
-    with np.errstate(all="ignore"):
-        points = excel_round((rating - r.minimum) * r.weight / (r.maximum - r.minimum), 9)
-        share = excel_round(points / r.weight * 100, 0) if r.weight > 0 else np.full(rating.shape, np.nan)
-    return np.where(ok, points, np.nan), np.where(ok, share, np.nan)
-
-
-def _opt(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    number = float(value)
-    return None if math.isnan(number) else number
 
 
 # ------------------------------------------------------------------ PDFs
@@ -403,7 +128,7 @@ def pdf_name(tab: str) -> str:
     return _UNSAFE_FILE_CHARS.sub("_", tab).strip(" .") + ".pdf"
 
 
-def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
+def print_tabs(path: str | Path | DepartmentBook, tabs: Sequence[str], outdir: str | Path,
                office: LibreOffice | None = None) -> list[Path]:
     """Print each tab to its own one-page A4 PDF with one LibreOffice run.
 
@@ -421,7 +146,7 @@ def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
     office = office or LibreOffice()
     try:
         with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
-            ordered = stage_visible(Path(path), set(tabs), Path(tmp) / "interviews.xlsx")
+            ordered = stage_visible(path, set(tabs), Path(tmp) / "interviews.xlsx")
             result = office.convert([Path(tmp) / "interviews.xlsx"], "pdf", Path(tmp) / "out", recalc=False)
             conversion = next(iter(result.values()))
             if not conversion.ok:
@@ -446,22 +171,32 @@ def print_tabs(path: str | Path, tabs: Sequence[str], outdir: str | Path,
             office.close()
 
 
-def stage_visible(path: Path, tabs: set[str], copy: Path) -> list[str]:
-    """Save a copy in which only ``tabs`` are visible; return them in sheet order."""
+def stage_visible(path: str | Path | DepartmentBook, tabs: set[str], copy: Path) -> list[str]:
+    """Save a copy in which only ``tabs`` are visible; return them in sheet order.
+
+    Given the command's open workbook after its save, the copy comes from its
+    writer (what was just saved, without reading the file again); given a path,
+    from the file."""
+    if isinstance(path, DepartmentBook):
+        return _stage(path.writer, tabs, copy)
     with Workbook.open(path) as book:
-        missing = tabs - set(book.sheet_names)
-        if missing:
-            raise WorkbookError(f"{path.name}: no sheet named {sorted(missing)[0]!r}")
-        for name in book.sheet_names:
-            if name in tabs:
-                book.set_sheet_state(name, "visible")
-        for name in book.sheet_names:
-            if name not in tabs:
-                book.set_sheet_state(name, "hidden")
-                book.remove_name("_xlnm.Print_Area", name)  # LibreOffice prints hidden print areas
-        book.save(to=copy, backup=False)
-        return [n for n in book.sheet_names if n in tabs]
+        return _stage(book, tabs, copy)
 
 
-__all__ = ["InterviewReport", "TabWritten", "employee_data", "existing_tabs", "filled_fields",
+def _stage(book: Workbook, tabs: set[str], copy: Path) -> list[str]:
+    missing = tabs - set(book.sheet_names)
+    if missing:
+        raise WorkbookError(f"{book.path.name}: no sheet named {sorted(missing)[0]!r}")
+    for name in book.sheet_names:
+        if name in tabs:
+            book.set_sheet_state(name, "visible")
+    for name in book.sheet_names:
+        if name not in tabs:
+            book.set_sheet_state(name, "hidden")
+            book.remove_name("_xlnm.Print_Area", name)  # LibreOffice prints hidden print areas
+    book.save(to=copy, backup=False)
+    return [n for n in book.sheet_names if n in tabs]
+
+
+__all__ = ["LEFT_COLOR", "InterviewReport", "TabWritten", "employee_data", "existing_tabs", "filled_fields", "interviews_book",
            "pdf_name", "print_tabs", "write_interviews"]

@@ -72,8 +72,9 @@ from perf_addin.jobs.interviews import stage_visible
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
 from perf_addin.domain.rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
 from perf_addin.domain.scoring import bonus_cents, score_table
-from perf_addin.jobs.seal import SealCheck, check_seal, read_seal
-from perf_addin.book.snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot
+from perf_addin.jobs.seal import SealCheck, check_seal, seal_of
+from perf_addin.book.session import DepartmentBook, open_book
+from perf_addin.book.snapshot import Snapshot, as_number_or_text, as_numbers, is_blank, read_snapshot, snapshot_of
 from perf_addin.forms.textfit import MAX_ROW_HEIGHT, text_height
 from perf_addin.xlsx import Cell, Formula, Margins, PrintSetup, SheetSpec, Style, Workbook
 from perf_addin.xlsx.chart import BarChart
@@ -721,35 +722,42 @@ def reconcile_workbook(path: str | Path, budget: Any = None, old: str | Path | N
 
     A ``budget`` given is also written to the rules sheet's budget table (its
     合计/Total row), so the next run without one uses it and says so."""
-    path = Path(path)
-    with Workbook.open(path) as book:
-        book.check_writable()
-        if old is not None:  # an .xls or a damaged file is refused here, as by every command
-            Workbook.open(old).close()
-        progress("reading the workbook")
-        snap = read_snapshot(path)
-        lang = snap.table.language
-        budget_cents = None if budget is None else budget_cents_argument(budget)
-        rules_ref = sheet_ref(snap.rules_sheet or "规则")
-        budgets = budgets_from_grid(snap.rules_grid, rules_ref)
-        source = _budget_source(snap, budgets, lang)
-        if budget_cents is not None:
-            source = _remember_budget(book, snap, budget_cents, lang)
-        progress(f"reconciling {snap.n} employees")
-        rec = reconcile(snap, budget_cents, budgets)
-        rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
-        rec.seal = check_seal(snap, read_seal(path), key)
-        if old is not None:
-            progress("comparing with the other version")
-            rec.diff = diff_snapshots(read_snapshot(old), snap)
-        progress("writing the reconciliation tab")
-        sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
-        progress("saving")
-        backup = book.save()
+    with open_book(path) as book:
+        return reconcile_book(book, budget, old, key, progress)
+
+
+def reconcile_book(session: DepartmentBook, budget: Any = None, old: str | Path | None = None,
+                   key: bytes | None = None, progress: Progress = lambda step: None) -> ReconcileReport:
+    """``reconcile_workbook`` on a workbook a command has open (read once, saved once)."""
+    book = session.writer
+    book.check_writable()
+    if old is not None:  # an .xls or a damaged file is refused here, as by every command
+        Workbook.open(old).close()
+    progress("reading the workbook")
+    snap = snapshot_of(session)
+    lang = snap.table.language
+    budget_cents = None if budget is None else budget_cents_argument(budget)
+    rules_ref = sheet_ref(snap.rules_sheet or "规则")
+    budgets = budgets_from_grid(snap.rules_grid, rules_ref)
+    source = _budget_source(snap, budgets, lang)
+    if budget_cents is not None:
+        source = _remember_budget(book, snap, budget_cents, lang)
+    progress(f"reconciling {snap.n} employees")
+    rec = reconcile(snap, budget_cents, budgets)
+    rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
+    rec.seal = check_seal(snap, seal_of(session), key)
+    if old is not None:
+        progress("comparing with the other version")
+        rec.diff = diff_snapshots(read_snapshot(old), snap)
+    progress("writing the reconciliation tab")
+    sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
+    progress("saving")
+    backup = session.save()
     return ReconcileReport(rec, sheet, backup)
 
 
-def print_reconciliation(path: str | Path, sheet: str, pdf: str | Path, office: LibreOffice | None = None) -> Path:
+def print_reconciliation(path: str | Path | DepartmentBook, sheet: str, pdf: str | Path,
+                         office: LibreOffice | None = None) -> Path:
     """Print the reconciliation tab alone to ``pdf`` (as many A4 landscape pages as
     it needs; the page setup is the tab's own), in one LibreOffice run."""
     pdf = Path(pdf)
@@ -758,7 +766,7 @@ def print_reconciliation(path: str | Path, sheet: str, pdf: str | Path, office: 
     try:
         with tempfile.TemporaryDirectory(prefix="perf-addin-pdf-") as tmp:
             staged = Path(tmp) / "reconcile.xlsx"
-            stage_visible(Path(path), {sheet}, staged)
+            stage_visible(path, {sheet}, staged)
             conversion = next(iter(office.convert([staged], "pdf", Path(tmp) / "out", recalc=False).values()))
             if not conversion.ok:
                 raise LibreOfficeError(conversion.error)

@@ -17,15 +17,18 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from perf_addin.book.addresses import PLACEHOLDER_DOMAIN, address_of, emails_of, without_address
-from perf_addin.jobs.collect import Remedy
 from perf_addin.book.department import EmployeeTable
+from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS
 from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.jobs.interviews import pdf_name, print_tabs
 from perf_addin.engines.libreoffice import LibreOffice
+
+if TYPE_CHECKING:  # collect writes the reminders: a type only, not an import cycle
+    from perf_addin.jobs.collect import Remedy
 
 _T = {
     "zh": {"hello": "{owner}，您好：", "intro": "以下绩效改进措施由您负责，尚未完成（截至 {today}）：",
@@ -66,7 +69,7 @@ def message(owner: str, to: str, sender: str, items: Sequence[Remedy], today: da
     return msg
 
 
-def write_reminders(path: Path, remedies: Sequence[Remedy], table: EmployeeTable, settings: InterviewSettings,
+def write_reminders(path: Path | DepartmentBook, remedies: Sequence[Remedy], table: EmployeeTable, settings: InterviewSettings,
                     today: date, outdir: Path, pdf: bool = False, office: LibreOffice | None = None
                     ) -> tuple[list[Path], list[str]]:
     """One draft per owner of an open remedy in ``outdir``; returns the files and
@@ -96,7 +99,7 @@ def write_reminders(path: Path, remedies: Sequence[Remedy], table: EmployeeTable
     return written, without_address([*sorted(by_owner), clerk], emails)
 
 
-def _pdfs(path: Path, remedies: Sequence[Remedy], tmp: Path, office: LibreOffice | None) -> dict[str, Path]:
+def _pdfs(path: Path | DepartmentBook, remedies: Sequence[Remedy], tmp: Path, office: LibreOffice | None) -> dict[str, Path]:
     tabs = list(dict.fromkeys(r.tab for r in remedies if not r.done))
     print_tabs(path, tabs, tmp, office)  # files named by ``pdf_name``, in sheet order
     return {tab: tmp / pdf_name(tab) for tab in tabs}

@@ -50,14 +50,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from perf_addin.book.addresses import emails_of, warning, without_address
-from perf_addin.book.department import EmployeeTable, HeldBack, held_back, read_employees, read_rules, sheet_ref
+from perf_addin.book.department import EmployeeTable, HeldBack, first_rows, held_back, sheet_ref
+from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.errors import UserError
 from perf_addin.domain.holidays import block_is_free, default_block, has_block, holiday_dates, holidays_from_grid
 from perf_addin.forms.interview_form import facilitator, input_cells, parse_kind
-from perf_addin.domain.interview_settings import InterviewSettings, days_text, hours_text, office_like, settings_from_grid
-from perf_addin.jobs.interviews import _calamine, _choose, _grid, _rules_sheet, existing_tabs, pdf_name
+from perf_addin.domain.interview_settings import InterviewSettings, days_text, hours_text, office_like
+from perf_addin.jobs.interviews import existing_tabs, pdf_name
 from perf_addin.forms.invites import invite
-from perf_addin.domain.rules import RulesError, a1
+from perf_addin.domain.rules import RULES_SHEET, RulesError, a1
 from perf_addin.domain.planner import Booking, Calendar, Plan, Request, Unplaced, plan
 from perf_addin.xlsx import Cell, Protection, SheetSpec, Style, Workbook, WorkbookError
 from perf_addin.xlsx.spec import PrintSetup
@@ -259,58 +260,66 @@ def schedule_workbook(path: str | Path, first: date, last: date, ics_dir: str | 
     Employees with input errors (``department.held_back``) get no new slot unless
     ``include_errors``; one they already have is kept, and marked like every
     included one."""
-    path = Path(path)
-    table = read_employees(path)
+    with open_book(path) as book:
+        return schedule_book(book, first, last, ics_dir, progress, include_errors, replan)
+
+
+def schedule_book(reader: DepartmentBook, first: date, last: date, ics_dir: str | Path | None = None,
+                  progress: Progress = lambda step: None, include_errors: bool = False,
+                  replan: Iterable[str] | str = ()) -> ScheduleReport:
+    """``schedule_workbook`` on a workbook a command has open (read once, saved once)."""
+    path = reader.path
+    table = reader.table
     lang = table.language
     t = TEXTS[lang]
     if last < first:
         raise ScheduleError(t["order"].format(a=first, b=last))
     progress(t["p_read"])
-    with Workbook.open(path) as book, _calamine(path) as reader:
-        rules_sheet = _rules_sheet(book)
-        rules_grid = _grid(reader, rules_sheet)
-        settings = settings_from_grid(rules_grid, sheet_ref(rules_sheet), lang)
-        holidays = holidays_from_grid(rules_grid, sheet_ref(rules_sheet), lang)
-        rooms = _rooms(settings, lang, rules_sheet)
-        blocked = read_blocked(reader)
-        notes: list[str] = []
-        hold = held_back(table, read_rules(path, table.language), include_errors)
-        requests, emails = requests_from_table(table, settings, notes, hold)
-        ids = table.frame["employee_id"]
-        held = {str(ids.iat[i]) for i in hold.problems if hold.held(i)}
-        flagged = {str(ids.iat[i]): "、".join(hold.cells(i)) for i in hold.problems}
-        everyone, _ = requests_from_table(table, settings, [], None)
-        requests += [r for r in everyone if r.key in held]
-        wanted = _replan_set(replan, requests, lang)
-        calendar = Calendar(first, last, settings.work_days, settings.work_hours, settings.minutes,
-                            settings.break_minutes, holiday_dates(holidays))
-        tabs = existing_tabs(book)
-        prior = _previous_schedule(book, reader)
-        done: set[str] = set()
-        current = _tab_values(book, reader, tabs, notes, lang, done)
-        progress(t["p_plan"].format(n=len(requests)))
-        entries, released = _current_plan(requests, current, prior, wanted, calendar.minutes, lang, held, done)
-        result, to_place = _place(entries, released, rooms, calendar, blocked, lang)
-        report = ScheduleReport(path, result, lang, entries=entries, to_place=to_place, notes=notes)
-        if not calendar.days():
-            report.no_working_time = t["no_working_time"].format(
-                a=first, b=last, days=_days(calendar.weekdays, lang), hours=hours_text(calendar.hours))
-        report.conflicts = _clashes(entries, blocked, calendar, lang)
-        report.moved = [_who(e.request, lang) + f"{when_text(e.booking)} {e.booking.room}"
-                        for e in entries if e.kind == "moved" and e.booking]
-        report.notes += [t["held_moved"].format(name=e.request.employee, key=e.request.key)
-                         for e in entries if e.kind == "moved" and e.request.key in done]
-        _holiday_block(book, rules_sheet, rules_grid, lang, report)
-        progress(t["p_fill"])
-        _fill_tabs(book, entries, prior, current, tabs, report)
-        records, jobs = _invitations(entries, prior, emails, ics_dir, lang, settings.cycle, settings.minutes)
-        report.tab = _schedule_name(book, lang)
-        kept_notes = {k: p.notes for k, p in prior.items() if p.notes.strip()}
-        book.add_sheet(schedule_sheet(report.tab, entries, records, settings.minutes, tabs, lang, flagged,
-                                      kept_notes, {k: p.names[0] for k, p in prior.items()}), replace=True)
-        progress(t["p_save"])
-        report.backup = book.save()
-        report.unchanged = book.unchanged
+    book = reader.writer
+    rules_sheet = reader.rules_sheet or RULES_SHEET
+    rules_grid = reader.rules_grid
+    settings = reader.settings
+    holidays = holidays_from_grid(rules_grid, sheet_ref(rules_sheet), lang)
+    rooms = _rooms(settings, lang, rules_sheet)
+    blocked = read_blocked(reader)
+    notes: list[str] = []
+    hold = held_back(table, reader.rules, include_errors)
+    requests, emails = requests_from_table(table, settings, notes, hold)
+    ids = table.frame["employee_id"]
+    held = {str(ids.iat[i]) for i in hold.problems if hold.held(i)}
+    flagged = {str(ids.iat[i]): "、".join(hold.cells(i)) for i in hold.problems}
+    everyone, _ = requests_from_table(table, settings, [], None)
+    requests += [r for r in everyone if r.key in held]
+    wanted = _replan_set(replan, requests, lang)
+    calendar = Calendar(first, last, settings.work_days, settings.work_hours, settings.minutes,
+                        settings.break_minutes, holiday_dates(holidays))
+    tabs = existing_tabs(book)
+    prior = _previous_schedule(book, reader)
+    done: set[str] = set()
+    current = _tab_values(book, reader, tabs, notes, lang, done)
+    progress(t["p_plan"].format(n=len(requests)))
+    entries, released = _current_plan(requests, current, prior, wanted, calendar.minutes, lang, held, done)
+    result, to_place = _place(entries, released, rooms, calendar, blocked, lang)
+    report = ScheduleReport(path, result, lang, entries=entries, to_place=to_place, notes=notes)
+    if not calendar.days():
+        report.no_working_time = t["no_working_time"].format(
+            a=first, b=last, days=_days(calendar.weekdays, lang), hours=hours_text(calendar.hours))
+    report.conflicts = _clashes(entries, blocked, calendar, lang)
+    report.moved = [_who(e.request, lang) + f"{when_text(e.booking)} {e.booking.room}"
+                    for e in entries if e.kind == "moved" and e.booking]
+    report.notes += [t["held_moved"].format(name=e.request.employee, key=e.request.key)
+                     for e in entries if e.kind == "moved" and e.request.key in done]
+    _holiday_block(book, rules_sheet, rules_grid, lang, report)
+    progress(t["p_fill"])
+    _fill_tabs(book, entries, prior, current, tabs, report)
+    records, jobs = _invitations(entries, prior, emails, ics_dir, lang, settings.cycle, settings.minutes)
+    report.tab = _schedule_name(book, lang)
+    kept_notes = {k: p.notes for k, p in prior.items() if p.notes.strip()}
+    book.add_sheet(schedule_sheet(report.tab, entries, records, settings.minutes, tabs, lang, flagged,
+                                  kept_notes, {k: p.names[0] for k, p in prior.items()}), replace=True)
+    progress(t["p_save"])
+    report.backup = reader.save()
+    report.unchanged = reader.unchanged
     if jobs:
         progress(t["p_ics"].format(n=len(jobs)))
         _write_invites(jobs, report)
@@ -390,7 +399,7 @@ def requests_from_table(table: EmployeeTable, settings: InterviewSettings, notes
     frame, lang = table.frame, table.language
     emails = emails_of(frame)
     requests = []
-    chosen = _choose(table, None, notes)
+    chosen = first_rows(table, None, notes)
     notes += [TEXTS[lang]["held"].format(line=line) for line in hold.held_lines(chosen)] if hold else []
     for i in (i for i in chosen if not (hold and hold.held(i))):
         name, level = str(frame["name"].iat[i]), str(frame["level"].iat[i]) if "level" in frame else ""
@@ -413,7 +422,7 @@ def read_blocked(reader: Any) -> dict[str, list[tuple[datetime, datetime]]]:
     Header in row 1 (人员/开始/结束 or person/from/to, any order). A bare date
     means the whole day; ``to`` before ``from`` is an error naming the cell."""
     sheet = _blocked_sheet(reader)
-    grid = _grid(reader, sheet) if sheet else None
+    grid = reader.grid(sheet) if sheet else None
     if not grid:
         return {}
     where = sheet_ref(sheet)
@@ -496,7 +505,7 @@ def _text(value: Any) -> str:
 def _previous_schedule(book: Workbook, reader: Any) -> dict[str, Prior]:
     """Employee ID -> the interview as the previous schedule tab recorded it."""
     name = next((n for n in book.sheet_names if book.owner_kind(n) == KIND), None)
-    grid = _grid(reader, name) if name else None
+    grid = reader.grid(name) if name else None
     typed_words = tuple(TEXTS[lang]["typed"] for lang in TEXTS)
     id_heads = {TEXTS[lang]["head"][3] for lang in TEXTS}
     grid = grid or []
@@ -539,7 +548,7 @@ def _tab_values(book: Workbook, reader: Any, tabs: dict[str, str], notes: list[s
         except ValueError as exc:
             notes.append(TEXTS[lang]["bad_tab"].format(tab=tab, error=exc))
             continue
-        grid = _grid(reader, tab)
+        grid = reader.grid(tab)
         refs = {"when": cells["meeting.when"], "place": cells["meeting.place"]}
         out[key] = (_cell_text(grid, refs["when"]), _cell_text(grid, refs["place"]), refs)
         if done is not None and any(_cell_text(grid, ref) for fid, ref in cells.items()

@@ -15,7 +15,7 @@ reported with the text it replaced, and the previous file is kept as a backup.
 Nothing stale: the interview tabs show a copy of each employee's numbers (cached
 values) and sentences written from them (praise, remedy lines), so scoring brings
 every existing tab in line with the new results in the same writer session and
-the same save (``interviews.refresh_tabs``), keeping what people typed there.
+the same save (``tabs.refresh_tabs``), keeping what people typed there.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ import numpy as np
 import pandas as pd
 
 from perf_addin.domain import formulas as xf
-from perf_addin.book.department import EmployeeTable, Problem, all_problems, check_texts, read_employees, read_rules
-from perf_addin.domain.rules import RULES_SHEET, Rules, rules_to_rows
+from perf_addin.book.department import EmployeeTable, Problem, all_problems, check_texts
+from perf_addin.book.session import DepartmentBook, open_book
+from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import score_table
+from perf_addin.jobs.tabs import refresh_tabs
 from perf_addin.labels import LANGUAGES, label
-from perf_addin.xlsx import Cell, CellError, SheetSpec, Style, Workbook
+from perf_addin.xlsx import Cell, CellError, Style, Workbook
 from perf_addin.xlsx.refs import cell_ref, col_letter
 
 RESULT_FIELDS = ("score", "grade", "multiplier", "bonus", "check")
@@ -88,53 +90,60 @@ class ScoreReport:
 
 def score_workbook(path: str | Path, progress: Progress = lambda step: None) -> ScoreReport:
     """Read, score and write back one department workbook, and refresh its interview
-    tabs, in one writer session and one atomic save."""
-    from perf_addin.jobs.interviews import refresh_tabs  # the tabs are built on these results
+    tabs, in one read, one writer session and one atomic save."""
+    with open_book(path) as book:
+        return score_book(book, progress)
 
-    path = Path(path)
-    with Workbook.open(path) as book:
-        book.check_writable()  # refuse before any work, not after it
-        report = score_into(book, path, progress)
-        refresh_tabs(book, report, progress)
-        progress("saving")
-        report.backup = book.save()
-        report.unchanged = book.unchanged
-    if not report.unchanged:
-        report.stale = _mark_stale_reconciliation(path)
+
+def score_book(book: DepartmentBook, progress: Progress = lambda step: None) -> ScoreReport:
+    """``score_workbook`` on a workbook a command has open: scores, refreshes the
+    interview tabs, marks a reconciliation made from the old results, and saves."""
+    book.check_writable()  # refuse before any work, not after it
+    report = score_into(book, progress)
+    tabs = refresh_tabs(book, report.table, report.rules, report.scores, progress)  # built on these results
+    report.tabs_updated = tabs.updated
+    report.tab_notes = tabs.skipped + [f"{tab}: the employee is no longer in the table (tab coloured red)"
+                                       for tab in tabs.left]
+    stale = mark_stale_reconciliation(book.writer)
+    progress("saving")
+    report.backup = book.save()
+    report.unchanged = book.unchanged
+    report.stale = [] if report.unchanged else stale
     return report
 
 
-def _mark_stale_reconciliation(path: Path) -> list[str]:
-    """Colour the tab of an existing reconciliation (对账) red: it was computed from the
-    results before this run, and finance must not read old money as current.
+def mark_stale_reconciliation(writer: Workbook) -> list[str]:
+    """Colour the tab of an existing reconciliation (对账) red when this run changes the
+    workbook: it was computed from the results before this run, and finance must not
+    read old money as current.
 
     The tab is not rebuilt here: it depends on what reconcile was given (the seal key,
     an old version to compare with), which score does not have. ``reconcile`` writes it
-    anew and uncoloured. Only the tab colour changes, in a second save without a backup
-    (the first save of this run kept the version before it)."""
-    with Workbook.open(path) as book:
-        stale = [name for name in book.sheet_names if book.owner_kind(name) == "reconcile"]
-        for name in stale:
-            book.set_tab_color(name, STALE_COLOR)
-        book.save(backup=False)
+    anew and uncoloured. The colour goes into the same save as the results; a run that
+    changes nothing else leaves the tab as it is."""
+    stale = [name for name in writer.sheet_names if writer.owner_kind(name) == "reconcile"]
+    if not stale or not writer.would_change():
+        return []
+    for name in stale:
+        writer.set_tab_color(name, STALE_COLOR)
     return stale
 
 
-def score_into(book: Workbook, path: Path, progress: Progress = lambda step: None) -> ScoreReport:
-    """Score the workbook into an open writer session, without saving: the jobs that
-    score first (interviews) write their own sheets into the same session."""
+def score_into(book: DepartmentBook, progress: Progress = lambda step: None) -> ScoreReport:
+    """Score the workbook into its writer, without saving: the jobs that score first
+    (interviews) write their own sheets into the same session."""
     progress("reading the employee table")
-    table = read_employees(path)
-    rules = read_rules(path, table.language)
+    table, rules = book.table, book.rules
     progress(f"scoring {len(table.rows)} employees")
     scores = score_table(table.frame, rules)
     problems = all_problems(table, scores, rules)
     progress("writing result columns")
-    rules_sheet = _ensure_rules_sheet(book, rules, table.language)
-    converted = _convert_text_numbers(book, table)
-    kept, columns, effective = _write_results(book, table, scores, rules, rules_sheet, problems, path)
+    rules_sheet, _ = book.ensure_rules_sheet()
+    writer = book.writer
+    converted = _convert_text_numbers(writer, table)
+    kept, columns, effective = _write_results(book, table, scores, rules, rules_sheet, problems)
     scored = replace(table, result_columns={**table.result_columns, **columns})
-    report = ScoreReport(path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
+    report = ScoreReport(book.path, table.sheet, rules, len(table.rows), _grade_counts(scores, rules),
                          _total_bonus(effective), problems, converted, kept, scores=effective,
                          table=scored, language=table.language)
     report.overrides_in_total = _overrides_in_total(scores, effective)
@@ -146,23 +155,6 @@ def _overrides_in_total(engine: pd.DataFrame, effective: pd.DataFrame) -> int:
     if "bonus_cents" not in engine:
         return 0
     return sum(a != b for a, b in zip(engine["bonus_cents"], effective["bonus_cents"]))
-
-
-RULES_SHEET_NAMES = {"zh": RULES_SHEET, "en": "Rules"}
-
-
-def _ensure_rules_sheet(book: Workbook, rules: Rules, lang: str = "zh") -> str:
-    """The sheet the formulas read; a workbook without one gets the defaults, on a
-    sheet named in the workbook's language."""
-    for name in RULES_SHEET_NAMES.values():
-        if name.casefold() in (n.casefold() for n in book.sheet_names):
-            return book.sheet(name).name
-    grid = rules_to_rows(rules)
-    cells = {cell_ref(r + 1, c + 1): value for r, row in enumerate(grid)
-             for c, value in enumerate(row) if value is not None}
-    name = RULES_SHEET_NAMES[lang]
-    book.add_sheet(SheetSpec(name, cells=cells, col_widths={1: 22, 3: 46, 4: 46}, kind="rules"))
-    return name
 
 
 def _convert_text_numbers(book: Workbook, table: EmployeeTable) -> list[tuple[str, str, float]]:
@@ -199,20 +191,19 @@ def _has_content(book: Workbook, table: EmployeeTable, col: int) -> bool:
     return bool(book.typed_values(table.sheet, col, [table.header_row, *table.rows]))
 
 
-def _write_results(book: Workbook, table: EmployeeTable, scores: pd.DataFrame, rules: Rules,
-                   rules_sheet: str, problems: list[Problem],
-                   path: Path) -> tuple[list[tuple[str, str]], dict[str, int], pd.DataFrame]:
+def _write_results(session: DepartmentBook, table: EmployeeTable, scores: pd.DataFrame, rules: Rules,
+                   rules_sheet: str, problems: list[Problem]) -> tuple[list[tuple[str, str]], dict[str, int], pd.DataFrame]:
     """Write the result columns; returns the overrides kept, the columns and the
     results as the workbook holds them (typed overrides included), which are the
     cached values, the tabs' numbers and the total."""
-    lang = table.language
+    lang, book = table.language, session.writer
     wanted = [f for f in RESULT_FIELDS if f != "bonus" or "base_bonus" in table.columns]
     columns = _result_columns(book, table, wanted)
     book.set_cells(table.sheet, {cell_ref(table.header_row, c): Cell(HEADERS[lang][f], HEADER_STYLE)
                                  for f, c in columns.items() if f not in table.result_columns})
     typed = {name: book.typed_values(table.sheet, columns[name], table.rows)
              for name in wanted if name != "check" and name in table.result_columns}
-    effective = with_overrides(scores, table, _typed_numbers(path, table.sheet, columns, typed),
+    effective = with_overrides(scores, table, _typed_numbers(session, table.sheet, columns, typed),
                                rules)
     left = _left_formulas(book, table, columns)  # before the fill regroups the shared formulas
     kept: list[tuple[str, str]] = []
@@ -255,15 +246,13 @@ def _clear_left_rows(book: Workbook, table: EmployeeTable, columns: dict[str, in
             for r, text in book.typed_values(table.sheet, col, others).items()]
 
 
-def _typed_numbers(path: Path, sheet: str, columns: dict[str, int],
+def _typed_numbers(book: DepartmentBook, sheet: str, columns: dict[str, int],
                    typed: dict[str, dict[int, str]]) -> dict[str, dict[int, object]]:
     """The values people typed into result cells, as a spreadsheet reads them (a
     number is a number, a text a text)."""
     if not any(typed.values()):
         return {}
-    import python_calamine as calamine
-    with calamine.CalamineWorkbook.from_path(str(path)) as reader:
-        grid = reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    grid = book.grid(sheet) or []
 
     def at(row: int, col: int) -> object:
         line = grid[row - 1] if row - 1 < len(grid) else []
@@ -379,12 +368,11 @@ def ensure_rules_sheet(path: str | Path, lang: str | None = None) -> tuple[str, 
     """The rules sheet's name, and whether it had to be added (holding the rules in
     force, the defaults): the Rules button opens it, so it must exist.  ``lang``
     names a new sheet; by default the employee table's language does."""
-    path = Path(path)
-    with Workbook.open(path) as book:
-        before = {n.casefold() for n in book.sheet_names}
-        if any(n.casefold() in before for n in RULES_SHEET_NAMES.values()):
-            return _ensure_rules_sheet(book, Rules.default()), False
+    with open_book(path) as book:
+        existing = book.rules_sheet
+        if existing is not None:
+            return existing, False
         book.check_writable()
-        name = _ensure_rules_sheet(book, read_rules(path), lang or read_employees(path).language)
+        name, _ = book.ensure_rules_sheet(lang)
         book.save()
     return name, True

@@ -46,11 +46,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import python_calamine as calamine
 
 from perf_addin.labels import label as field_label
 from perf_addin.errors import UserError
-from perf_addin.book.snapshot import Snapshot, canon, field_values, is_blank, read_snapshot
+from perf_addin.book.session import DepartmentBook, open_book
+from perf_addin.book.snapshot import Snapshot, canon, field_values, is_blank, snapshot_of
+from perf_addin.book.source import BookSource
 from perf_addin.xlsx import Cell, SheetSpec, Style, Workbook, WorkbookError
 from perf_addin.xlsx.values import number_text
 
@@ -198,11 +199,16 @@ def seal_sheet(seal: StoredSeal, lang: str = "en") -> SheetSpec:
 
 def read_seal(path: str | Path) -> StoredSeal | None:
     """The seal stored in the workbook, or None when it was never sealed."""
-    with calamine.CalamineWorkbook.from_path(str(path)) as book:
-        names = [m.name for m in book.sheets_metadata]
-        if SEAL_SHEET not in names:
-            return None
-        grid = book.get_sheet_by_name(SEAL_SHEET).to_python(skip_empty_area=False)
+    with BookSource.open(path) as book:
+        return seal_of(book)
+
+
+def seal_of(book: BookSource) -> StoredSeal | None:
+    """``read_seal`` of a workbook already read."""
+    grid = book.grid(SEAL_SHEET)
+    if grid is None:
+        return None
+    path = book.path
     cell = lambda r, c: grid[r][c] if r < len(grid) and c < len(grid[r]) else None  # noqa: E731
     if cell(0, 0) not in READABLE_VERSIONS:
         raise SealError(f"{Path(path).name}: the seal sheet is not a {VERSION!r} seal")
@@ -224,9 +230,12 @@ class SealReport:
     backup: Path | None = None
 
 
-def check_sealable(path: str | Path) -> None:
+def check_sealable(path: str | Path | DepartmentBook) -> None:
     """``seal_workbook``'s refusals alone: run before a new key file is written, so a
     refused seal leaves nothing behind."""
+    if isinstance(path, DepartmentBook):
+        _refuse_unsealable(path.writer, path.path)
+        return
     with Workbook.open(path) as book:
         _refuse_unsealable(book, Path(path))
 
@@ -240,19 +249,24 @@ def _refuse_unsealable(book: Workbook, path: Path) -> None:
 
 def seal_workbook(path: str | Path, key: bytes, now: dt.datetime | None = None) -> SealReport:
     """Sign every employee's bonus-relevant values and store the signatures."""
-    path = Path(path)
-    with Workbook.open(path) as book:
-        _refuse_unsealable(book, path)
-        snap = read_snapshot(path)
-        ids = [str(i) for i in snap.table.frame["employee_id"]]
-        stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
-        values = _canonical_rows(snap)
-        seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key, values))),
-                          [row_tags(key, v) for v in values])
-        book.add_sheet(seal_sheet(seal, snap.table.language), replace=True)
-        book.set_sheet_state(SEAL_SHEET, "hidden")
-        backup = book.save()
-    return SealReport(path, len(ids), backup)
+    with open_book(path) as book:
+        return seal_book(book, key, now)
+
+
+def seal_book(session: DepartmentBook, key: bytes, now: dt.datetime | None = None) -> SealReport:
+    """``seal_workbook`` on a workbook a command has open (read once, saved once)."""
+    book = session.writer
+    _refuse_unsealable(book, session.path)
+    snap = snapshot_of(session)
+    ids = [str(i) for i in snap.table.frame["employee_id"]]
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    values = _canonical_rows(snap)
+    seal = StoredSeal(key_check(key), stamp, list(zip(ids, signatures(snap, key, values))),
+                      [row_tags(key, v) for v in values])
+    book.add_sheet(seal_sheet(seal, snap.table.language), replace=True)
+    book.set_sheet_state(SEAL_SHEET, "hidden")
+    backup = session.save()
+    return SealReport(session.path, len(ids), backup)
 
 
 # ------------------------------------------------------------------ checking

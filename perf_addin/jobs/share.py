@@ -50,10 +50,10 @@ from lxml import etree
 from perf_addin.domain import formulas as xf
 from perf_addin.book.department import DepartmentError, held_back
 from perf_addin.forms.interview_form import ITEM_KEYS, InterviewData, interview_sheet, parse_kind
-from perf_addin.domain.interview_settings import settings_from_grid
-from perf_addin.jobs.interviews import _calamine, _grid, employee_data, existing_tabs, filled_fields, pdf_name
-from perf_addin.book.snapshot import Snapshot, is_blank, read_snapshot
-from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Style, Workbook, WorkbookError
+from perf_addin.jobs.interviews import employee_data, existing_tabs, filled_fields, pdf_name
+from perf_addin.book.session import DepartmentBook, opened
+from perf_addin.book.snapshot import Snapshot, is_blank, snapshot_of
+from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Style, WorkbookError
 from perf_addin.xlsx.fresh import new_workbook
 from perf_addin.xlsx.refs import col_letter
 from perf_addin.xlsx.xml import MAIN, q
@@ -141,18 +141,21 @@ class PortableReport:
     values: list[str] = field(default_factory=list)  # cells now holding the cached value
 
 
-def portable_copy(path: str | Path, out: str | Path, values: bool = False) -> PortableReport:
+def portable_copy(path: str | Path | DepartmentBook, out: str | Path, values: bool = False) -> PortableReport:
     """Write ``out``: ``path`` with no ``PERF_*`` formula left (see module docstring)."""
-    path, out = Path(path), Path(out)
-    if out.resolve() == path.resolve():
-        raise WorkbookError(MESSAGES[_language(path)]["same_file"])
+    with opened(path) as session:
+        return _portable_copy(session, Path(out), values)
+
+
+def _portable_copy(session: DepartmentBook, out: Path, values: bool) -> PortableReport:
+    if out.resolve() == session.path.resolve():
+        raise WorkbookError(MESSAGES[_language(session)]["same_file"])
     report = PortableReport(out)
     rules = None
-    with Workbook.open(path) as book:
-        rules_sheet = next((n for n in book.sheet_names if n.casefold() in ("规则", "rules")), None)
+    with session.copy_writer() as book:  # the copy's edits never reach the workbook itself
+        rules_sheet = session.rules_sheet
         if rules_sheet and not values:
-            from perf_addin.book.department import read_rules
-            rules = read_rules(path)
+            rules = session.rules
         for entry in book.sheets:
             if not entry.is_worksheet:
                 continue
@@ -302,7 +305,7 @@ class MasterTab:
     kept: dict[str, Any]  # field id -> value, filled fields only
 
 
-def master_tabs(path: Path, lang: str = "en") -> dict[str, MasterTab]:
+def master_tabs(path: Path | DepartmentBook, lang: str = "en") -> dict[str, MasterTab]:
     """Employee ID -> their interview tab in the master.
 
     Opening the master through the writer also applies its refusals (an old .xls,
@@ -311,13 +314,15 @@ def master_tabs(path: Path, lang: str = "en") -> dict[str, MasterTab]:
     filled in.
     """
     out: dict[str, MasterTab] = {}
-    with Workbook.open(path) as book, _calamine(path) as reader:
+    with opened(path) as reader:
+        book = reader.writer
         for eid, tab in existing_tabs(book).items():
             kind = parse_kind(book.owner_kind(tab))
             try:
-                kept = filled_fields(_grid(reader, tab), kind.version, kind.remedies)
+                kept = filled_fields(reader.grid(tab), kind.version, kind.remedies)
             except ValueError as exc:
-                raise WorkbookError(MESSAGES[lang]["bad_tab"].format(name=path.name, tab=tab, error=exc)) from None
+                raise WorkbookError(MESSAGES[lang]["bad_tab"].format(name=reader.path.name, tab=tab,
+                                                                     error=exc)) from None
             out[eid] = MasterTab(tab, kind.remedies, kept)
     return out
 
@@ -354,19 +359,26 @@ class _Built:
     form: SheetSpec
 
 
-def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None = None,
+def write_packs(path: str | Path | DepartmentBook, folder: str | Path, only: Sequence[str] | None = None,
                 password_column: str | None = None, generate: bool = False, pdf: bool = False,
                 progress: Progress = lambda step: None, workers: int | None = None,
                 include_errors: bool = False) -> PackReport:
     """One pack per employee (or per ``only`` ID) in ``folder``; see the module docstring."""
-    path, folder = Path(path), Path(folder)
+    with opened(path) as session:
+        return _write_packs(session, Path(folder), only, password_column, generate, pdf, progress, workers,
+                            include_errors)
+
+
+def _write_packs(session: DepartmentBook, folder: Path, only: Sequence[str] | None, password_column: str | None,
+                 generate: bool, pdf: bool, progress: Progress, workers: int | None,
+                 include_errors: bool) -> PackReport:
     if password_column and generate:
-        raise WorkbookError(MESSAGES[_language(path)]["both"])
+        raise WorkbookError(MESSAGES[_language(session)]["both"])
     progress("reading the workbook")
-    Workbook.open(path).close()  # the writer's refusals first, before anything else is read
-    snap = read_snapshot(path)
+    session.writer  # noqa: B018 - the writer's refusals first, before anything else is read
+    snap = snapshot_of(session)
     lang = snap.table.language
-    tabs = master_tabs(path, lang)
+    tabs = master_tabs(session, lang)
     chosen = _chosen(snap, only)
     hold = held_back(snap.table, snap.rules, include_errors)  # included ones carry the tab's banner
     held, chosen = hold.held_lines(chosen), [i for i in chosen if not hold.held(i)]
@@ -375,7 +387,7 @@ def write_packs(path: str | Path, folder: str | Path, only: Sequence[str] | None
     if passwords is not None and generate:  # a re-sent pack opens with the password HR already has
         passwords.update(_listed_passwords(snap, chosen, listed))
     rules_sheet = snap.rules_sheet or "规则"
-    settings = settings_from_grid(snap.rules_grid, rules_sheet, lang)
+    settings = session.settings
     data = employee_data(snap.table, snap.rules, rules_sheet)
     folder.mkdir(parents=True, exist_ok=True)
     report = PackReport(folder, encrypted=passwords is not None, held=held)
@@ -572,24 +584,34 @@ def share_workbook(path: str | Path, portable: str | Path | None = None, values:
                    password_column: str | None = None, generate: bool = False, pdf: bool = False,
                    progress: Progress = lambda step: None, include_errors: bool = False) -> ShareReport:
     """What ``perf-addin share`` and the ribbon's "Prepare for email" do."""
+    with opened(path) as session:
+        return share_book(session, portable, values, packs, only, password_column, generate, pdf, progress,
+                          include_errors)
+
+
+def share_book(session: DepartmentBook, portable: str | Path | None = None, values: bool = False,
+               packs: str | Path | None = None, only: Sequence[str] | None = None,
+               password_column: str | None = None, generate: bool = False, pdf: bool = False,
+               progress: Progress = lambda step: None, include_errors: bool = False) -> ShareReport:
+    """``share_workbook`` on a workbook a command has open (read once; the workbook
+    itself is not written)."""
     if portable is None and packs is None:
-        raise WorkbookError(MESSAGES[_language(path)]["what"])
-    Workbook.open(path).close()  # the writer's refusals (an old .xls, encrypted, damaged …) come first
-    report = ShareReport(language=_language(path))
+        raise WorkbookError(MESSAGES[_language(session)]["what"])
+    session.writer  # noqa: B018 - the writer's refusals (an old .xls, encrypted, damaged …) come first
+    report = ShareReport(language=_language(session))
     if portable is not None:
         progress(MESSAGES[report.language]["p_portable"])
-        report.portable = portable_copy(path, portable, values)
+        report.portable = portable_copy(session, portable, values)
     if packs is not None:
-        report.packs = write_packs(path, packs, only, password_column, generate, pdf, progress,
+        report.packs = write_packs(session, packs, only, password_column, generate, pdf, progress,
                                    include_errors=include_errors)
     return report
 
 
-def _language(path: str | Path) -> str:
+def _language(book: DepartmentBook) -> str:
     """The workbook's language; English for a workbook without an employee table."""
-    from perf_addin.book.department import read_employees
     from perf_addin.errors import UserError
     try:
-        return read_employees(path).language
+        return book.language
     except UserError:
         return "en"

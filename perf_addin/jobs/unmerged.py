@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perf_addin.book.department import read_employees
+from perf_addin.book.department import EmployeeTable, employee_table
+from perf_addin.book.session import DepartmentBook
+from perf_addin.book.source import BookSource
 from perf_addin.errors import UserError
-from perf_addin.jobs.interviews import _calamine, _grid
 from perf_addin.labels import label, shown
 
 TEXTS = {"zh": "{eid} {field} 副本 {other} / 主表 {master} – 请在主表中修改（{file}）",
@@ -41,14 +42,16 @@ class Unmerged:
                                   master=shown(self.master, lang), file=self.source)
 
 
-def table_values(path: Path) -> dict[str, dict[str, Any]]:
+def table_values(path: Path | BookSource) -> dict[str, dict[str, Any]]:
     """Employee ID -> field -> the value as stored (formulas: their cached value) in
-    the employee table of ``path`` (a pack's result sheet is such a table); empty when
-    the file has none."""
+    the employee table of ``path`` (a pack's result sheet is such a table; a workbook
+    already read is not read again); empty when the file has none."""
     try:
-        table = read_employees(path)
-        with _calamine(path) as reader:
-            grid = _grid(reader, table.sheet) or []
+        if isinstance(path, BookSource):
+            table, grid = _table_and_grid(path)
+        else:
+            with BookSource.open(path) as book:
+                table, grid = _table_and_grid(book)
     except UserError:
         return {}
     columns = {**table.columns, **table.result_columns}
@@ -59,6 +62,11 @@ def table_values(path: Path) -> dict[str, dict[str, Any]]:
         out[eid] = {f: _plain(line[c - 1] if c - 1 < len(line) else None) for f, c in columns.items()
                     if f not in SKIPPED}
     return out
+
+
+def _table_and_grid(book: BookSource) -> tuple[EmployeeTable, list[list[Any]]]:
+    table = book.table if isinstance(book, DepartmentBook) else employee_table(book)  # read once per file
+    return table, book.grid(table.sheet) or []
 
 
 def _plain(value: Any) -> Any:

@@ -12,29 +12,13 @@ import os
 import shutil
 import stat
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable
 
 from .errors import WorkbookError
 
 BACKUP_DIR = "perf-addin backups"
 KEEP_BACKUPS = 10
-# Inside ``one_backup()``: workbook -> the backup already kept for it (None outside).
-_KEPT: dict[Path, Path] | None = None
-
-
-@contextmanager
-def one_backup() -> Iterator[None]:
-    """One backup per command: a command that saves a workbook twice (``--lang`` writes
-    the language row, then the command its own cells) keeps the version from before the
-    command only, and every save reports that one."""
-    global _KEPT
-    outer, _KEPT = _KEPT, ({} if _KEPT is None else _KEPT)
-    try:
-        yield
-    finally:
-        _KEPT = outer
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -93,17 +77,7 @@ def _umask() -> int:
 
 
 def keep_backup(path: Path) -> Path:
-    """Keep the current ``path`` in the backups folder beside it; returns the copy
-    (inside ``one_backup()``, the copy kept earlier in the same command)."""
-    if _KEPT is not None and path.resolve() in _KEPT and _KEPT[path.resolve()].exists():
-        return _KEPT[path.resolve()]
-    target = _keep(path)
-    if _KEPT is not None:
-        _KEPT[path.resolve()] = target
-    return target
-
-
-def _keep(path: Path) -> Path:
+    """Keep the current ``path`` in the backups folder beside it; returns the copy."""
     folder = path.parent / BACKUP_DIR
     folder.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M%S.%f")

@@ -87,12 +87,13 @@ class Workbook:
     # -- opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> "Workbook":
+    def open(cls, path: str | Path, data: bytes | None = None) -> "Workbook":
         """Open for editing; every refusal happens here or in an edit call, before
-        anything is written."""
+        anything is written. ``data`` is the file's content when the caller has read
+        it already (one read per command); saving in place still writes ``path``."""
         path = Path(path)
-        package.sniff(path)
-        return cls(path, package.ZipSource(path))
+        package.sniff(path, data)
+        return cls(path, package.ZipSource(path, data))
 
     def __enter__(self) -> "Workbook":
         return self
@@ -720,6 +721,13 @@ class Workbook:
     def changed(self) -> bool:
         return bool(self._editors or self._added or self._replaced or self._structure_changed
                     or (self._styles is not None and self._styles.changed))
+
+    def would_change(self) -> bool:
+        """Whether ``save`` in place would write anything: some edit leaves a part
+        different from the file's (a job that marks other sheets only when the
+        workbook changes asks this before its one save)."""
+        replaced, added = self._finish()
+        return bool(added or self._removed) or any(self.source.read(p) != data for p, data in replaced.items())
 
     def check_writable(self) -> None:
         """Refuse now, before any work, if saving in place could not succeed."""

@@ -30,17 +30,21 @@ _CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
 _END = struct.Struct("<4s4H2LH")
 
 
-def sniff(path: Path) -> None:
-    """Refuse what is not an OOXML zip, saying what it is instead."""
+def sniff(path: Path, data: bytes | None = None) -> None:
+    """Refuse what is not an OOXML zip, saying what it is instead. ``data`` is the
+    file's content when the caller has already read it (the file is then not opened)."""
     name = path.name
-    if not path.exists():
-        raise WorkbookError(f"{name}: no such file")
-    if not path.is_file():
-        raise WorkbookError(f"{name}: not a file")
-    with path.open("rb") as f:
-        head = f.read(8)
+    if data is None:
+        if not path.exists():
+            raise WorkbookError(f"{name}: no such file")
+        if not path.is_file():
+            raise WorkbookError(f"{name}: not a file")
+        with path.open("rb") as f:
+            head = f.read(8)
+    else:
+        head = data[:8]
     if head == CFB_MAGIC:
-        raise WorkbookError(f"{name}: {_cfb_kind(path)}")
+        raise WorkbookError(f"{name}: {_cfb_kind(path if data is None else io.BytesIO(data))}")
     if not head.startswith(b"PK"):
         raise WorkbookError(f"{name}: not an Excel workbook (.xlsx/.xlsm is a zip package; "
                             "this file is not one)")
@@ -49,11 +53,11 @@ def sniff(path: Path) -> None:
                             "save it as .xlsx or .xlsm in Excel")
 
 
-def _cfb_kind(path: Path) -> str:
+def _cfb_kind(path: Path | BinaryIO) -> str:
     """An OLE compound file is either an encrypted OOXML package or an old .xls."""
     try:
         import olefile
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(str(path) if isinstance(path, Path) else path) as ole:
             streams = {"/".join(s) for s in ole.listdir()}
     except Exception:
         return "an OLE compound file that is not a readable workbook"
@@ -66,12 +70,13 @@ def _cfb_kind(path: Path) -> str:
 
 
 class ZipSource:
-    """Read access to the original package."""
+    """Read access to the original package: the file at ``path``, or its content
+    ``data`` already read into memory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, data: bytes | None = None) -> None:
         self.path = path
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = zipfile.ZipFile(path if data is None else io.BytesIO(data))
             self.infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise WorkbookError(f"{path.name}: damaged or truncated package ({exc})") from None
