@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from perf_addin.book.department import (EmployeeTable, Problem, problems_from_scores, read_employees,
+from perf_addin.book.department import (EmployeeTable, Problem, all_problems, read_employees,
                                         read_rules)
 from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import score_table
@@ -66,8 +66,7 @@ class Department:
     def problems(self) -> list[Problem]:
         """Every input error, the reader's and the engine's, in sheet order, each naming
         its cell (``员工!G7``) and worded in the workbook's language."""
-        found = self.table.problems + problems_from_scores(self.table, self.scores, self.rules)
-        return sorted(found, key=lambda p: (p.row or 0, p.cell))
+        return all_problems(self.table, self.scores, self.rules)
 
     def __repr__(self) -> str:
         return f"Department({self.path.name!r}, {len(self.table.rows)} employees, {self.language})"

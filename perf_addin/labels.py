@@ -38,8 +38,16 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "base_bonus": ("奖金基数", "Base bonus"),
     "email": ("邮箱", "Email"),  # optional: where invitations and reminders go
 }
+# The columns people fill in during the calibration meeting (optional; ``calibrate`` adds
+# them beside the table): a grade typed there wins over the score's grade everywhere.
+MEETING_LABELS: dict[str, tuple[str, str]] = {
+    "calibrated_grade": ("校准等级", "Calibrated grade"),
+    "calibration_reason": ("校准理由", "Calibration reason"),
+    "potential": ("潜力", "Potential"),
+}
 # Other header spellings the reader accepts besides the two labels.
-EXTRA_ALIASES: dict[str, tuple[str, ...]] = {"email": ("电子邮箱", "电子邮件", "E-mail")}
+EXTRA_ALIASES: dict[str, tuple[str, ...]] = {"email": ("电子邮箱", "电子邮件", "E-mail"),
+                                             "calibration_reason": ("校准原因",)}
 # The columns the tool writes beside the table (and finance's override columns).
 RESULT_LABELS: dict[str, tuple[str, str]] = {
     "score": ("得分", "Score"),
@@ -57,7 +65,7 @@ DERIVED_LABELS: dict[str, tuple[str, str]] = {
     "profit_attainment": ("盈利达成率", "Profit attainment"),
     "task_attainment": ("任务达成率", "Task attainment"),
 }
-FIELD_LABELS: dict[str, tuple[str, str]] = INPUT_LABELS | RESULT_LABELS | DERIVED_LABELS
+FIELD_LABELS: dict[str, tuple[str, str]] = INPUT_LABELS | MEETING_LABELS | RESULT_LABELS | DERIVED_LABELS
 # The calibration's columns and headings (domain/calibration.py, nine_box.py, rater_bias.py).
 # Kept apart from FIELD_LABELS: the employee-table reader must not take them for its columns.
 CALIBRATION_LABELS: dict[str, tuple[str, str]] = {
@@ -70,8 +78,8 @@ CALIBRATION_LABELS: dict[str, tuple[str, str]] = {
     "calibration.proposed": ("建议", "Proposed"),
     "calibration.rank": ("排名", "Rank"),
     "calibration.proposed_grade": ("建议等级", "Proposed grade"),
-    "calibration.calibrated_grade": ("校准等级", "Calibrated grade"),
-    "calibration.reason": ("校准原因", "Calibration reason"),
+    "calibration.calibrated_grade": MEETING_LABELS["calibrated_grade"],
+    "calibration.reason": MEETING_LABELS["calibration_reason"],
     "calibration.tied": ("并列（需会议决定）", "Tied (the meeting decides)"),
     "calibration.gave_way": ("人数太少而放宽的配额", "Quotas relaxed for too few people"),
     "calibration.potential": ("潜力", "Potential"),
@@ -206,6 +214,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "range": ("{field}必须在 {low} 到 {high} 之间，现为 {value}",
               "{field} must be between {low} and {high}, found {value}"),
     "too_large": ("{field}过大，无法计算", "{field} is too large to compute"),
+    "unknown_grade": ("{field}“{value}”不是等级（可用：{known}）", "{field} '{value}' is not a grade (known: {known})"),
+    "no_reason": ("填写了{field}“{value}”但{reason}为空：请写明理由",
+                  "{field} '{value}' is filled in but the {reason} is blank: give the reason"),
+    "potential": ("{field}必须是 低、中 或 高（或 low、medium、high），现为“{value}”",
+                  "{field} must be low, medium or high (or 低, 中, 高), found '{value}'"),
 }
 
 
@@ -216,5 +229,5 @@ def problem_text(kind: str, field: str, lang: str, **values: Any) -> str:
                                                         for k, v in values.items()})
 
 
-__all__ = ["CALIBRATION_LABELS", "DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "PROBLEMS", "RESULT_LABELS",
+__all__ = ["CALIBRATION_LABELS", "DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "MEETING_LABELS", "PROBLEMS", "RESULT_LABELS",
            "form_field_key", "form_field_label", "header_aliases", "label", "problem_text", "shown"]

@@ -56,10 +56,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 from perf_addin.book.source import BookSource, DepartmentError
-from perf_addin.labels import INPUT_LABELS, RESULT_LABELS, header_aliases, label, normalise, problem_text
+from perf_addin.labels import (INPUT_LABELS, MEETING_LABELS, RESULT_LABELS, header_aliases, label, normalise,
+                               problem_text)
 from perf_addin.language import decide_language, is_chinese, remembered_language
 from perf_addin.domain.rules import Rules, a1, rules_from_rows
-from perf_addin.domain.scoring import score_table
+from perf_addin.domain.scoring import UNKNOWN_GRADE, calibrated_index, score_table
 from perf_addin.xlsx.refs import quote_sheet
 
 EMPLOYEE_SHEETS = ("员工", "Employees")
@@ -70,12 +71,12 @@ BLANK_RUN = 3
 
 # field -> header aliases (matched after ``_norm``); the field name itself is an alias too.
 # The names are the labels of ``labels.py``, so a header reads as the tool writes it.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {f: header_aliases(f) for f in INPUT_LABELS}
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {f: header_aliases(f) for f in (*INPUT_LABELS, *MEETING_LABELS)}
 # Columns the tool writes itself (and finance's documented manual overrides, honoured
 # and listed by ``reconcile``); found so a second run reuses them.
 RESULT_ALIASES: dict[str, tuple[str, ...]] = {f: header_aliases(f) for f in RESULT_LABELS}
 NUMERIC_FIELDS = ("profit_actual", "profit_target", "tasks_done", "tasks_target", "rating", "base_bonus")
-TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor", "email")
+TEXT_FIELDS = ("employee_id", "name", "department", "level", "supervisor", "email", *MEETING_LABELS)
 # Every command needs these: scores need the inputs, bonuses and reconciliation the base
 # bonus (a table without one would be paid as 0.00, so it is refused, not guessed).
 REQUIRED_FIELDS = ("employee_id", "name", "profit_actual", "profit_target", "tasks_done", "tasks_target", "rating",
@@ -546,12 +547,54 @@ def employee_table(book: BookSource, sheet: str | None = None, language: str | N
     b = _Builder(h, rows, language)
     for name, col in columns.items():
         (b.numeric if name in NUMERIC_FIELDS else b.text)(name, col - 1, cells[name].take(keep))
+    b.problems += _meeting_problems(b, columns)
     problems = sorted(b.problems, key=lambda p: (p.row, columns[p.field]))
     frame = pd.DataFrame({f: pd.Series(b.frame[f], dtype=object if f in TEXT_FIELDS else np.float64)
                           for f in columns})
     units = {f: u for f, u in h.units.items() if u and f in NUMERIC_FIELDS}
     return EmployeeTable(h.sheet, h.row0 + 1, columns, rows, frame, problems, results, units,
                          sorted(b.text_numbers, key=lambda t: (t[1], columns[t[0]])), language)
+
+
+def _meeting_problems(b: _Builder, columns: dict[str, int]) -> list[Problem]:
+    """The meeting's columns, as far as they can be checked without the rules: a
+    potential that is not low/medium/high, a calibrated grade without a reason.
+    (Whether the calibrated grade is a grade needs the bands: ``calibration_problems``.)"""
+    out: list[Problem] = []
+    sheet, lang = b.h.sheet, b.lang
+    if "potential" in b.frame:
+        from perf_addin.domain.nine_box import parse_potential
+        values = b.frame["potential"]
+        for i in np.flatnonzero(values != ""):
+            try:
+                parse_potential([values[i]])
+            except ValueError:
+                out.append(Problem(sheet, cell_ref(sheet, b.rows[i] - 1, columns["potential"] - 1), "potential",
+                                   problem_text("potential", "potential", lang, value=values[i]), values[i],
+                                   b.rows[i]))
+    if "calibrated_grade" in b.frame:
+        grades = b.frame["calibrated_grade"]
+        reasons = b.frame.get("calibration_reason", np.full(len(grades), "", dtype=object))
+        for i in np.flatnonzero((grades != "") & (reasons == "")):
+            out.append(Problem(sheet, cell_ref(sheet, b.rows[i] - 1, columns["calibrated_grade"] - 1),
+                               "calibrated_grade",
+                               problem_text("no_reason", "calibrated_grade", lang, value=grades[i],
+                                            reason=label("calibration_reason", lang)), grades[i], b.rows[i]))
+    return out
+
+
+def calibration_problems(table: EmployeeTable, rules: Rules) -> list[Problem]:
+    """A calibrated grade that is not one of the rules' grades (code, zh or en label),
+    naming the cell and the grades there are."""
+    if "calibrated_grade" not in table.frame:
+        return []
+    values = table.frame["calibrated_grade"].to_numpy(dtype=object)
+    idx = calibrated_index(values, rules)
+    known = ("、" if table.language == "zh" else ", ").join(
+        getattr(b, "label_zh" if table.language == "zh" else "label_en") for b in rules.bands)
+    return [Problem(table.sheet, table.cell("calibrated_grade", i), "calibrated_grade",
+                    problem_text("unknown_grade", "calibrated_grade", table.language, value=values[i], known=known),
+                    values[i], table.rows[i]) for i in np.flatnonzero(idx == UNKNOWN_GRADE)]
 
 
 def _engine_reason(name: str, value: Any, rules: Rules, lang: str) -> str:
@@ -575,7 +618,8 @@ def _engine_reason(name: str, value: Any, rules: Rules, lang: str) -> str:
     return problem_text("too_large", "score" if name == "profit_actual" else name, lang)
 
 
-def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame, rules: Rules | None = None) -> list[Problem]:
+def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame, rules: Rules | None = None,
+                         known: Sequence[Problem] | None = None) -> list[Problem]:
     """The engine's per-row errors (``score_table(table.frame, rules)``) as cell problems,
     worded in the table's language.
 
@@ -584,7 +628,7 @@ def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame, rules: Rule
     The full list for the user is ``table.problems + problems_from_scores(...)``.
     """
     rules = rules or Rules.default()
-    seen = {(p.row, p.field) for p in table.problems}
+    seen = {(p.row, p.field) for p in (table.problems if known is None else known)}
     out: list[Problem] = []
     errors = scores["error"].to_numpy()
     fields = scores["error_field"].to_numpy()
@@ -631,8 +675,10 @@ class HeldBack:
 
 def all_problems(table: EmployeeTable, scores: pd.DataFrame, rules: Rules | None = None) -> list[Problem]:
     """The one list of input problems every job reports: the reader's and the
-    engine's (``scores = score_table(table.frame, rules)``), in sheet order."""
-    return sorted(table.problems + problems_from_scores(table, scores, rules), key=lambda p: (p.row or 0, p.cell))
+    engine's (``scores = score_table(table.frame, rules)``) and the calibrated grades
+    that are no grade, in sheet order."""
+    found = table.problems + calibration_problems(table, rules or Rules.default())
+    return sorted(found + problems_from_scores(table, scores, rules, found), key=lambda p: (p.row or 0, p.cell))
 
 
 def check_texts(problems: Iterable[Problem]) -> dict[int, str]:
@@ -718,7 +764,7 @@ def rules_grid(path: str | Path) -> tuple[str | None, list[list[Any]] | None]:
 
 __all__ = [
     "BLANK_RUN", "DepartmentError", "EmployeeTable", "FIELD_ALIASES", "HEADER_SCAN_ROWS", "HeldBack", "Problem",
-    "RESULT_ALIASES", "RulesSheetError", "all_problems", "cell_ref", "check_texts", "employee_table",
+    "RESULT_ALIASES", "RulesSheetError", "all_problems", "calibration_problems", "cell_ref", "check_texts", "employee_table",
     "find_rules_sheet", "first_rows", "held_back",
     "is_rules_sheet", "match_header", "parse_number_text", "problems_from_scores", "read_employees",
     "read_rules", "rules_grid", "rules_of", "sheet_ref",

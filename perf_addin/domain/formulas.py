@@ -20,7 +20,13 @@ Decisions:
   band rows, so the number of bands is fixed when the formula is written;
   bound values, inclusive flags, labels and multipliers are read live.
 * Only functions that exist in Excel 2010, LibreOffice 7.4 and Gnumeric: IF,
-  AND, OR, NOT, ISNUMBER, ISLOGICAL, ROUND, MAX, MIN, ABS, NA.
+  AND, OR, NOT, ISNUMBER, ISLOGICAL, ROUND, MAX, MIN, ABS, NA, TRIM.
+* A grade set in the calibration meeting (the 校准等级 cell, ``calibrated``)
+  wins over the score's: grade, multiplier and bonus read it first. It is
+  matched as ``TRIM(cell)`` against each band's code and both labels, best
+  band first – the order ``scoring.calibrated_index`` uses – and a text that is
+  no grade gives ``NA()``. The score must still be a number: a row with an
+  input error is not paid on a calibrated grade.
 * Rounding is the spreadsheet's own ROUND; the engine reproduces what
   LibreOffice computes for it (``scoring.excel_round``; docs/rules.md).
 """
@@ -36,7 +42,7 @@ from perf_addin.xlsx.refs import quote_sheet
 
 ERROR_MARKER = "NA()"
 FUNCTIONS_USED = frozenset({"IF", "AND", "OR", "NOT", "ISNUMBER", "ISLOGICAL", "ROUND", "MAX", "MIN", "NA",
-                            "ABS"})
+                            "ABS", "TRIM"})
 LIMIT = f"{TOO_LARGE:.0E}"  # "1E+300", as a formula literal
 
 
@@ -128,6 +134,27 @@ def band_lookup_expr(score: str, column: str, bands: int | Rules, sheet: str = R
     return expr
 
 
+def calibrated_lookup_expr(calibrated: str, column: str, bands: int | Rules, sheet: str = RULES_SHEET) -> str:
+    """The first band (top down) whose code or a label is ``TRIM(calibrated)`` -> its
+    ``column`` cell; #N/A for a text that is no grade (spreadsheet text comparison
+    ignores case, as ``scoring.calibrated_index`` does)."""
+    text = f"TRIM({calibrated})"
+    expr = ERROR_MARKER
+    for i in reversed(range(_n_bands(bands))):
+        names = ",".join(f"{text}={rule_ref(c, i, sheet)}" for c in ("grade", "label_zh", "label_en"))
+        expr = f"IF(OR({names}),{rule_ref(column, i, sheet)},{expr})"
+    return expr
+
+
+def graded_expr(score: str, column: str, bands: int | Rules, sheet: str = RULES_SHEET,
+                calibrated: str | None = None) -> str:
+    """The band's ``column`` cell for the score, or for the calibrated grade when one is typed."""
+    own = band_lookup_expr(score, column, bands, sheet)
+    if calibrated is None:
+        return own
+    return f"IF(TRIM({calibrated})=\"\",{own},{calibrated_lookup_expr(calibrated, column, bands, sheet)})"
+
+
 # --------------------------------------------------------------- formulas
 
 
@@ -169,22 +196,24 @@ _LABEL_COLUMN = {"code": "grade", "zh": "label_zh", "en": "label_en"}
 
 
 def grade_formula(score: str, bands: int | Rules, sheet: str = RULES_SHEET,
-                  label: Literal["code", "zh", "en"] = "zh") -> str:
-    """Grade label (Chinese by default) of the score in cell ``score``."""
-    return _guard(_not_numbers(score), band_lookup_expr(score, _LABEL_COLUMN[label], bands, sheet))
+                  label: Literal["code", "zh", "en"] = "zh", calibrated: str | None = None) -> str:
+    """Grade label (Chinese by default) of the score in cell ``score``, or of the
+    calibrated grade in cell ``calibrated`` when one is typed there."""
+    return _guard(_not_numbers(score), graded_expr(score, _LABEL_COLUMN[label], bands, sheet, calibrated))
 
 
-def multiplier_formula(score: str, bands: int | Rules, sheet: str = RULES_SHEET) -> str:
-    return _guard(_not_numbers(score), band_lookup_expr(score, "multiplier", bands, sheet))
+def multiplier_formula(score: str, bands: int | Rules, sheet: str = RULES_SHEET, calibrated: str | None = None) -> str:
+    return _guard(_not_numbers(score), graded_expr(score, "multiplier", bands, sheet, calibrated))
 
 
-def bonus_formula(base: str, score: str, bands: int | Rules, sheet: str = RULES_SHEET) -> str:
+def bonus_formula(base: str, score: str, bands: int | Rules, sheet: str = RULES_SHEET,
+                  calibrated: str | None = None) -> str:
     """ROUND(ROUND(base × multiplier, 9), 2): half away from zero to cents.
 
     The engine's cents are this formula's result as LibreOffice computes it
     (below 2^52 cents; above, a double cannot hold every cent and the engine
     keeps the exact decimal product); see scoring.bonus_cents.
     """
-    mult = band_lookup_expr(score, "multiplier", bands, sheet)
+    mult = graded_expr(score, "multiplier", bands, sheet, calibrated)
     return _guard([*_not_numbers(base, score), f"{base}<0", f"{base}>{LIMIT}"],
                   f"ROUND(ROUND({base}*{mult},9),2)")

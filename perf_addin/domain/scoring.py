@@ -528,8 +528,51 @@ def bonus(base: Any, score: Any, rules: Rules | None = None) -> np.ndarray:
     return cents_to_amount(cents, valid & ~base_c.bad)
 
 
-def _grade_columns(score: np.ndarray, rules: Rules, base: Checked | None) -> dict[str, Any]:
-    idx = band_index(score, rules)
+UNKNOWN_GRADE = -2  # ``calibrated_index`` of a calibrated grade that is no band
+
+
+def _grade_key(value: Any) -> str:
+    """A grade as a spreadsheet compares ``TRIM(cell)=label``: spaces trimmed and
+    collapsed, case ignored; a whole number as its digits."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(part for part in str(value).split(" ") if part).casefold()
+
+
+def calibrated_index(values: Any, rules: Rules | None = None) -> np.ndarray:
+    """Band index of each calibrated grade (its code, Chinese or English label), -1 for a
+    blank, ``UNKNOWN_GRADE`` for anything else.
+
+    The first band (best first) whose code or a label matches wins: that is the order
+    of the native formula's IF chain (``formulas.calibrated_lookup_expr``), so the
+    engine and a spreadsheet always pick the same band."""
+    rules = rules or Rules.default()
+    names: dict[str, int] = {}
+    for i, b in enumerate(rules.bands):
+        for name in (b.code, b.label_zh, b.label_en):
+            names.setdefault(_grade_key(name), i)
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    out = np.full(arr.shape, -1, dtype=np.intp)
+    for value in pd.unique(arr[pd.notna(arr)]):
+        key = _grade_key(value)
+        if key:
+            out[arr == value] = names.get(key, UNKNOWN_GRADE)
+    return out
+
+
+def _calibrated(idx: np.ndarray, cal: np.ndarray | None, scored: np.ndarray) -> np.ndarray:
+    """The score's band, unless a calibrated grade is set for a scored row: then its
+    band (none at all for an unknown grade, which is an input error)."""
+    if cal is None:
+        return idx
+    idx = np.where(scored & (cal >= 0), cal, idx)
+    return np.where(scored & (cal == UNKNOWN_GRADE), -1, idx)
+
+
+def _grade_columns(score: np.ndarray, rules: Rules, base: Checked | None,
+                   calibrated: np.ndarray | None = None) -> dict[str, Any]:
+    own = band_index(score, rules)
+    idx = _calibrated(own, calibrated, np.isfinite(score))
     bands = rules.bands
     out: dict[str, Any] = {
         "grade": _pick(idx, [b.code for b in bands], None, object),
@@ -544,6 +587,8 @@ def _grade_columns(score: np.ndarray, rules: Rules, base: Checked | None) -> dic
         paid = np.full(len(valid), None, dtype=object)
         paid[valid] = cents[valid].astype(object)  # Python ints
         out["bonus_cents"] = paid  # Python ints: exact at any size
+    if calibrated is not None:  # the score's own grade, for the calibration's audit
+        out["score_grade"] = _pick(own, [b.code for b in bands], None, object)
     return out
 
 
@@ -609,11 +654,13 @@ def _with_base_error(error: np.ndarray, field: np.ndarray, bad: np.ndarray,
     field[only] = base.field
 
 
-def grade_table(score: Any, rules: Rules | None = None, base_bonus: Any = None) -> pd.DataFrame:
+def grade_table(score: Any, rules: Rules | None = None, base_bonus: Any = None,
+                calibrated: Any = None) -> pd.DataFrame:
     """grade, labels, multiplier (and bonus) for given scores, with reasons.
 
     ``base_bonus=None`` means "no bonus wanted"; to ask for the bonus of a
-    blank base, pass a column holding None (``[None]``)."""
+    blank base, pass a column holding None (``[None]``). ``calibrated``: the
+    grades set in a calibration meeting, which win over the score's."""
     rules = rules or Rules.default()
     score_c = check_numbers(score, "score")
     base = None
@@ -621,7 +668,22 @@ def grade_table(score: Any, rules: Rules | None = None, base_bonus: Any = None) 
         score_c, base = _aligned(score_c, _check_base(check_numbers(base_bonus, "base_bonus")))
     error, field, bad = _first_errors([score_c], len(score_c.values))
     _with_base_error(error, field, bad, base)
-    return _finish(_grade_columns(np.where(bad, np.nan, score_c.values), rules, base), error, field, bad)
+    cal = None if calibrated is None else calibrated_index(calibrated, rules)
+    if cal is not None and cal.shape != score_c.values.shape:
+        cal = np.broadcast_to(cal, score_c.values.shape)
+    values = np.where(bad, np.nan, score_c.values)
+    _with_calibration_error(error, field, bad, cal, values)
+    return _finish(_grade_columns(values, rules, base, cal), error, field, bad)
+
+
+def _with_calibration_error(error: np.ndarray, field: np.ndarray, bad: np.ndarray, cal: np.ndarray | None,
+                            score: np.ndarray) -> None:
+    """Scored rows whose calibrated grade is no grade get that reason (in place)."""
+    if cal is None:
+        return
+    unknown = (cal == UNKNOWN_GRADE) & np.isfinite(score) & ~bad & pd.isna(error)
+    error[unknown] = "calibrated grade is not a grade"
+    field[unknown] = "calibrated_grade"
 
 
 class ColumnsError(UserError, KeyError):
@@ -719,10 +781,24 @@ def score_table(data: Mapping[str, Any] | pd.DataFrame, rules: Rules | None = No
               _overflow_check("profit_actual", score, "score")]
     error, field, bad = _first_errors(checks, len(score))
     _with_base_error(error, field, bad, base)
+    cal = _calibrated_column(data, len(score), rules)
+    _with_calibration_error(error, field, bad, cal, np.where(bad, np.nan, score))
     frame: dict[str, Any] = {
         "profit_attainment": _shown(p_att), "profit_points": p_pts,
         "task_attainment": _shown(t_att), "task_points": t_pts,
         "rating": r_pts, "score": score,
     }
-    frame.update(_grade_columns(np.where(bad, np.nan, score), rules, base))
+    frame.update(_grade_columns(np.where(bad, np.nan, score), rules, base, cal))
     return _finish(frame, error, field, bad, index)
+
+
+def _calibrated_column(data: Mapping[str, Any] | pd.DataFrame, n: int, rules: Rules) -> np.ndarray | None:
+    """``calibrated_index`` of the column headed 校准等级 / Calibrated grade /
+    calibrated_grade, or None when there is none (the score's grade stands)."""
+    keys = {_header_key(a) for a in ("calibrated_grade", *header_aliases("calibrated_grade"))}
+    columns = data.columns if isinstance(data, pd.DataFrame) else data.keys()
+    hit = next((c for c in columns if isinstance(c, str) and _header_key(c) in keys), None)
+    if hit is None:
+        return None
+    values = np.asarray(data[hit], dtype=object).reshape(-1)
+    return calibrated_index(np.broadcast_to(values, (n,)) if values.size == 1 else values, rules)

@@ -32,7 +32,7 @@ from perf_addin.domain import formulas as xf
 from perf_addin.book.department import EmployeeTable, Problem, all_problems, check_texts
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.domain.rules import Rules
-from perf_addin.domain.scoring import score_table
+from perf_addin.domain.scoring import grade_table, score_table
 from perf_addin.jobs.tabs import refresh_tabs
 from perf_addin.labels import LANGUAGES, label
 from perf_addin.xlsx import Cell, CellError, Style, Workbook
@@ -275,8 +275,9 @@ def with_overrides(scores: pd.DataFrame, table: EmployeeTable, typed: dict[str, 
         rows = list(typed["score"])
         base = ([table.frame["base_bonus"].iat[at[r]] for r in rows]
                 if "base_bonus" in table.frame else None)
-        from perf_addin.domain.scoring import grade_table
-        banded = grade_table([typed["score"][r] for r in rows], rules, base_bonus=base)
+        calibrated = ([table.frame["calibrated_grade"].iat[at[r]] for r in rows]
+                      if "calibrated_grade" in table.frame else None)
+        banded = grade_table([typed["score"][r] for r in rows], rules, base_bonus=base, calibrated=calibrated)
         for k, r in enumerate(rows):
             value = typed["score"][r]
             out.at[out.index[at[r]], "score"] = value if isinstance(value, (int, float)) else np.nan
@@ -318,13 +319,14 @@ def _formula_columns(table: EmployeeTable, scores: pd.DataFrame, rules: Rules, s
     inputs = xf.RowRefs(ref("profit_actual"), ref("profit_target"), ref("tasks_done"),
                         ref("tasks_target"), ref("rating"))
     label = "label_zh" if lang == "zh" else "label_en"
+    cal = ref("calibrated_grade") if "calibrated_grade" in table.columns else None
     out = {
         "score": (xf.score_formula(inputs, sheet), _cached(scores["score"])),
-        "grade": (xf.grade_formula(score_ref, rules, sheet, label=lang), _cached(scores[label])),
-        "multiplier": (xf.multiplier_formula(score_ref, rules, sheet), _cached(scores["multiplier"])),
+        "grade": (xf.grade_formula(score_ref, rules, sheet, label=lang, calibrated=cal), _cached(scores[label])),
+        "multiplier": (xf.multiplier_formula(score_ref, rules, sheet, calibrated=cal), _cached(scores["multiplier"])),
     }
     if "bonus" in columns:
-        out["bonus"] = (xf.bonus_formula(ref("base_bonus"), score_ref, rules, sheet),
+        out["bonus"] = (xf.bonus_formula(ref("base_bonus"), score_ref, rules, sheet, calibrated=cal),
                         _cached(scores["bonus"]))
     return out
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 import pandas as pd
 
-from perf_addin.book.department import EmployeeTable, check_texts, held_back, problems_from_scores
+from perf_addin.book.department import EmployeeTable, all_problems, check_texts, held_back
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
 from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
@@ -225,7 +225,7 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
              "tasks": item_table(frame["tasks_done"], frame["tasks_target"], "tasks", rules)}
     rating_points, rating_att = _rating(frame["rating"].to_numpy(dtype=float), rules)
     raw = {(p.row, p.field): p.value for p in table.problems}
-    problems = table.problems + problems_from_scores(table, scores, rules)
+    problems = all_problems(table, scores, rules)
     checks = check_texts(problems)
     errors: dict[int, list[str]] = {}
     for p in problems:
