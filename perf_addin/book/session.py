@@ -70,6 +70,11 @@ class DepartmentBook(BookSource):
         """The employee table (``department.employee_table``), in the workbook's language."""
         return employee_table(self, language=self._language)
 
+    def adopt_table(self, table: EmployeeTable) -> None:
+        """The employee table as this command has extended it (columns it added in
+        the writer, e.g. the calibration meeting's): what the jobs after it read."""
+        self.__dict__["table"] = table
+
     @property
     def language(self) -> str:
         """The workbook's language: the one this command set, else the table's."""

@@ -36,6 +36,7 @@ import numpy as np
 from perf_addin.domain.rules import Band, Rules
 from perf_addin.errors import UserError
 from perf_addin.labels import language_index
+from perf_addin.xlsx.refs import col_letter
 
 UnitKind = Literal["company", "department", "column"]
 POOLED_GROUP = "\x00pooled"  # the group key of the pooled small departments (never a department name)
@@ -65,6 +66,11 @@ QUOTA_PROBLEMS: dict[str, tuple[str, str]] = {
                  "the minimum head count for pooling must be a whole number >= 0, found {value}"),
     "unit": ("配额单位必须是 company、department 或部门的一列，现为 {value}",
              "the quota unit must be company, department or a department column, found {value}"),
+    "unit_column": ("配额单位“{value}”不是员工表的列标题（表头行 {where}）",
+                    "the quota unit '{value}' is not a header of the employee table (header row {where})"),
+    "block_row": ("强制分布表中的“{value}”无法识别：请写 单位、最少人数，或一个等级及其配额",
+                  "'{value}' in the quota block is not understood: write Unit, Minimum head count, or a grade "
+                  "and its quota"),
 }
 
 
@@ -589,3 +595,85 @@ def group_bound_text(q: QuotaRules, way: GaveWay, lang: str) -> str:
                 f"{what}: the {side} is set aside (grades fixed in the meeting exceed it)")[i]
     return (f"{what}：人数太少，{side}由 {way.intended} 人放宽为 {way.allowed} 人",
             f"{what}: too few people, the {side} gave way from {way.intended} to {way.allowed}")[i]
+
+
+# ------------------------------------------------------------------ the rules-sheet block
+
+QUOTA_COLUMN = 20  # U, 0-based: the block's first column (``rules.py``'s layout table)
+QUOTA_HEADERS = ("强制分布", "quotas", "quota", "forced distribution")
+_UNIT_KEYS = ("单位", "配额单位", "unit")
+_MIN_KEYS = ("最少人数", "最小人数", "minimum head count", "min head count", "minimum size")
+_SUBHEADER = ("等级", "grade", "grades")
+_UNIT_WORDS = {"company": ("company", "公司", "全公司", "whole company"), "department": ("department", "部门")}
+#: the block's own texts, as the tool would lay it out (docs, tests, a template)
+BLOCK_TEXTS = {
+    "zh": {"header": "强制分布", "unit": "单位", "min_size": "最少人数", "grades": "等级", "bound": "配额"},
+    "en": {"header": "Quotas", "unit": "Unit", "min_size": "Minimum head count", "grades": "Grades",
+           "bound": "Quota"},
+}
+
+
+def _key(value: Any) -> str:
+    return " ".join(unicodedata.normalize("NFKC", str(value)).casefold().split()) if value is not None else ""
+
+
+@dataclass(frozen=True)
+class QuotaBlock:
+    """The quota block as read: the rules, and the cell of the unit (so a unit column the
+    table lacks can be refused naming it)."""
+
+    quotas: QuotaRules
+    unit_cell: str | None
+
+
+def quota_block(grid: Sequence[Sequence[Any]] | None, rules: Rules, sheet: str, lang: str = "en") -> QuotaBlock | None:
+    """The rules sheet's quota block (columns U:W from row 1), or None when the sheet
+    has none – calibration is off and nothing changes.
+
+    Layout: U1 强制分布 / Quotas; then, in any order, a row 单位 / Unit | company,
+    department or a department column's header (default department), a row 最少人数 /
+    Minimum head count | n, an optional sub-header 等级 | 配额, and one row per quota:
+    grades in U, the bound in V; W is free for a note. The block ends at the first row
+    whose U and V are blank. Every refusal names its cell (``QuotaError``)."""
+    if not grid or len(grid[0]) <= QUOTA_COLUMN or _key(grid[0][QUOTA_COLUMN]) not in QUOTA_HEADERS:
+        return None
+    unit: UnitKind = "department"
+    column: str | None = None
+    unit_cell = None
+    min_size = 0
+    rows: list[tuple[Any, Any, str | None]] = []
+    letters = (col_letter(QUOTA_COLUMN + 1), col_letter(QUOTA_COLUMN + 2))
+    for r in range(1, len(grid)):
+        line = [*grid[r], *[None] * (QUOTA_COLUMN + 2)]
+        first, value = line[QUOTA_COLUMN], line[QUOTA_COLUMN + 1]
+        if _blank(first) and _blank(value):
+            break
+        at = (f"{sheet}!{letters[0]}{r + 1}", f"{sheet}!{letters[1]}{r + 1}")
+        key = _key(first)
+        if key in _UNIT_KEYS:
+            unit, column, unit_cell = _unit(value, at[1], lang)
+        elif key in _MIN_KEYS:
+            min_size = parse_min_size(value, at[1], lang)
+        elif key in _SUBHEADER and _key(value) in ("配额", "quota", "quotas", "bound", ""):
+            continue
+        else:
+            parse_grades(first, rules, at[0], lang)  # a grade error names the grade's own cell
+            rows.append((first, value, at[1]))
+    return QuotaBlock(quota_rules(rows, rules, unit, column, min_size, lang), unit_cell)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _unit(value: Any, cell: str, lang: str) -> tuple[UnitKind, str | None, str]:
+    key = _key(value)
+    if not key:
+        return "department", None, cell
+    for kind, words in _UNIT_WORDS.items():
+        if key in words:
+            return kind, None, cell  # type: ignore[return-value]
+    if isinstance(value, (bool, int, float)):
+        raise QuotaError("unit", cell, lang, value=str(value))
+    return "column", str(value).strip(), cell
+

@@ -35,6 +35,10 @@ R:S      budgets: 预算/Budget header, department | amount, 合计/Total line
          (``reconcile.py``; ``BUDGET_COLUMN``). Workbooks made before the budget
          had its own columns keep it in N:O below the holidays
          (``LEGACY_BUDGET_COLUMN``): read and updated there.
+U:W      quotas of the forced distribution: 强制分布/Quotas header in U1, a
+         单位/Unit row, a 最少人数/Minimum head count row, then grades | bound
+         per quota; W is free for notes (``quotas.quota_block``). Without the
+         header calibration is off.
 =======  =====================================================================
 
 An optional value (a cap, the attainment decimals, an open band bound) is the

@@ -170,8 +170,8 @@ def _convert_text_numbers(book: Workbook, table: EmployeeTable) -> list[tuple[st
     return done
 
 
-def _result_columns(book: Workbook, table: EmployeeTable, wanted: list[str]) -> dict[str, int]:
-    """Reuse the columns of an earlier run; put new ones in the first empty columns
+def place_columns(book: Workbook, table: EmployeeTable, wanted: list[str]) -> dict[str, int]:
+    """Reuse the result columns of an earlier run; put new ones in the first empty columns
     right of the table, never over anything a person typed (new columns are empty
     by this choice)."""
     columns = {f: c for f, c in table.result_columns.items() if f in wanted}
@@ -198,7 +198,7 @@ def _write_results(session: DepartmentBook, table: EmployeeTable, scores: pd.Dat
     cached values, the tabs' numbers and the total."""
     lang, book = table.language, session.writer
     wanted = [f for f in RESULT_FIELDS if f != "bonus" or "base_bonus" in table.columns]
-    columns = _result_columns(book, table, wanted)
+    columns = place_columns(book, table, wanted)
     book.set_cells(table.sheet, {cell_ref(table.header_row, c): Cell(HEADERS[lang][f], HEADER_STYLE)
                                  for f, c in columns.items() if f not in table.result_columns})
     typed = {name: book.typed_values(table.sheet, columns[name], table.rows)

@@ -22,7 +22,7 @@ from .names import check_defined_name, check_sheet_name
 from .refs import absolute, quote_sheet
 from .sheet_edit import SheetEditor, TableInfo
 from .sheet_xml import cell_style, render
-from .spec import CellInput, SheetSpec, as_cell
+from .spec import CellInput, ListValidation, SheetSpec, as_cell
 from .styles import MINIMAL_STYLES, Style, StyleTable
 from .values import Formula, Value, content
 from .xml import (CONTENT_TYPES, CT_RELATIONSHIPS, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
@@ -229,6 +229,10 @@ class Workbook:
                 raise WorkbookError(f"{editor.where}, cell {ref}: {exc}") from None
             self._formulas_written |= isinstance(cell.value, Formula)
         self._drop_calc_chain()
+
+    def add_list_validation(self, sheet: str, validation: ListValidation) -> bool:
+        """A drop-down list on cells of an existing worksheet (kept if one is there)."""
+        return self._editor(sheet).add_list_validation(validation)
 
     def fill_unlocked(self, sheet: str, cells: Mapping[str, Value]) -> None:
         """Type values into the unlocked cells of a protected sheet this tool made.

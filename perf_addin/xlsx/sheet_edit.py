@@ -16,8 +16,18 @@ from lxml import etree
 
 from .errors import WorkbookError
 from .refs import cell_ref, col_index, parse_cell, parse_range, range_ref
+from .spec import ListValidation
 from .values import CellContent, escape_text
-from .xml import local, q
+from .xml import insert_ordered, local, q
+
+# CT_Worksheet's children in schema order (ECMA-376 Part 1, 18.3.1.99), for inserting one
+WORKSHEET_ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
+                   "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
+                   "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+                   "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+                   "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+                   "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                   "webPublishItems", "tableParts", "extLst"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,27 @@ class SheetEditor:
         self._widen_spans(row_el, col)
         self._grow(row, col)
         return f
+
+    def add_list_validation(self, v: ListValidation) -> bool:
+        """Add a drop-down list on ``v.ref`` unless a validation already covers exactly
+        that range (a person's own list is kept as it is); True when added."""
+        container = self.root.find(q("dataValidations", self.ns))
+        sqref = " ".join(range_ref(*parse_range(part)) for part in v.ref.split())
+        if container is not None and any(d.get("sqref") == sqref for d in container):
+            return False
+        if container is None:
+            container = etree.Element(q("dataValidations", self.ns))
+            insert_ordered(self.root, container, WORKSHEET_ORDER)
+        d = etree.SubElement(container, q("dataValidation", self.ns), type="list",
+                             allowBlank=str(int(v.allow_blank)), showInputMessage="1", showErrorMessage="1")
+        if v.prompt:
+            d.set("prompt", v.prompt)
+        if v.error:
+            d.set("error", v.error)
+        d.set("sqref", sqref)
+        etree.SubElement(d, q("formula1", self.ns)).text = v.source or '"' + ",".join(v.choices) + '"'
+        container.set("count", str(len(container)))
+        return True
 
     def typed_values(self, col: int, rows: list[int]) -> dict[int, str]:
         """Rows whose cell in ``col`` holds a value but no formula: what a person typed."""
