@@ -86,6 +86,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "tabs_left": "已不在员工表中的员工，其面谈表已保留（标为红色）", "not_written": "未写入",
         "tab_pdfs": "单页 PDF：[bold]{n}[/] 个，在 [bold]{folder}[/]",
         "key_file_needed": "--create-key 需要 --key-file F（新密钥写在哪里）",
+        "calibrated": "校准表 [bold]{sheet}[/]：{groups} 个校准组，建议调整 {moved} 人，并列 {ties} 组，新增校准记录 {audit} 条",
+        "no_quotas": "规则表没有强制分布（U 列）：只写出现有分布、九宫格和评分偏差",
+        "flags": "不符合配额的组", "gave_way": "人数太少而放宽的配额", "columns_added": "已在员工表旁加上的列",
     },
     "en": {
         "error": "error:", "interrupted": "interrupted; the workbook was not changed",
@@ -117,6 +120,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "tabs_left": "Tabs kept for employees no longer in the table (tab coloured red)", "not_written": "Not written",
         "tab_pdfs": "One-page PDFs: [bold]{n}[/] in [bold]{folder}[/]",
         "key_file_needed": "--create-key needs --key-file F (where the new key is written)",
+        "calibrated": "Calibration tab [bold]{sheet}[/]: {groups} groups, {moved} proposed moves, {ties} ties, "
+                      "{audit} new calibration records",
+        "no_quotas": "The rules sheet has no quota block (column U): only the distribution, the 9-box and the "
+                     "rater bias are written",
+        "flags": "Groups off their quotas", "gave_way": "Quotas relaxed for too few people",
+        "columns_added": "Columns added beside the employee table",
     },
 }
 # The language of the workbook at hand, once known (``--lang`` or a command's report).
@@ -157,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
 # The commands that work on one department workbook: each reads it once and saves it
 # at most once, through one ``DepartmentBook`` (``args.session``).
 _ON_A_BOOK = ("run_score", "run_interviews", "run_schedule", "run_collect", "run_reconcile", "run_seal",
-              "run_share")
+              "run_share", "run_calibrate")
 
 
 @contextmanager
@@ -253,9 +262,42 @@ def _parser() -> argparse.ArgumentParser:
     _lang_option(schedule)
     schedule.set_defaults(run=run_schedule)
     _collect_parser(sub)
+    _calibrate_parser(sub)
     _finance_parsers(sub)
     _addin_parser(sub)
     return parser
+
+
+def _calibrate_parser(sub: argparse._SubParsersAction) -> None:
+    calibrate = sub.add_parser("calibrate", help="the calibration meeting's tab (校准): quotas, proposals, 9-box")
+    calibrate.add_argument("book", type=Path, help="the department workbook (.xlsx or .xlsm)")
+    calibrate.add_argument("--today", type=_date, metavar="DATE",
+                           help="the date a new calibrated grade is recorded with (default: today)")
+    _lang_option(calibrate)
+    calibrate.set_defaults(run=run_calibrate)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from perf_addin.jobs.calibrate import calibrate_book  # loaded only by this command
+
+    with _progress() as step:
+        report = calibrate_book(args.session, args.today, step)
+    show_report(report.score, saved=False)
+    show_calibrate(report)
+    return 0
+
+
+def show_calibrate(report) -> None:  # noqa: ANN001 - calibrate.CalibrateReport
+    lang = _use_language(report.language)
+    console.print()
+    if not report.quotas:
+        console.print(_t("no_quotas"))
+    console.print(_t("calibrated", sheet=escape(report.sheet), groups=report.groups, moved=report.moved,
+                     ties=report.ties, audit=report.audit_added))
+    _show_list(_t("columns_added"), report.added_columns)
+    _show_list(_t("flags"), report.flags)
+    _show_list(_t("gave_way"), report.gave_way)
+    _show_saved(report.backup, report.unchanged and _t("unchanged_all", lang))
 
 
 def _finance_parsers(sub: argparse._SubParsersAction) -> None:

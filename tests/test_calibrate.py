@@ -1,0 +1,220 @@
+"""``perf-addin calibrate`` on real workbooks: the quota block, the 校准 tab and a
+calibrated grade followed by score, the interview tabs and reconcile.
+
+Expectations are worked by hand from the rules (score = profit % − 40 + 20 + rating
+when tasks are at 100 %; 优+ above 120, 优- (100, 120], 良好 [90, 100], 差 [80, 90),
+极差 below 80)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perf_addin.cli import main
+from perf_addin.jobs.calibrate import calibrate_workbook
+from perf_addin.jobs.interviews import write_interviews
+from perf_addin.jobs.reconcile import reconcile_workbook
+from perf_addin.jobs.score import score_workbook
+from perf_addin.xlsx import Workbook
+from tests.test_results import EN, ZH, make_department
+
+# (profit %, rating) -> score: 150, 145, 125 (优+), 115, 105 (优-), 95, 92, 90 (良好), 85 (差), 75 (极差)
+PEOPLE = [(150, 20), (145, 20), (130, 15), (120, 15), (110, 15), (100, 15), (100, 12), (100, 10), (95, 10), (90, 5)]
+QUOTAS = {"U1": "强制分布", "U2": "单位", "V2": "部门", "U3": "等级", "V3": "配额",
+          "U4": "优+", "V4": "≤10%", "U5": "优+、优-", "V5": "≤30%", "U6": "差、极差", "V6": "≥10%"}
+
+
+def rows(dept: str = "销售部", start: int = 1000, people=PEOPLE, supervisor: str = "王经理") -> list[list]:
+    return [[start + i, f"员工{start + i}", dept, "员工", supervisor, p, 100, 100, 100, r, 10000]
+            for i, (p, r) in enumerate(people)]
+
+
+def with_quotas(path: Path, cells: dict | None = None, sheet: str = "规则") -> Path:
+    wb = Workbook.open(path)
+    wb.set_cells(sheet, QUOTAS if cells is None else cells)
+    wb.save(backup=False)
+    return path
+
+
+def edit(path: Path, sheet: str, cells: dict, unlocked: bool = False) -> None:
+    """What a person does in Excel: type into cells (of a protected tab: its unlocked ones) and save."""
+    wb = Workbook.open(path)
+    (wb.fill_unlocked if unlocked else wb.set_cells)(sheet, cells)
+    wb.save(backup=False)
+
+
+def tab_rows(path: Path, sheet: str = "校准") -> list[list]:
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    return [[c for c in row] for row in ws.iter_rows(values_only=True)]
+
+
+def section(tab: list[list], title_start: str) -> list[list]:
+    """The rows under a section's header row, up to the first blank row."""
+    start = next(i for i, r in enumerate(tab) if isinstance(r[0], str) and r[0].startswith(title_start))
+    out = []
+    for r in tab[start + 2:]:
+        if r[0] in (None, ""):
+            break
+        out.append(r)
+    return out
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    return with_quotas(make_department(tmp_path / "dept.xlsx", rows()))
+
+
+def test_counts_flags_and_proposals_by_hand(book):
+    score_workbook(book)
+    report = calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    assert report.quotas and report.groups == 1 and report.moved == 4 and report.ties == 0
+    tab = tab_rows(book)
+    dist = section(tab, "各组等级分布")
+    # 销售部: 10 people; 优+ 3 (30 %), 优- 2, 良好 3, 差 1, 极差 1
+    assert dist[0][:12] == ["销售部", 10, 3, 0.3, 2, 0.2, 3, 0.3, 1, 0.1, 1, 0.1]
+    # 优+ at most floor(1.0) = 1, 优+ and 优- at most floor(3.0) = 3, 差 and 极差 at least ceil(1.0) = 1
+    assert dist[0][12:15] == ["超出（上限 1 人）", "超出（上限 3 人）", "符合"]
+    proposed = section(tab, "建议人数")
+    assert proposed[0][:7] == ["销售部", 1, 2, 5, 1, 1, 4]
+    movers = section(tab, "建议调整等级的员工")
+    assert [(m[0], m[3], m[4], m[5]) for m in movers] == [
+        ("1001", 2, "优+", "优-"), ("1002", 3, "优+", "优-"), ("1003", 4, "优-", "良好"), ("1004", 5, "优-", "良好")]
+    assert movers[0][7] == "员工!Q3"  # where the meeting types it: the calibrated-grade column
+    assert tab_rows(book, "员工")[0][16:19] == ["校准等级", "校准理由", "潜力"]
+
+
+def test_calibrated_grade_is_followed_by_score_interviews_and_reconcile(book):
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    # the meeting raises 1005 (score 95, 良好) to 优+, with a reason, and rates potentials
+    edit(book, "员工", {"Q7": "优+", "R7": "大客户续约", "S7": "高", "S2": "中"})
+    report = score_workbook(book)
+    ws = openpyxl.load_workbook(book, data_only=True)["员工"]
+    assert (ws["M7"].value, ws["N7"].value, ws["O7"].value) == ("优+", 1.2, 12000)
+    assert report.by_grade["A+"] == 4
+    assert report.total_bonus == Decimal(12000 * 4 + 11000 * 2 + 10000 * 2 + 9000 + 8000)
+    interviews = write_interviews(book, only=["1005"])
+    tab = interviews.tabs[0].tab
+    cached = [v for row in openpyxl.load_workbook(book, data_only=True)[tab].iter_rows(values_only=True)
+              for v in row if v is not None]
+    assert "优+" in cached and 1.2 in cached and 12000 in cached
+    rec = reconcile_workbook(book).rec
+    assert rec.differences == []
+    assert rec.paid_total == Decimal(107000)
+    i = list(rec.ids).index("1005")
+    assert rec.multiplier[i] == 1.2 and rec.paid_cents[i] == 1200000
+
+    again = calibrate_workbook(book, today=dt.date(2026, 12, 2))
+    assert again.audit_added == 1
+    tab = tab_rows(book)
+    audit = section(tab, "校准记录")
+    assert [r[:6] for r in audit] == [["员工!Q7", "1005", "员工1005", "良好", "优+", "大客户续约"]]
+    assert audit[0][8] == dt.datetime(2026, 12, 2)
+    dist = section(tab, "各组等级分布")
+    assert dist[0][2] == 4  # 优+ now counts the calibrated grade
+    nine = next(i for i, r in enumerate(tab) if r[0] == "九宫格（绩效 × 潜力）")
+    # 1005 is 优+ (high) with potential 高; 1000 is 优+ with 中
+    high = tab[nine + 2]
+    assert high[0] == "高" and high[1 + 4 * 2] == 1 and "员工1005" in high[2 + 4 * 2]
+    assert high[1 + 4] == 1 and "员工1000" in high[2 + 4]
+
+    # a note typed on the tab's audit row, then the grade changes: the earlier row stays
+    edit(book, "校准", {"J" + str(_row_of(tab, "员工!Q7")): "会上已确认"}, unlocked=True)
+    edit(book, "员工", {"Q7": "优-", "R7": "复议后调整"})
+    third = calibrate_workbook(book, today=dt.date(2026, 12, 5))
+    assert third.audit_added == 1
+    audit = section(tab_rows(book), "校准记录")
+    assert [(r[4], r[5], r[8].date(), r[9]) for r in audit] == [
+        ("优+", "大客户续约", dt.date(2026, 12, 2), "会上已确认"), ("优-", "复议后调整", dt.date(2026, 12, 5), None)]
+    ws = openpyxl.load_workbook(book, data_only=True)["员工"]
+    assert (ws["Q7"].value, ws["R7"].value, ws["S7"].value, ws["S2"].value) == ("优-", "复议后调整", "高", "中")
+    assert (ws["N7"].value, ws["O7"].value) == (1.1, 11000)
+    # nothing changed: a rerun adds no row
+    assert calibrate_workbook(book, today=dt.date(2026, 12, 6)).audit_added == 0
+
+
+def _row_of(tab: list[list], first: str) -> int:
+    return next(i for i, r in enumerate(tab) if r[0] == first and r[1] == "1005") + 1
+
+
+def test_invalid_quota_rules_write_nothing(tmp_path, capsys):
+    path = with_quotas(make_department(tmp_path / "bad.xlsx", rows()),
+                       {"U1": "强制分布", "U2": "优+", "V2": "≤120%"})
+    before = path.read_bytes()
+    assert main(["calibrate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "规则!V2" in err and "超过 100%" in err and "Traceback" not in err
+    assert path.read_bytes() == before
+    edit(path, "规则", {"V2": "≤10%", "U3": "优秀", "V3": "≥5%"})
+    before = path.read_bytes()
+    assert main(["calibrate", str(path), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "规则!U3" in err and "not a grade" in err
+    assert path.read_bytes() == before
+
+
+def test_unit_column_that_the_table_lacks_names_the_cell(tmp_path, capsys):
+    path = with_quotas(make_department(tmp_path / "unit.xlsx", rows()),
+                       {"U1": "强制分布", "U2": "单位", "V2": "事业部", "U3": "优+", "V3": "≤10%"})
+    before = path.read_bytes()
+    assert main(["calibrate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "规则!V2" in err and "事业部" in err
+    assert path.read_bytes() == before
+
+
+def test_small_departments_are_pooled_and_relaxed_bounds_said(tmp_path):
+    people = rows() + rows("小组甲", 2000, PEOPLE[:2]) + rows("小组乙", 3000, PEOPLE[5:8])
+    path = with_quotas(make_department(tmp_path / "pool.xlsx", people),
+                       {**QUOTAS, "U7": "最少人数", "V7": 6})
+    report = calibrate_workbook(path, today=dt.date(2026, 12, 1))
+    assert report.groups == 2
+    dist = section(tab_rows(path), "各组等级分布")
+    # pooled: 2000 (150, 优+), 2001 (145, 优+), 3000-3002 (95, 92, 90: 良好)
+    assert dist[1][:4] == ["小部门合并", 5, 2, 0.4]
+    assert dist[1][12] == "超出（上限 0 人）"
+    # 5 people: 差 and 极差 at least ceil(0.5) = 1 while nobody is below 良好 – moves, not a relaxation;
+    # the pooled group's 优+ cap floor(0.5) = 0 holds by moving both 优+ down
+    assert any(line.startswith("小部门合并") for line in report.flags)
+
+
+def test_english_workbook_gets_an_english_tab(tmp_path):
+    path = make_department(tmp_path / "en.xlsx", rows(), header=EN)
+    with_quotas(path, {"U1": "Quotas", "U2": "Unit", "V2": "company", "U3": "A+", "V3": "<=10%"})
+    report = calibrate_workbook(path, today=dt.date(2026, 12, 1))
+    assert report.sheet == "Calibration" and report.language == "en"
+    tab = tab_rows(path, "Calibration")
+    assert tab[0][0] == "Calibration – en.xlsx"
+    dist = section(tab, "Distribution per group")
+    assert dist[0][0] == "Whole company" and dist[0][12] == "over (at most 1)"
+    header = tab_rows(path, "Staff")[0]
+    assert "Calibrated grade" in header and "Potential" in header
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_recalculates_the_tab_to_its_cached_values(tmp_path, soffice):
+    people = rows() + rows("小组甲", 2000, PEOPLE[:2]) + rows("小组乙", 3000, PEOPLE[5:8])
+    path = with_quotas(make_department(tmp_path / "lo.xlsx", people), {**QUOTAS, "U7": "最少人数", "V7": 6})
+    calibrate_workbook(path)  # no score before: the meeting's columns come first (L:N), the results after
+    assert tab_rows(path, "员工")[0][11:14] == ["校准等级", "校准理由", "潜力"]
+    edit(path, "员工", {"L7": "优+", "M7": "理由", "N7": "高", "N2": "低", "N3": "中", "N12": "High"})
+    calibrate_workbook(path)
+    formulas = openpyxl.load_workbook(path)["校准"]
+    cached = openpyxl.load_workbook(path, data_only=True)["校准"]
+    computed = soffice.read_sheets(path)["校准"]
+    checked = 0
+    for row in formulas.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                want, got = cached.cell(c.row, c.column).value, computed[c.row - 1][c.column - 1]
+                if isinstance(want, str):
+                    assert got == want, (c.coordinate, got, want)
+                else:
+                    number = float(got.rstrip("%")) / (100 if got.endswith("%") else 1)
+                    assert abs(number - want) < 1e-9, (c.coordinate, got, want)
+                checked += 1
+    assert checked == 9 + 2 * (1 + 2 * 5 + 3)  # the 9-box; per group head count, counts, shares, flags
