@@ -87,7 +87,7 @@ def test_xlwings_vba_is_included_verbatim_but_for_its_project_name(macros: dict[
 
 def test_ribbon_is_well_formed_and_every_action_is_a_vba_sub(macros: dict[str, str]) -> None:
     buttons = ab.ribbon_buttons(ab.ribbon_xml())
-    assert len(buttons) == 10
+    assert len(buttons) == 11
     for button, action in buttons.items():
         module, _, sub = action.partition(".")
         assert re.search(rf"^Public Sub {sub}\(control As IRibbonControl\)", macros[module], re.M), button

@@ -218,3 +218,19 @@ def test_libreoffice_recalculates_the_tab_to_its_cached_values(tmp_path, soffice
                     assert abs(number - want) < 1e-9, (c.coordinate, got, want)
                 checked += 1
     assert checked == 9 + 2 * (1 + 2 * 5 + 3)  # the 9-box; per group head count, counts, shares, flags
+
+
+def test_ribbon_button_runs_calibrate_and_says_what_it_found(book):
+    from perf_addin.excel.ribbon import FileHost, dispatch
+
+    host = FileHost(book)
+    assert dispatch("perfCalibrate", host), host.messages
+    text, error = host.messages[-1]
+    assert not error and "1 个校准组，建议调整 4 人" in text and "销售部: 优+ ≤10% (3)" in text
+    assert host.active[0] == "校准"
+
+
+def test_cli_prints_the_summary_in_the_workbooks_language(book, capsys):
+    assert main(["calibrate", str(book), "--today", "2026-12-01"]) == 0
+    out = capsys.readouterr().out
+    assert "校准表 校准：1 个校准组，建议调整 4 人，并列 0 组" in out and "不符合配额的组" in out

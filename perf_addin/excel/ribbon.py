@@ -68,6 +68,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "followed": "{n} 名员工：{signed} 人已签字，{committee} 人待委员会裁定；{open} 项措施未完成，{overdue} 项逾期。",
         "reminders": "{n} 份提醒邮件草稿在 {folder}（未发送）。",
         "conflict": "冲突：{tab} {field}：{master!r} / {other!r}",
+        "calibrated": "校准表 {sheet}：{groups} 个校准组，建议调整 {moved} 人，并列 {ties} 组。",
+        "calibrate_flags": "不符合配额：{flags}", "no_quotas": "规则表没有强制分布（U 列），只显示现有分布。",
         "paid": "为 {n} 名员工发放 {amount}。", "budget": "与预算相比：{amount}。",
         "differences": "{n} 处差异，{problems} 处输入错误。",
         "email": "在 {folder} 中：一份可发送的副本和 {n} 个加密数据包；给人事的密码清单在 {passwords}。",
@@ -92,6 +94,9 @@ TEXTS: dict[str, dict[str, str]] = {
                     "{overdue} overdue.",
         "reminders": "{n} reminder draft(s) in {folder} (not sent).",
         "conflict": "Conflict: {tab} {field}: {master!r} / {other!r}",
+        "calibrated": "Calibration sheet {sheet}: {groups} group(s), {moved} proposed move(s), {ties} tie(s).",
+        "calibrate_flags": "Off their quotas: {flags}",
+        "no_quotas": "The rules sheet has no quota block (column U): the distribution is shown as it is.",
         "paid": "Paid {amount} for {n} employees.", "budget": "Against the budget: {amount}.",
         "differences": "{n} difference(s), {problems} input error(s).",
         "email": "In {folder}: a portable copy and {n} encrypted pack(s); passwords for HR in {passwords}.",
@@ -436,6 +441,27 @@ def reconcile(host: Host) -> None:
     host.message("\n".join(lines), error=bool(rec.seal and rec.seal.problems))
 
 
+def calibrate(host: Host) -> None:
+    """Calibrate: the 校准 tab – counts per group against the quotas, who must move,
+    ties, the record of calibrated grades, rater bias, the 9-box
+    (``jobs.calibrate.calibrate_book``, as ``perf-addin calibrate``)."""
+    from perf_addin.jobs.calibrate import calibrate_book  # loaded only by this button
+
+    with host.file_job() as path, open_book(path) as book:
+        report = calibrate_book(book, progress=host.status)
+    lang = report.language
+    lines = [] if report.quotas else [_t(lang, "no_quotas")]
+    lines.append(_t(lang, "calibrated", sheet=report.sheet, groups=report.groups, moved=report.moved,
+                    ties=report.ties))
+    if report.flags:
+        lines.append(_t(lang, "calibrate_flags", flags="；".join(report.flags) if lang == "zh"
+                        else "; ".join(report.flags)))
+    if report.problems:
+        lines.append(_t(lang, "problems", n=len(report.problems)))
+    host.activate(report.sheet)
+    host.message("\n".join(lines))
+
+
 def email_folder(path: Path) -> Path:
     """Where Prepare for email puts its files: beside the workbook, named after it."""
     return path.with_name(f"{path.stem} email")
@@ -532,6 +558,7 @@ HANDLERS: dict[str, Callable[[Host], None]] = {
     "perfPrintPdfs": print_pdfs,
     "perfSchedule": schedule,
     "perfCollect": collect,
+    "perfCalibrate": calibrate,
     "perfReconcile": reconcile,
     "perfEmail": prepare_email,
     "perfRules": rules,
