@@ -116,6 +116,8 @@ COMMANDS = {
     "collect returned": ["collect", "{book}", "{dir}/returned.xlsx"],
     "reconcile": ["reconcile", "{book}", "--budget", "50万"],
     "seal": ["seal", "{book}", "--key-file", "{dir}/seal.key", "--create-key"],
+    "calibrate": ["calibrate", "{book}"],
+    "calibrate --lang en": ["calibrate", "{book}", "--lang", "en"],
 }
 
 
