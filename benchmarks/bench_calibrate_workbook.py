@@ -52,7 +52,10 @@ def main() -> None:
         _, report = timed("first run (adds the meeting's columns)",
                           lambda: calibrate_workbook(path, today=dt.date(2026, 12, 1)))
         print(f"    {report.groups} groups, {report.moved:,} proposed moves, {report.ties} ties")
-        timed("second run (tab regenerated)", lambda: calibrate_workbook(path, today=dt.date(2026, 12, 2)))
+        second, _ = timed("second run (tab regenerated)",
+                          lambda: calibrate_workbook(path, today=dt.date(2026, 12, 2)))
+        scored, _ = timed("for scale: score alone on the same workbook", lambda: score_workbook(path))
+        print(f"  calibration's own share (second run − score)           {second - scored:6.2f} s")
         print(f"  file size {path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -109,6 +109,7 @@ DATE = Style(border="thin", num_format="yyyy-mm-dd", valign="top")
 BOX = Style(border="thin", wrap=True, valign="top", fill="F2F2F2")
 BOX_COUNT = Style(border="thin", bold=True, halign="center", valign="top", fill="F2F2F2", font_size=14)
 INPUT = Style(border="thin", wrap=True, valign="top", fill="FFF2CC", locked=False)
+INPUT_LINE = Style(border="thin", valign="top", fill="FFF2CC", locked=False)
 
 
 @dataclass
@@ -397,14 +398,13 @@ def _movers(lay: _Layout, view: CalibrationView, t: dict) -> None:
     if not view.rule_texts:
         return
     lay.put(lay.next(1), 1, t["movers"], SECTION)
-    lay.header([t["id"], t["name"], t["group"], t["rank"], t["now"], t["proposed"], t["tied"], t["where"], t["note"]],
-               [1, 1, 1, 1, 1, 1, 1, 1, 3])
-    for m in view.movers:
+    lay.header([t["id"], t["name"], t["group"], t["rank"], t["now"], t["proposed"], t["tied"], t["where"], t["note"]])
+    for m in view.movers:  # one line each, unmerged: a big company has thousands
         r = lay.next()
         for c, v in enumerate([m.employee_id, m.name, m.group, m.rank, m.now, m.proposed,
-                               t["yes"] if m.tied else "", m.cell], start=1):
-            lay.put(r, c, v, TEXT)
-        lay.put(r, 9, m.note or None, INPUT, 11)
+                               t["yes"] if m.tied else None, m.cell], start=1):
+            lay.put(r, c, v, CELL)
+        lay.put(r, 9, m.note or None, INPUT_LINE)
 
 
 def _ties(lay: _Layout, view: CalibrationView, t: dict, last_col: int) -> None:

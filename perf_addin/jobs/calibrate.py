@@ -281,16 +281,27 @@ def _groups(q: QuotaRules, fit: Fit, spelled: dict[str, str], labels: list[str],
 
 def _movers(table: EmployeeTable, fit: Fit, labels: list[str], codes: list[str], group: np.ndarray,
             spelled: dict[str, str], lang: str, notes: dict[str, str]) -> list[Mover]:
+    """Everyone the fit moves, by group and rank (vectorised: a big company moves thousands)."""
     e = fit.employees
     moved = np.flatnonzero(e["moved"].to_numpy(dtype=bool))
-    has_cell = "calibrated_grade" in table.columns
-    out = []
-    for i in moved:
-        eid = str(table.frame["employee_id"].iat[i])
-        out.append(Mover(eid, str(table.frame["name"].iat[i]), _group_text(group[i], spelled, lang),
-                         int(e["rank"].iat[i]), labels[codes.index(e["grade"].iat[i])],
-                         labels[codes.index(e["proposed_grade"].iat[i])], bool(e["tied"].iat[i]),
-                         table.cell("calibrated_grade", i) if has_cell else "", notes.get(eid, "")))
+    if not len(moved):
+        return []
+    label_of = dict(zip(codes, labels))
+    ids = table.frame["employee_id"].to_numpy(dtype=object)[moved].astype(str)
+    names = table.frame["name"].to_numpy(dtype=object)[moved]
+    ranks = e["rank"].to_numpy()[moved]
+    now = [label_of[c] for c in e["grade"].to_numpy(dtype=object)[moved]]
+    proposed = [label_of[c] for c in e["proposed_grade"].to_numpy(dtype=object)[moved]]
+    tied = e["tied"].to_numpy(dtype=bool)[moved]
+    shown = {g: _group_text(g, spelled, lang) for g in pd.unique(group[moved])}
+    if "calibrated_grade" in table.columns:
+        prefix = f"{sheet_ref(table.sheet)}!{col_letter(table.columns['calibrated_grade'])}"
+        rows = np.asarray(table.rows)[moved]
+        cells = [f"{prefix}{r}" for r in rows]
+    else:
+        cells = [""] * len(moved)
+    out = [Mover(ids[k], str(names[k]), shown[group[i]], int(ranks[k]), now[k], proposed[k], bool(tied[k]),
+                 cells[k], notes.get(ids[k], "")) for k, i in enumerate(moved)]
     out.sort(key=lambda m: (m.group, m.rank))
     return out
 
