@@ -172,6 +172,10 @@ def _compare(op: str, a: Any, b: Any) -> bool | Error:
     for v in (a, b):
         if isinstance(v, Error):
             return v
+    if isinstance(a, str) or isinstance(b, str):  # text: a blank is "", case is ignored (Excel, LibreOffice)
+        a, b = ("" if v is None else v for v in (a, b))
+        if isinstance(a, str) and isinstance(b, str):
+            a, b = a.casefold(), b.casefold()
     a, b = (0.0 if v is None else v for v in (a, b))
     if type(a) is not type(b) and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)):
         return VALUE  # the formulas never compare across types; refuse rather than guess
@@ -234,7 +238,22 @@ class Sheet:
                 isinstance(v, (int, float)) and not isinstance(v, bool))
         if name == "NA":
             return NA
+        if name == "TRIM":
+            return _trim(values[0])
         return _FUNCTIONS[name](values)
+
+
+def _trim(v: Any) -> Any:
+    """TRIM: a value as text, spaces at the ends dropped and inner runs made one."""
+    if isinstance(v, Error):
+        return v
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        v = "TRUE" if v else "FALSE"
+    elif isinstance(v, float) and v.is_integer():
+        v = str(int(v))
+    return " ".join(part for part in str(v).split(" ") if part)
 
 
 def _logical(combine: Callable[[list[bool]], bool]) -> Callable[[list[Any]], Any]:

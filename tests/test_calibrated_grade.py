@@ -113,3 +113,44 @@ def test_libreoffice_recalculates_calibrated_results(book, soffice):
                 assert got == want, (r, c, got, want)
             else:
                 assert Decimal(got) == Decimal(str(want)), (r, c, got, want)
+
+
+# ------------------------------------------- the formulas against the engine, for any text
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from perf_addin.domain import formulas as xf  # noqa: E402
+from perf_addin.domain.rules import RULES_SHEET, rules_to_rows  # noqa: E402
+from tests.formula_eval import NA, Sheet, grid_cells  # noqa: E402
+
+NAMES = [n for b in Rules.default().bands for n in (b.code, b.label_zh, b.label_en)]
+CALIBRATED = st.one_of(
+    st.none(), st.just(""), st.just("   "),
+    st.builds(lambda n, up, left, right: " " * left + (n.upper() if up else n) + " " * right,
+              st.sampled_from(NAMES), st.booleans(), st.integers(0, 2), st.integers(0, 2)),
+    st.sampled_from(["优秀", "A", "B+", "good grade", "1.2"]), st.integers(-3, 3).map(float))
+
+
+@settings(max_examples=300, deadline=None)
+@given(calibrated=CALIBRATED, score=st.sampled_from([75.0, 80.0, 95.0, 100.0, 100.5, 120.0, 121.0, float("nan")]),
+       base=st.sampled_from([10000.0, 0.05, 999.995]))
+def test_formulas_pay_what_the_engine_pays_for_any_calibrated_text(calibrated, score, base):
+    rules = Rules.default()
+    cells = grid_cells(RULES_SHEET, rules_to_rows(rules))
+    cells[("data", "G2")] = None if score != score else score
+    cells[("data", "F2")] = base
+    cells[("data", "H2")] = calibrated
+    sheet = Sheet(cells, "data")
+    grade = sheet.evaluate(xf.grade_formula("G2", rules, label="zh", calibrated="H2"))
+    mult = sheet.evaluate(xf.multiplier_formula("G2", rules, calibrated="H2"))
+    bonus = sheet.evaluate(xf.bonus_formula("F2", "G2", rules, calibrated="H2"))
+    from perf_addin.domain.scoring import grade_table
+    engine = grade_table([score], rules, base_bonus=[base], calibrated=[calibrated]).iloc[0]
+    if engine["label_zh"] is None:
+        assert grade == NA and mult == NA and bonus == NA
+    else:
+        assert grade == engine["label_zh"] and mult == engine["multiplier"]
+        assert Decimal(repr(bonus)) == Decimal(int(engine["bonus_cents"])) / 100
+    # a blank calibrated cell is the score's own grade, exactly as without the column
+    if calibrated is None or not str(calibrated).strip():
+        assert grade == sheet.evaluate(xf.grade_formula("G2", rules, label="zh"))
