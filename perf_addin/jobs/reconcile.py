@@ -517,13 +517,15 @@ def fit_reconciliation(rec: Reconciliation, per_department: bool, pools: Sequenc
     """Every paid employee's bonus scaled to their group's pool (``domain.budget_fit``:
     k = pool ÷ Σ base × multiplier, cents by largest remainder, ties to the lower ID);
     the weights are the base bonus as written and the multiplier paid."""
-    base = rec.snapshot.table.frame["base_bonus"].to_numpy(dtype=float) if rec.snapshot.n else np.zeros(0)
+    frame = rec.snapshot.table.frame
+    base = frame["base_bonus"].to_numpy(dtype=float) if "base_bonus" in frame else np.full(len(rec.ids), np.nan)
+    ids = rec.snapshot.raw("employee_id")  # as written: numbers order by value, before text
     paid = rec.paid_cents >= 0
     out = np.full(len(rec.ids), -1, dtype=np.int64)
     groups = []
     for pool in pools:
         idx = np.flatnonzero(paid & (rec.departments == pool.key) if pool.key is not None else paid)
-        result = _fit_group(rec, base, idx, pool, lang)
+        result = _fit_group(rec, base, ids, idx, pool, lang)
         out[idx] = result.cents
         weight = sum((Decimal(repr(float(base[i]))) * Decimal(repr(float(rec.multiplier[i]))) for i in idx),
                      Decimal(0))
@@ -531,9 +533,10 @@ def fit_reconciliation(rec: Reconciliation, per_department: bool, pools: Sequenc
     return Fit(per_department, groups, out)
 
 
-def _fit_group(rec: Reconciliation, base: np.ndarray, idx: np.ndarray, pool: Pool, lang: str) -> BudgetFit:
+def _fit_group(rec: Reconciliation, base: np.ndarray, ids: np.ndarray, idx: np.ndarray, pool: Pool,
+               lang: str) -> BudgetFit:
     try:
-        return budget_fit.fit_budget(base[idx], rec.multiplier[idx], rec.ids[idx], Decimal(pool.cents).scaleb(-2),
+        return budget_fit.fit_budget(base[idx], rec.multiplier[idx], ids[idx], Decimal(pool.cents).scaleb(-2),
                                      pool.source, lang)
     except BudgetError as err:
         if err.kind != "input":
