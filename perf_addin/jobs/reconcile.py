@@ -37,6 +37,14 @@ Rules decided here:
   from. Otherwise that table: department → amount, and the 合计/Total line for
   the whole workbook (else the sum of the department budgets). Over/under =
   paid − budget, and as % of the budget.
+* **Budget fit** (``fit_budget=True``, ``--fit-budget``): every paid bonus scaled to
+  the pool by ``domain.budget_fit`` (largest remainder, ties to the lower ID), per
+  department when the budget table covers every department and no whole-workbook
+  amount disagrees, else company-wide. Written on the tab only – a fitted-bonus
+  column in the detail and a section with k, the pool, ``ROUND(SUM…)`` and a check
+  cell – never into the employee table, whose bonus cells are result formulas or
+  typed overrides. Not remembered: a run without it writes no fit. A pool refused
+  (more than two decimals, negative, nothing to scale) stops the run before any write.
 * **Printing.** A4 landscape, fitted to the width of columns A–H (every
   section uses only those), as many pages down as needed, the title row
   repeated on each page and "page x of y" in the footer. The grade table comes
