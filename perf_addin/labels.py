@@ -84,6 +84,12 @@ CALIBRATION_LABELS: dict[str, tuple[str, str]] = {
 
 
 @lru_cache(maxsize=4096)
+
+def is_chinese(text: str) -> bool:
+    """Whether ``text`` holds a CJK character: how a header or a message shows its language."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def normalise(text: str) -> str:
     """A header or sheet name as compared with what the tool expects: NFKC (full-width
     letters and brackets as ASCII), case folded, ``_`` read as a space, surrounding
