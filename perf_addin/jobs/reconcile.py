@@ -67,7 +67,7 @@ import numpy as np
 
 from perf_addin.book.department import Problem, all_problems, parse_number_text, sheet_ref
 from perf_addin.book.diff import Change, VersionDiff, diff_snapshots
-from perf_addin.labels import label as field_label
+from perf_addin.labels import job_text, label as field_label
 from perf_addin.jobs.interviews import stage_visible
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
 from perf_addin.domain.rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
@@ -733,7 +733,7 @@ def reconcile_book(session: DepartmentBook, budget: Any = None, old: str | Path 
     book.check_writable()
     if old is not None:  # an .xls or a damaged file is refused here, as by every command
         Workbook.open(old).close()
-    progress("reading the workbook")
+    progress(f"{session.path.name} …")
     snap = snapshot_of(session)
     lang = snap.table.language
     budget_cents = None if budget is None else budget_cents_argument(budget)
@@ -742,16 +742,16 @@ def reconcile_book(session: DepartmentBook, budget: Any = None, old: str | Path 
     source = _budget_source(snap, budgets, lang)
     if budget_cents is not None:
         source = _remember_budget(book, snap, budget_cents, lang)
-    progress(f"reconciling {snap.n} employees")
+    progress(job_text("reconciling", lang, n=snap.n))
     rec = reconcile(snap, budget_cents, budgets)
     rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
     rec.seal = check_seal(snap, seal_of(session), key)
     if old is not None:
-        progress("comparing with the other version")
+        progress(job_text("comparing", lang))
         rec.diff = diff_snapshots(read_snapshot(old), snap)
-    progress("writing the reconciliation tab")
+    progress(job_text("reconcile_tab", lang))
     sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
-    progress("saving")
+    progress(job_text("saving", lang))
     backup = session.save()
     return ReconcileReport(rec, sheet, backup)
 
