@@ -20,8 +20,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from perf_addin.book.department import (EmployeeTable, Problem, problems_from_scores, read_employees,
-                                        read_rules)
+from perf_addin.book.department import EmployeeTable, Problem, all_problems
+from perf_addin.book.session import open_book
 from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import score_table
 
@@ -66,8 +66,7 @@ class Department:
     def problems(self) -> list[Problem]:
         """Every input error, the reader's and the engine's, in sheet order, each naming
         its cell (``员工!G7``) and worded in the workbook's language."""
-        found = self.table.problems + problems_from_scores(self.table, self.scores, self.rules)
-        return sorted(found, key=lambda p: (p.row or 0, p.cell))
+        return all_problems(self.table, self.scores, self.rules)
 
     def __repr__(self) -> str:
         return f"Department({self.path.name!r}, {len(self.table.rows)} employees, {self.language})"
@@ -79,9 +78,8 @@ def read_workbook(path: str | Path) -> Department:
     Raises ``DepartmentError`` when it has no employee table and ``RulesError`` when a
     rule on its rules sheet is unusable, each naming the cell; bad values in the table
     are not raised but listed in ``problems``."""
-    path = Path(path)
-    table = read_employees(path)
-    return Department(path, table, read_rules(path, table.language))
+    with open_book(path) as book:  # one read, as every command
+        return Department(Path(path), book.table, book.rules)
 
 
 __all__ = ["Department", "read_workbook", "score"]

@@ -78,7 +78,7 @@ from perf_addin.domain import budget_fit
 from perf_addin.domain.budget_fit import BudgetError, BudgetFit
 from perf_addin.errors import UserError
 from perf_addin.book.diff import Change, VersionDiff, diff_snapshots
-from perf_addin.labels import label as field_label
+from perf_addin.labels import job_text, label as field_label
 from perf_addin.labels import shown as field_shown
 from perf_addin.jobs.interviews import stage_visible
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
@@ -404,7 +404,7 @@ def _group(key: str, label: str, mask: np.ndarray, base: np.ndarray, paid: np.nd
 # ------------------------------------------------------------------ the budget fit
 
 FIT_TEXTS = {
-    "zh": {"s_fit": "按奖金池调整（--fit-budget）", "company_label": "全公司",
+    "zh": {"s_fit": "按奖金池调整（--fit-budget）", "company_label": "全公司", "progress": "按奖金池调整奖金",
            "head": ("范围", "人数", "Σ 奖金基数×倍数", "k", "奖金池", "调整后合计", "差额", "核对"),
            "fitted": "调整后奖金", "ok": "等于奖金池", "bad": "不等于奖金池",
            "per_department": "按部门调整：每个部门的调整后奖金合计等于它在 {sheet} 预算表中的预算。",
@@ -416,6 +416,7 @@ FIT_TEXTS = {
                       "请为每个部门填写预算，或填写合计",
            "input": "{cell}：按奖金池调整要求奖金基数最多 6 位小数、倍数最多 4 位小数，现为 {base} × {multiplier}"},
     "en": {"s_fit": "Fitted to the pool (--fit-budget)", "company_label": "Whole company",
+           "progress": "fitting the bonuses to the pool",
            "head": ("Scope", "Head count", "Σ base × multiplier", "k", "Pool", "Fitted total", "Difference",
                     "Check"),
            "fitted": "Fitted bonus", "ok": "equals the pool", "bad": "differs from the pool",
@@ -1024,17 +1025,17 @@ def reconcile_book(session: DepartmentBook, budget: Any = None, old: str | Path 
     book.check_writable()
     if old is not None:  # an .xls or a damaged file is refused here, as by every command
         Workbook.open(old).close()
-    progress("reading the workbook")
+    progress(f"{session.path.name} …")
     snap = snapshot_of(session)
     lang = snap.table.language
     budget_cents = None if budget is None else budget_cents_argument(budget, lang)
     rules_ref = sheet_ref(snap.rules_sheet or "规则")
     budgets = budgets_from_grid(snap.rules_grid, rules_ref)
     source = _budget_source(snap, budgets, lang)
-    progress(f"reconciling {snap.n} employees")
+    progress(job_text("reconciling", lang, n=snap.n))
     rec = reconcile(snap, budget_cents, budgets)
     if fit_budget:
-        progress("fitting the bonuses to the budget")
+        progress(FIT_TEXTS[lang]["progress"])
         given = None if budget is None else _budget_number(budget)
         per_department, pools = fit_pools(rec, budget_entries(snap.rules_grid, rules_ref), given, lang, rules_ref)
         rec.fit = fit_reconciliation(rec, per_department, pools, lang)
@@ -1043,11 +1044,11 @@ def reconcile_book(session: DepartmentBook, budget: Any = None, old: str | Path 
     rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
     rec.seal = check_seal(snap, seal_of(session), key)
     if old is not None:
-        progress("comparing with the other version")
+        progress(job_text("comparing", lang))
         rec.diff = diff_snapshots(read_snapshot(old), snap)
-    progress("writing the reconciliation tab")
+    progress(job_text("reconcile_tab", lang))
     sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
-    progress("saving")
+    progress(job_text("saving", lang))
     backup = session.save()
     return ReconcileReport(rec, sheet, backup)
 
