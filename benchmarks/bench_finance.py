@@ -5,8 +5,10 @@
 1. ``reconcile`` of a scored workbook of N employees in 8 departments: read,
    recompute, compare, totals, write the 对账 tab (N detail rows, formulas with
    cached values, a native chart), atomic save.
-2. ``seal`` of the same workbook, and a reconcile that verifies the seal.
-3. P per-employee packs, built from scratch and encrypted (agile AES, one
+2. ``reconcile --fit-budget``: the same, plus every bonus scaled to the pool to
+   the cent (largest remainder) and the fitted-bonus column; the fit alone too.
+3. ``seal`` of the same workbook, and a reconcile that verifies the seal.
+4. P per-employee packs, built from scratch and encrypted (agile AES, one
    process per core for the key derivation).
 """
 
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench_score_workbook import build as build_department
-from perf_addin.jobs.reconcile import reconcile_workbook
+from perf_addin.jobs.reconcile import fit_pools, fit_reconciliation, reconcile_workbook
 from perf_addin.jobs.score import score_workbook
 from perf_addin.jobs.seal import seal_workbook
 from perf_addin.jobs.share import write_packs
@@ -49,6 +51,12 @@ def main() -> None:
         timed(f"score {args.rows:,} employees (setup)", lambda: score_workbook(big))
         report = timed(f"reconcile {args.rows:,} employees", lambda: reconcile_workbook(big, budget=10**9))
         print(f"  paid total {report.rec.paid_total:,.2f}")
+        report = timed(f"reconcile --fit-budget {args.rows:,} employees",
+                       lambda: reconcile_workbook(big, budget="1,000,000,000.00", fit_budget=True))
+        rec = report.rec
+        print(f"  fitted total {sum(g.fitted_cents for g in rec.fit.groups) / 100:,.2f}")
+        timed("  the fit alone (pools, largest remainder)",
+              lambda: fit_reconciliation(rec, *fit_pools(rec, {}, 10**9, "zh", "规则"), "zh"))
         timed(f"seal {args.rows:,} employees", lambda: seal_workbook(big, KEY))
         report = timed("reconcile again, verifying the seal", lambda: reconcile_workbook(big, key=KEY))
         print(f"  seal ok: {report.rec.seal.ok}")

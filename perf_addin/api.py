@@ -20,8 +20,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from perf_addin.book.department import (EmployeeTable, Problem, all_problems, read_employees,
-                                        read_rules)
+from perf_addin.book.department import EmployeeTable, Problem, all_problems
+from perf_addin.book.session import open_book
 from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import score_table
 
@@ -78,9 +78,8 @@ def read_workbook(path: str | Path) -> Department:
     Raises ``DepartmentError`` when it has no employee table and ``RulesError`` when a
     rule on its rules sheet is unusable, each naming the cell; bad values in the table
     are not raised but listed in ``problems``."""
-    path = Path(path)
-    table = read_employees(path)
-    return Department(path, table, read_rules(path, table.language))
+    with open_book(path) as book:  # one read, as every command
+        return Department(Path(path), book.table, book.rules)
 
 
 __all__ = ["Department", "read_workbook", "score"]

@@ -16,8 +16,9 @@
     perf-addin addin build|udfs|install|uninstall|press
                                     the Excel add-in: build it from vba_shim/, install
                                     it, or press one of its ribbon buttons on a file
-    perf-addin reconcile BOOK.xlsx [--budget AMOUNT] [--diff OLD.xlsx] [--key-file F] [--pdf FILE]
-                                    finance's 对账 tab: recompute, compare, totals, budget
+    perf-addin reconcile BOOK.xlsx [--budget AMOUNT] [--fit-budget] [--diff OLD.xlsx] [--key-file F]
+                     [--pdf FILE]   finance's 对账 tab: recompute, compare, totals, budget;
+                                    --fit-budget: the bonuses scaled to the pool, to the cent
     perf-addin seal BOOK.xlsx [--key-file F] [--create-key]
                                     sign every employee's bonus-relevant values
     perf-addin share BOOK.xlsx [--portable OUT.xlsx [--values]] [--packs DIR [--only ID ...]
@@ -306,6 +307,12 @@ def _finance_parsers(sub: argparse._SubParsersAction) -> None:
     reconcile.add_argument("--budget", metavar="AMOUNT",
                            help="bonus budget of the whole workbook (500000, 500,000, 50万, 0.5亿); "
                                 "remembered on the rules sheet for later runs")
+    reconcile.add_argument("--fit-budget", action="store_true",
+                           help="also scale every bonus to the pool (k = pool / sum of base x multiplier, "
+                                "cents by largest remainder, per department when every department has a "
+                                "budget, else company-wide) in a fitted-bonus column on the reconciliation "
+                                "tab; the employee table is not changed. An action of this run only: unlike "
+                                "--budget it is not remembered, and a run without it writes no fit")
     reconcile.add_argument("--diff", type=Path, metavar="OLD", help="list what changed since OLD.xlsx")
     reconcile.add_argument("--key-file", type=Path, metavar="F",
                            help="finance's seal key (default: $PERF_ADDIN_SEAL_KEY)")
@@ -366,7 +373,8 @@ def run_reconcile(args: argparse.Namespace) -> int:
     if getattr(args, "pdf", None) is not None:
         require_soffice()  # refuse before writing anything
     with _progress() as step:
-        report = reconcile_book(args.session, args.budget, args.diff, key, step)
+        report = reconcile_book(args.session, args.budget, args.diff, key, step,
+                                fit_budget=getattr(args, "fit_budget", False))
         if getattr(args, "pdf", None) is not None:
             step("printing the reconciliation tab")
             print_reconciliation(args.session, report.sheet, args.pdf)
@@ -386,7 +394,7 @@ def _amount(value, what: str, t: dict) -> str:  # noqa: ANN001 - a number or Non
 
 
 def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
-    from perf_addin.jobs.reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
+    from perf_addin.jobs.reconcile import TEXTS, fit_lines, seal_lines, sealed_change_lines, what_label
     rec = report.rec
     lang = _use_language(rec.snapshot.table.language)
     t, tab = FINANCE_TEXTS[lang], TEXTS[lang]
@@ -402,6 +410,8 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
     console.print(table)
     if rec.budget_source:
         console.print(rec.budget_source)
+    for line in fit_lines(rec, lang):
+        console.print(escape(line))
     sep = t["sep"]
     _show_list(t["differences"], [
         f"{d.cell} {d.employee_id} {d.name}{sep}{what_label(d.what, lang)} {t['workbook']} "

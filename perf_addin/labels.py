@@ -92,6 +92,12 @@ CALIBRATION_LABELS: dict[str, tuple[str, str]] = {
 
 
 @lru_cache(maxsize=4096)
+
+def is_chinese(text: str) -> bool:
+    """Whether ``text`` holds a CJK character: how a header or a message shows its language."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def normalise(text: str) -> str:
     """A header or sheet name as compared with what the tool expects: NFKC (full-width
     letters and brackets as ASCII), case folded, ``_`` read as a space, surrounding
@@ -229,5 +235,33 @@ def problem_text(kind: str, field: str, lang: str, **values: Any) -> str:
                                                         for k, v in values.items()})
 
 
+# What a job says while it works (the command line's progress line, Excel's status bar)
+# and the notes it lists afterwards: key -> (中文, English).
+JOB_TEXTS: dict[str, tuple[str, str]] = {
+    "scoring": ("正在计算 {n} 名员工的得分", "scoring {n} employees"),
+    "results": ("正在写入结果列", "writing result columns"),
+    "tabs": ("正在写入 {n} 张面谈表", "writing {n} interview tabs"),
+    "saving": ("正在保存", "saving"),
+    "printing": ("正在将 {n} 张面谈表打印为 PDF", "printing {n} tabs to PDF"),
+    "reconciling": ("正在核对 {n} 名员工", "reconciling {n} employees"),
+    "comparing": ("正在与另一版本比较", "comparing with the other version"),
+    "reconcile_tab": ("正在写入对账表", "writing the reconciliation tab"),
+    "quotas": ("正在读取强制分布配额", "reading the quota rules"),
+    "calibrating": ("正在校准 {n} 名员工", "calibrating {n} employees"),
+    "left_tab": ("{tab}：该员工已不在员工表中（标签已标红）",
+                 "{tab}: the employee is no longer in the table (tab coloured red)"),
+    "tab_unknown": ("{tab}：{reason}；此表保持原样", "{tab}: {reason}; the tab is left alone"),
+    "row": ("{sheet} 第 {row} 行", "{sheet} row {row}"),
+    "no_id": ("{where}：没有工号，不生成面谈表", "{where}: no employee ID, so no tab"),
+    "repeated_id": ("{where}：工号 {eid} 重复出现；只有第一行生成面谈表",
+                    "{where}: employee ID {eid} appears again; only the first row gets a tab"),
+}
+
+
+def job_text(key: str, lang: str, **values: object) -> str:
+    """A job's progress step or note in the workbook's language."""
+    return JOB_TEXTS[key][language_index(lang)].format(**values)
+
+
 __all__ = ["CALIBRATION_LABELS", "DEFAULT_LANGUAGE", "FIELD_LABELS", "INPUT_LABELS", "LANGUAGES", "MEETING_LABELS", "PROBLEMS", "RESULT_LABELS",
-           "form_field_key", "form_field_label", "header_aliases", "label", "problem_text", "shown"]
+           "form_field_key", "form_field_label", "header_aliases", "is_chinese", "job_text", "label", "problem_text", "shown"]

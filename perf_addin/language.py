@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from perf_addin.labels import LANGUAGES
+from perf_addin.labels import LANGUAGES, is_chinese
 from perf_addin.domain.rules import RulesError, a1
 
 KEY = "language"
@@ -20,10 +20,6 @@ SETTINGS_HEADER = ("interview", "value", "说明 / description")
 DESCRIPTION = "工作簿语言：zh = 中文，en = English / Workbook language: zh = Chinese, en = English"
 _SPELLINGS = {"zh": "zh", "中文": "zh", "chinese": "zh", "cn": "zh", "zh-cn": "zh", "汉语": "zh",
               "en": "en", "英文": "en", "english": "en", "英语": "en"}
-
-
-def is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def text_language(text: str) -> str:

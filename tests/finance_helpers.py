@@ -34,3 +34,40 @@ def finance_book(folder: Path, name: str = "dept.xlsx") -> Path:
         book.set_cells(table.sheet, cells)
         book.save(backup=False)
     return path
+
+
+FIT_FIELDS = ("employee_id", "name", "department", "level", "supervisor", "profit_actual", "profit_target",
+              "tasks_done", "tasks_target", "rating", "base_bonus", "manual_multiplier", "override_reason")
+
+
+def fit_book(path: Path, people: list[tuple], budgets: list[tuple] | None = None, lang: str = "zh") -> Path:
+    """A small department workbook for the budget fit, written from scratch.
+
+    ``people``: (employee ID, department, base bonus, multiplier); every employee's
+    inputs are valid, and the multiplier is a documented override (manual multiplier
+    with a reason), so the test decides each weight exactly. ``budgets``: lines of the
+    rules sheet's budget table at R:S, (department or 合计/Total, amount as written)."""
+    import xlsxwriter
+
+    from perf_addin.book.session import RULES_SHEET_NAMES
+    from perf_addin.domain.rules import Rules, rules_to_rows
+    from perf_addin.labels import label
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("员工" if lang == "zh" else "Employees")
+    sheet.write_row(0, 0, [label(f, lang) for f in FIT_FIELDS])
+    for r, (eid, department, base, multiplier) in enumerate(people, start=1):
+        sheet.write_row(r, 0, [eid, f"E{eid}", department, "staff", "Boss", 3000, 3000, 100, 100, 15, base,
+                               multiplier, "agreed"])
+    rules = book.add_worksheet(RULES_SHEET_NAMES[lang])
+    for i, row in enumerate(rules_to_rows(Rules.default())):
+        for j, value in enumerate(row):
+            if value is not None:
+                rules.write(i, j, value)
+    if budgets is not None:
+        rules.write(0, 17, "预算" if lang == "zh" else "Budget")
+        for i, (name, amount) in enumerate(budgets, start=1):
+            rules.write(i, 17, name)
+            rules.write(i, 18, amount)
+    book.close()
+    return path

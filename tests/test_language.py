@@ -404,3 +404,27 @@ def test_lang_that_changes_the_language_keeps_one_backup_of_the_book_as_it_was(t
     backups = sorted((tmp_path / "perf-addin backups").glob("dept *.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == SAMPLE.read_bytes()
     assert backups[0].name.replace(" ", "") in re.sub(r"\s", "", out)  # the saved line names that one
+
+
+def test_progress_steps_and_tab_notes_speak_the_workbooks_language(tmp_path):
+    """What the progress line and Excel's status bar show while a job runs, and the notes
+    listed after it, are in the workbook's language too."""
+    from perf_addin.jobs.interviews import write_interviews
+    from perf_addin.jobs.reconcile import reconcile_workbook
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(SAMPLE, book)
+    steps: list[str] = []
+    report = write_interviews(book, progress=steps.append)
+    reconcile_workbook(book, progress=steps.append)
+    assert "正在计算 40 名员工的得分" in steps and "正在写入对账表" in steps and "正在保存" in steps
+    english = [s for s in steps if re.search(r"[A-Za-z]{3,}", s.replace(book.name, ""))]
+    assert not english, english
+    table = read_employees(book)
+    assert report.skipped == [] and table.language == "zh"
+    with Workbook.open(book) as wb:  # a tab whose employee left: its note is Chinese
+        wb.set_cells(table.sheet, {f"A{table.rows[0]}": None})
+        wb.save(backup=False)
+    from perf_addin.jobs.score import score_workbook
+    notes = score_workbook(book).tab_notes
+    assert any(n.endswith("该员工已不在员工表中（标签已标红）") for n in notes), notes
+    assert not any(re.search(r"[A-Za-z]{3,}", n) for n in notes), notes

@@ -56,8 +56,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 from perf_addin.book.source import BookSource, DepartmentError
-from perf_addin.labels import (INPUT_LABELS, MEETING_LABELS, RESULT_LABELS, header_aliases, label, normalise,
-                               problem_text)
+from perf_addin.labels import (INPUT_LABELS, MEETING_LABELS, RESULT_LABELS, header_aliases, job_text, label,
+                               normalise, problem_text)
 from perf_addin.language import decide_language, is_chinese, remembered_language
 from perf_addin.domain.rules import Rules, a1, rules_from_rows
 from perf_addin.domain.scoring import UNKNOWN_GRADE, calibrated_index, score_table
@@ -717,11 +717,11 @@ def first_rows(table: EmployeeTable, only: Sequence[str] | None, skipped: list[s
     for i, eid in enumerate(table.frame["employee_id"]):
         if wanted is not None and eid not in wanted:
             continue
-        where = f"{table.sheet} row {table.rows[i]}"
+        where = job_text("row", table.language, sheet=table.sheet, row=table.rows[i])
         if not eid:
-            skipped.append(f"{where}: no employee ID, so no tab")
+            skipped.append(job_text("no_id", table.language, where=where))
         elif eid in seen:
-            skipped.append(f"{where}: employee ID {eid} appears again; only the first row gets a tab")
+            skipped.append(job_text("repeated_id", table.language, where=where, eid=eid))
         else:
             seen.add(eid)
             chosen.append(i)

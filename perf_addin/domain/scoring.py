@@ -39,8 +39,7 @@ import pandas as pd
 
 from perf_addin.domain.rules import Item, Rules
 from perf_addin.errors import UserError
-from perf_addin.labels import FIELD_LABELS, header_aliases, label
-from perf_addin.language import is_chinese
+from perf_addin.labels import FIELD_LABELS, header_aliases, is_chinese, label
 
 ScoreResult: TypeAlias = pd.DataFrame
 

@@ -33,7 +33,7 @@ from perf_addin.forms.calibration_tab import (KIND, SHEET_NAMES, AuditRow, Calib
                                               NineBoxView, calibration_sheet, section_titles)
 from perf_addin.jobs.score import HEADER_STYLE, ScoreReport, mark_stale_reconciliation, place_columns, score_into
 from perf_addin.jobs.tabs import refresh_tabs
-from perf_addin.labels import MEETING_LABELS, label, normalise
+from perf_addin.labels import MEETING_LABELS, job_text, label, normalise
 from perf_addin.xlsx import Cell, ListValidation, Workbook
 from perf_addin.xlsx.refs import cell_ref, col_letter
 
@@ -79,21 +79,21 @@ def calibrate_book(book: DepartmentBook, today: dt.date | None = None,
     book.check_writable()
     today = today or dt.date.today()
     rules, lang = book.rules, book.language
-    progress("reading the quota rules")
+    progress(job_text("quotas", lang))
     block = quota_block(book.rules_grid, rules, book.rules_ref, lang)
     units = _unit_values(book, book.table, block, lang)
     added = add_meeting_columns(book, rules, lang)
     report = score_into(book, progress)
     tabs = refresh_tabs(book, report.table, rules, report.scores, progress)
     report.tabs_updated = tabs.updated
-    progress("calibrating")
+    progress(job_text("calibrating", lang, n=len(report.table.rows)))
     earlier = _earlier_tab(book)
     view, out = _view(book, report, block, units, earlier, today)
     out.added_columns = added
     mark_stale_reconciliation(book.writer)
     name = _tab_name(book.writer, lang)
     out.sheet = book.writer.add_sheet(calibration_sheet(view, name), replace=True)
-    progress("saving")
+    progress(job_text("saving", lang))
     out.backup = book.save()
     out.unchanged = book.unchanged
     return out

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from perf_addin.labels import job_text
 from perf_addin.book.department import DepartmentError, EmployeeTable, first_rows
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError, pdf_page_count
@@ -102,13 +103,13 @@ def interviews_book(book: DepartmentBook, only: Sequence[str] | None = None, pdf
     chosen = first_rows(score.table, only, report.skipped)
     write_tabs(book, score.table, score.rules, score.scores, chosen, report, include_errors, progress)
     stale = mark_stale_reconciliation(book.writer)
-    progress("saving")
+    progress(job_text("saving", book.language))
     report.backup = score.backup = book.save()
     report.unchanged = score.unchanged = book.unchanged
     score.stale = [] if report.unchanged else stale
     score.tabs_updated = report.updated
     if pdf_dir is not None and report.tabs:
-        progress(f"printing {len(report.tabs)} tabs to PDF")
+        progress(job_text("printing", book.language, n=len(report.tabs)))
         report.pdfs = print_tabs(book, [t.tab for t in report.tabs], pdf_dir, office)
     return report
 

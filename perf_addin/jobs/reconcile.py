@@ -37,6 +37,14 @@ Rules decided here:
   from. Otherwise that table: department → amount, and the 合计/Total line for
   the whole workbook (else the sum of the department budgets). Over/under =
   paid − budget, and as % of the budget.
+* **Budget fit** (``fit_budget=True``, ``--fit-budget``): every paid bonus scaled to
+  the pool by ``domain.budget_fit`` (largest remainder, ties to the lower ID), per
+  department when the budget table covers every department and no whole-workbook
+  amount disagrees, else company-wide. Written on the tab only – a fitted-bonus
+  column in the detail and a section with k, the pool, ``ROUND(SUM…)`` and a check
+  cell – never into the employee table, whose bonus cells are result formulas or
+  typed overrides. Not remembered: a run without it writes no fit. A pool refused
+  (more than two decimals, negative, nothing to scale) stops the run before any write.
 * **Printing.** A4 landscape, fitted to the width of columns A–H (every
   section uses only those), as many pages down as needed, the title row
   repeated on each page and "page x of y" in the footer. The grade table comes
@@ -66,8 +74,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from perf_addin.book.department import Problem, all_problems, parse_number_text, sheet_ref
+from perf_addin.domain import budget_fit
+from perf_addin.domain.budget_fit import BudgetError, BudgetFit
+from perf_addin.errors import UserError
 from perf_addin.book.diff import Change, VersionDiff, diff_snapshots
-from perf_addin.labels import label as field_label
+from perf_addin.labels import job_text, label as field_label
+from perf_addin.labels import shown as field_shown
 from perf_addin.jobs.interviews import stage_visible
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError
 from perf_addin.domain.rules import BUDGET_COLUMN, LEGACY_BUDGET_COLUMN, RulesError, a1
@@ -145,6 +157,7 @@ class Reconciliation:
     diff: VersionDiff | None = None
     notes: list[str] = field(default_factory=list)
     budget_source: str = ""  # where the budget came from, in the workbook's language
+    fit: "Fit | None" = None  # the budget fit, when asked for (--fit-budget)
 
     @property
     def paid_total(self) -> Decimal:
@@ -185,16 +198,41 @@ def budgets_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则
     or N:O in older workbooks: ``budget_column``).
 
     The table starts at the first cell of its column that reads 预算 or Budget
-    (``预算 / Budget`` too); each row below names a department in N and its budget
-    in O, until the first blank N. A 合计/Total/``*`` row is the whole workbook's
+    (``预算 / Budget`` too); each row below names a department in R and its budget
+    in S, until the first blank R. A 合计/Total/``*`` row is the whole workbook's
     budget, stored under the key ``"*"``. A blank amount means "no budget"."""
+    out: dict[str, int] = {}
+    for key, entry in budget_entries(grid, sheet).items():
+        try:
+            if isinstance(entry.amount, bool):
+                raise ValueError
+            out[key] = to_cents(entry.amount)
+        except ValueError:
+            raise RulesError(f"the budget of {entry.name} must be an amount, found {entry.amount!r}",
+                             cell=entry.cell) from None
+    return out
+
+
+@dataclass(frozen=True)
+class BudgetEntry:
+    """One line of the budget table as written: the department (or 合计), the
+    amount and the amount's cell – what a refusal of the pool names."""
+
+    name: Any
+    amount: Any
+    cell: str
+
+
+def budget_entries(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则") -> dict[str, BudgetEntry]:
+    """The budget table's lines by department key (``"*"``: the 合计/Total line),
+    amounts as written; a later line for the same department wins."""
     if not grid:
         return {}
     col = budget_column(grid)
     start = _budget_header(grid, col)
     if start is None:
         return {}
-    out: dict[str, int] = {}
+    out: dict[str, BudgetEntry] = {}
     for r in range(start + 1, len(grid)):
         row = grid[r]
         name = row[col] if len(row) > col else None
@@ -204,13 +242,7 @@ def budgets_from_grid(grid: Sequence[Sequence[Any]] | None, sheet: str = "规则
         if is_blank(amount):
             continue
         key = "*" if _norm(str(name)) in TOTAL_KEYS else department_key(name)
-        try:
-            if isinstance(amount, bool):
-                raise ValueError
-            out[key] = to_cents(amount)
-        except ValueError:
-            raise RulesError(f"the budget of {name} must be an amount, found {amount!r}",
-                             cell=f"{sheet}!{a1(r, col + 1)}") from None
+        out[key] = BudgetEntry(name, amount, f"{sheet}!{a1(r, col + 1)}")
     return out
 
 
@@ -369,6 +401,214 @@ def _group(key: str, label: str, mask: np.ndarray, base: np.ndarray, paid: np.nd
     return Group(key, label, int(mask.sum()), int(b[b >= 0].sum()), int(p[p >= 0].sum()), budget)
 
 
+# ------------------------------------------------------------------ the budget fit
+
+FIT_TEXTS = {
+    "zh": {"s_fit": "按奖金池调整（--fit-budget）", "company_label": "全公司", "progress": "按奖金池调整奖金",
+           "head": ("范围", "人数", "Σ 奖金基数×倍数", "k", "奖金池", "调整后合计", "差额", "核对"),
+           "fitted": "调整后奖金", "ok": "等于奖金池", "bad": "不等于奖金池",
+           "per_department": "按部门调整：每个部门的调整后奖金合计等于它在 {sheet} 预算表中的预算。",
+           "company": "全公司统一调整：全部员工的调整后奖金合计等于奖金池 {amount}（{source}）。",
+           "untouched": "调整后奖金只写在本表明细的“调整后奖金”列；员工表的奖金列保持不变。",
+           "line": "{label}：k = {k}，奖金池 {pool}，调整后合计 {total}",
+           "no_pool": "--fit-budget 需要奖金池：用 --budget 给出金额，或在 {sheet} 的预算表（R:S 列）中填写",
+           "missing": "--fit-budget：{departments} 在 {sheet} 的预算表中没有预算，表中也没有“合计”行；"
+                      "请为每个部门填写预算，或填写合计",
+           "input": "{cell}：按奖金池调整要求奖金基数最多 6 位小数、倍数最多 4 位小数，现为 {base} × {multiplier}"},
+    "en": {"s_fit": "Fitted to the pool (--fit-budget)", "company_label": "Whole company",
+           "progress": "fitting the bonuses to the pool",
+           "head": ("Scope", "Head count", "Σ base × multiplier", "k", "Pool", "Fitted total", "Difference",
+                    "Check"),
+           "fitted": "Fitted bonus", "ok": "equals the pool", "bad": "differs from the pool",
+           "per_department": "Per department: each department's fitted bonuses add up to its budget in the "
+                             "budget table on {sheet}.",
+           "company": "Company-wide: everybody's fitted bonuses add up to the pool {amount} ({source}).",
+           "untouched": " The fitted bonuses are only in the detail's Fitted bonus column below; the employee "
+                        "table's Bonus column is not changed.",
+           "line": "{label}: k = {k}, pool {pool}, fitted total {total}",
+           "no_pool": "--fit-budget needs a bonus pool: give --budget AMOUNT, or fill in the budget table on "
+                      "{sheet} (columns R:S)",
+           "missing": "--fit-budget: {departments} has no budget in the budget table on {sheet}, and the table "
+                      "has no Total line; give every department a budget, or a Total",
+           "input": "{cell}: fitting to the pool needs a base bonus with at most 6 decimals and a multiplier "
+                    "with at most 4, found {base} × {multiplier}"},
+}
+
+
+class FitError(UserError, ValueError):
+    """A budget fit refused before anything is written, worded in the workbook's language."""
+
+    def __init__(self, kind: str, lang: str, **values: Any) -> None:
+        self.kind = kind
+        super().__init__(FIT_TEXTS[lang][kind].format(**values))
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What one group's fitted bonuses must add up to, and where that amount is written."""
+
+    key: str | None  # department key; None: the whole workbook
+    label: str
+    cents: int
+    source: str  # the amount's cell, or --budget
+
+
+@dataclass(frozen=True)
+class FitGroup:
+    pool: Pool
+    head_count: int  # the employees paid in the group (input errors are not)
+    weight: Decimal  # Σ base bonus × multiplier, exact
+    factor: Decimal  # k = pool ÷ weight
+    fitted_cents: int
+
+
+@dataclass
+class Fit:
+    """The budget fit of one run: per department or for the whole workbook."""
+
+    per_department: bool
+    groups: list[FitGroup]
+    cents: np.ndarray  # fitted bonus per employee in cents; -1 where nothing is paid
+
+
+def whole_cents(amount: Any, source: str, lang: str) -> int:
+    """A pool as whole cents: an amount ≥ 0 with at most two decimals as written (a
+    number read from a cell may carry binary noise, never a third decimal), else
+    ``BudgetError`` naming ``source`` – a cell or ``--budget``."""
+    refuse = BudgetError("pool", source, lang, value=str(amount).strip())
+    if isinstance(amount, bool):
+        raise refuse
+    if isinstance(amount, str):
+        try:
+            exact = Decimal(amount.replace(",", "").strip())
+        except InvalidOperation:
+            raise refuse from None
+        if not exact.is_finite() or exact < 0 or exact != exact.quantize(Decimal("0.01")):
+            raise refuse
+        return int(exact * 100)
+    number = float(amount)
+    scaled = number * 100
+    whole = round(scaled) if math.isfinite(scaled) else -1
+    if whole < 0 or abs(scaled - whole) > max(1e-6, abs(scaled) * 1e-15):
+        raise refuse
+    return int(whole)
+
+
+def fit_pools(rec: Reconciliation, entries: dict[str, BudgetEntry], given: Any, lang: str,
+              sheet: str) -> tuple[bool, list[Pool]]:
+    """(per department?, the pools): per department when the budget table gives every
+    department a budget and no whole-workbook amount says otherwise (``--budget`` or the
+    合计 line equal to their sum), else the whole workbook's budget for everybody."""
+    t = FIT_TEXTS[lang]
+    labels = {g.key: g.label for g in rec.by_department}
+    departments = {k: e for k, e in entries.items() if k != "*"}
+    whole = None
+    if given is not None:
+        whole = Pool(None, t["company_label"], whole_cents(given, "--budget", lang), "--budget")
+    elif "*" in entries:
+        total = entries["*"]
+        whole = Pool(None, t["company_label"], whole_cents(total.amount, total.cell, lang), total.cell)
+    if departments and set(labels) <= set(departments):
+        pools = [Pool(k, labels.get(k, str(e.name).strip()), whole_cents(e.amount, e.cell, lang), e.cell)
+                 for k, e in sorted(departments.items(), key=lambda item: (item[0] not in labels, item[0]))]
+        if whole is None or whole.cents == sum(p.cents for p in pools):
+            return True, pools
+    if whole is not None:
+        return False, [whole]
+    if departments:
+        missing = [labels[k] for k in sorted(labels) if k not in departments]
+        raise FitError("missing", lang, departments=("、" if lang == "zh" else ", ").join(missing[:5]),
+                       sheet=sheet)
+    raise FitError("no_pool", lang, sheet=sheet)
+
+
+def fit_reconciliation(rec: Reconciliation, per_department: bool, pools: Sequence[Pool], lang: str) -> Fit:
+    """Every paid employee's bonus scaled to their group's pool (``domain.budget_fit``:
+    k = pool ÷ Σ base × multiplier, cents by largest remainder, ties to the lower ID);
+    the weights are the base bonus as written and the multiplier paid."""
+    frame = rec.snapshot.table.frame
+    base = frame["base_bonus"].to_numpy(dtype=float) if "base_bonus" in frame else np.full(len(rec.ids), np.nan)
+    ids = rec.snapshot.raw("employee_id")  # as written: numbers order by value, before text
+    paid = rec.paid_cents >= 0
+    out = np.full(len(rec.ids), -1, dtype=np.int64)
+    groups = []
+    for pool in pools:
+        idx = np.flatnonzero(paid & (rec.departments == pool.key) if pool.key is not None else paid)
+        result = _fit_group(rec, base, ids, idx, pool, lang)
+        out[idx] = result.cents
+        weight = sum((Decimal(repr(float(base[i]))) * Decimal(repr(float(rec.multiplier[i]))) for i in idx),
+                     Decimal(0))
+        groups.append(FitGroup(pool, len(idx), weight, result.factor, sum(result.cents)))
+    return Fit(per_department, groups, out)
+
+
+def _fit_group(rec: Reconciliation, base: np.ndarray, ids: np.ndarray, idx: np.ndarray, pool: Pool,
+               lang: str) -> BudgetFit:
+    try:
+        return budget_fit.fit_budget(base[idx], rec.multiplier[idx], ids[idx], Decimal(pool.cents).scaleb(-2),
+                                     pool.source, lang)
+    except BudgetError as err:
+        if err.kind != "input":
+            raise
+        raise _input_refusal(rec, base, int(idx[_first_refused(rec, base, idx)]), lang) from None
+
+
+def _refused(rec: Reconciliation, base: np.ndarray, part: np.ndarray, multiplier: np.ndarray | None = None) -> bool:
+    """Whether the budget fit refuses these employees' base bonus × multiplier."""
+    mult = rec.multiplier[part] if multiplier is None else multiplier
+    try:
+        budget_fit.fit_budget(base[part], mult, rec.ids[part], 0)
+    except BudgetError:
+        return True
+    return False
+
+
+def _first_refused(rec: Reconciliation, base: np.ndarray, idx: np.ndarray) -> int:
+    """Position in ``idx`` of the first employee the fit refuses (one exists): halving,
+    so the fit's own checks decide, at the cost of about two fits."""
+    lo, hi = 0, len(idx)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _refused(rec, base, idx[lo:mid]):
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def _input_refusal(rec: Reconciliation, base: np.ndarray, i: int, lang: str) -> FitError:
+    """The refusal naming the cell at fault: the base bonus, else the multiplier paid."""
+    table, snap = rec.snapshot.table, rec.snapshot
+    if _refused(rec, base, np.array([i]), np.ones(1)):
+        cell = table.cell("base_bonus", i)
+    elif rec.status[i] == "documented override":
+        cell = table.cell("manual_multiplier", i)
+    else:
+        cell = table.cell("multiplier", i) if snap.column_of("multiplier") is not None else table.cell("base_bonus", i)
+    return FitError("input", lang, cell=cell, base=field_shown(float(base[i]), lang),
+                    multiplier=field_shown(float(rec.multiplier[i]), lang))
+
+
+def fit_lines(rec: Reconciliation, lang: str) -> list[str]:
+    """The budget fit in words, for the command line: the scope, then k and the totals per group."""
+    fit = rec.fit
+    if fit is None:
+        return []
+    t = FIT_TEXTS[lang]
+    return [_fit_scope(rec, lang).strip()] + [
+        t["line"].format(label=g.pool.label, k=f"{g.factor:.6f}", pool=f"{cents(g.pool.cents):,.2f}",
+                         total=f"{cents(g.fitted_cents):,.2f}") for g in fit.groups]
+
+
+def _fit_scope(rec: Reconciliation, lang: str) -> str:
+    t, fit = FIT_TEXTS[lang], rec.fit
+    if fit.per_department:
+        return t["per_department"].format(sheet=sheet_ref(rec.snapshot.rules_sheet or "规则"))
+    pool = fit.groups[0].pool
+    return t["company"].format(amount=f"{cents(pool.cents):,.2f}", source=pool.source)
+
+
+
 # ------------------------------------------------------------------ the tab
 
 TITLE = Style(bold=True, font_size=14, wrap=True, valign="center")
@@ -378,12 +618,15 @@ MONEY = Style(num_format="#,##0.00")
 MONEY_BOLD = Style(num_format="#,##0.00", bold=True)
 PERCENT = Style(num_format="0.00%")
 MULT = Style(num_format="0.0###")
+WEIGHT = Style(num_format="#,##0.00####")
+FACTOR = Style(num_format="0.000000")
 NOTE = Style(italic=True, font_color="595959", wrap=True, valign="top")
 TEXT = Style(wrap=True, valign="top")
 ALERT = Style(bold=True, font_color="C00000", wrap=True, valign="top")
 ALERT_MONEY = Style(bold=True, font_color="C00000", num_format="#,##0.00")
 COL_WIDTHS = {1: 16, 2: 14, 3: 14, 4: 14, 5: 16, 6: 16, 7: 16, 8: 22}
 WIDTH = len(COL_WIDTHS)  # columns A-H: every section fits them, so the page is fitted to their width
+FITTED_COLUMN = WIDTH + 1  # I: the detail's fitted bonus, only when the run fits to the budget
 DEFAULT_FONT = 11.0
 CHART_ROWS = 16  # the grade chart's height in rows (default 15 pt each)
 
@@ -447,7 +690,7 @@ class _Tab:
             self.merges.append(f"{a1(row - 1, col - 1)}:{a1(row - 1, to - 1)}")
         text = value.cached if isinstance(value, Formula) else value
         if style is not None and style.wrap and isinstance(text, str):
-            width = sum(COL_WIDTHS[c] for c in range(col, (to or col) + 1))
+            width = sum(COL_WIDTHS.get(c, COL_WIDTHS[WIDTH]) for c in range(col, (to or col) + 1))
             need = min(text_height(text, width, style.font_size or DEFAULT_FONT), MAX_ROW_HEIGHT)
             if need > 15:
                 self.heights[row] = max(self.heights.get(row, 15), need)
@@ -489,18 +732,20 @@ def reconcile_sheet(rec: Reconciliation, name: str | None = None) -> SheetSpec:
     tab, chart = _sections(rec, sheet, detail_first=probe.row + 4)
     tab.row = probe.row + 1
     _detail_section(tab, rec, TEXTS[lang])
-    return SheetSpec(sheet, cells=tab.cells, merges=tab.merges, col_widths=COL_WIDTHS, row_heights=tab.heights,
+    widths = COL_WIDTHS | ({FITTED_COLUMN: COL_WIDTHS[7]} if rec.fit else {})
+    return SheetSpec(sheet, cells=tab.cells, merges=tab.merges, col_widths=widths, row_heights=tab.heights,
                      charts=[chart], kind="reconcile", print_setup=_page(rec, tab.row))
 
 
 def _page(rec: Reconciliation, last_row: int) -> PrintSetup:
-    """A4 landscape, fitted to the width of columns A–H (as many pages down as
-    needed), the title row repeated on every page, page x of y in the footer."""
+    """A4 landscape, fitted to the width of columns A–H (A–I with the fitted bonus
+    column), as many pages down as needed, the title row repeated on every page, page
+    x of y in the footer."""
     t = TEXTS[rec.snapshot.table.language]
     file = rec.snapshot.path.name[:60].replace("&", "&&")
     return PrintSetup(paper="A4", landscape=True, fit_width=1, fit_height=0,
                       margins=Margins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3),
-                      print_area=f"A1:{a1(last_row - 1, WIDTH - 1)}", repeat_rows=(1, 1),
+                      print_area=f"A1:{a1(last_row - 1, (FITTED_COLUMN if rec.fit else WIDTH) - 1)}", repeat_rows=(1, 1),
                       center_horizontally=True, first_page_number=1, footer=t["footer"].format(file=file))
 
 
@@ -512,9 +757,12 @@ def _sections(rec: Reconciliation, sheet: str, detail_first: int) -> tuple[_Tab,
     tab.put(tab.next(), 1, ROUNDING_RULE[lang], NOTE, WIDTH)
     detail_last = detail_first + max(len(rec.ids), 1) - 1
     rng = {k: f"${col}${detail_first}:${col}${detail_last}"
-           for k, col in (("id", "A"), ("dept", "C"), ("grade", "D"), ("base", "E"), ("paid", "G"))}
+           for k, col in (("id", "A"), ("dept", "C"), ("grade", "D"), ("base", "E"), ("paid", "G"),
+                          ("fitted", col_letter(FITTED_COLUMN)))}
     chart = _grade_section(tab, rec, t, rng, sheet)
     _department_section(tab, rec, t, rng)
+    if rec.fit is not None:
+        _fit_section(tab, rec, rng)
     _difference_section(tab, rec, t, lang)
     _problem_section(tab, rec, t)
     if rec.diff is not None:
@@ -548,6 +796,42 @@ def _department_section(tab: _Tab, rec: Reconciliation, t: dict, rng: dict) -> N
     _budget_cells(tab, r, int(rec.paid_total * 100), rec.budget_cents)
     if rec.budget_source:
         tab.put(tab.next(), 1, rec.budget_source, NOTE, WIDTH)
+
+
+def _fit_section(tab: _Tab, rec: Reconciliation, rng: dict) -> None:
+    """The budget fit: the method, its scope, and per group k, the pool and the fitted
+    total as ``ROUND(SUM…)`` over the detail's fitted column, with a check cell."""
+    lang = rec.snapshot.table.language
+    t, fit = FIT_TEXTS[lang], rec.fit
+    tab.put(tab.next(1), 1, t["s_fit"], SECTION)
+    tab.put(tab.next(), 1, budget_fit.method_text(lang), NOTE, WIDTH)
+    tab.put(tab.next(), 1, _fit_scope(rec, lang) + t["untouched"], NOTE, WIDTH)
+    tab.line(t["head"], HEAD)
+    first = tab.row + 1
+    for g in fit.groups:
+        r = tab.next()
+        tab.put(r, 1, g.pool.label, TEXT)
+        tab.put(r, 2, g.head_count)
+        tab.put(r, 3, g.weight, WEIGHT)
+        tab.put(r, 4, float(g.factor), FACTOR)
+        tab.put(r, 5, cents(g.pool.cents), MONEY)
+        total = (f"ROUND(SUMPRODUCT(({rng['dept']}=A{r})*{rng['fitted']}),2)" if g.pool.key is not None
+                 else f"ROUND(SUM({rng['fitted']}),2)")
+        _fit_total(tab, r, total, g.fitted_cents, g.pool.cents, t)
+    if fit.per_department and len(fit.groups) > 1:
+        last, r = tab.row, tab.next()
+        tab.put(r, 1, TEXTS[lang]["total"], Style(bold=True))
+        tab.put(r, 2, Formula(f"SUM(B{first}:B{last})", sum(g.head_count for g in fit.groups)))
+        pools = sum(g.pool.cents for g in fit.groups)
+        tab.put(r, 5, Formula(f"ROUND(SUM(E{first}:E{last}),2)", cents(pools)), MONEY_BOLD)
+        _fit_total(tab, r, f"ROUND(SUM({rng['fitted']}),2)", sum(g.fitted_cents for g in fit.groups), pools, t)
+
+
+def _fit_total(tab: _Tab, r: int, formula: str, fitted: int, pool: int, t: dict) -> None:
+    """Fitted total (F), its difference from the pool in E (G) and the check (H), as formulas."""
+    tab.put(r, 6, Formula(formula, cents(fitted)), MONEY_BOLD)
+    tab.put(r, 7, Formula(f"ROUND(F{r}-E{r},2)", cents(fitted - pool)), MONEY if fitted == pool else ALERT_MONEY)
+    tab.put(r, 8, Formula(f'IF(G{r}=0,"{t["ok"]}","{t["bad"]}")', t["ok"] if fitted == pool else t["bad"]))
 
 
 def _group_totals(tab: _Tab, r: int, col: int, crit: str, g: Group, rng: dict) -> None:
@@ -691,8 +975,9 @@ def _seal_section(tab: _Tab, rec: Reconciliation, t: dict, lang: str) -> None:
 def _detail_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
     """Department cells hold their group's label, so the totals' ``=`` matches exactly."""
     labels = {g.key: g.label for g in rec.by_department}
+    fit = rec.fit
     tab.put(tab.next(), 1, t["s_detail"], SECTION)
-    tab.line(t["detail"], HEAD)
+    tab.line(t["detail"] + ((FIT_TEXTS[rec.snapshot.table.language]["fitted"],) if fit else ()), HEAD)
     for i in range(len(rec.ids)):
         r = tab.next()
         tab.put(r, 1, str(rec.ids[i]))
@@ -704,6 +989,8 @@ def _detail_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
         tab.put(r, 6, float(m) if np.isfinite(m) else None, MULT)
         tab.put(r, 7, _money(int(rec.paid_cents[i])), MONEY)
         tab.put(r, 8, t["status"].get(rec.status[i], str(rec.status[i])))
+        if fit is not None:
+            tab.put(r, FITTED_COLUMN, _money(int(fit.cents[i])), MONEY)
 
 
 # ------------------------------------------------------------------ the job
@@ -717,41 +1004,51 @@ class ReconcileReport:
 
 
 def reconcile_workbook(path: str | Path, budget: Any = None, old: str | Path | None = None,
-                       key: bytes | None = None, progress: Progress = lambda step: None) -> ReconcileReport:
+                       key: bytes | None = None, progress: Progress = lambda step: None,
+                       fit_budget: bool = False) -> ReconcileReport:
     """Read, reconcile, write the tab, save once (atomically, with a backup).
 
     A ``budget`` given is also written to the rules sheet's budget table (its
-    合计/Total row), so the next run without one uses it and says so."""
+    合计/Total row), so the next run without one uses it and says so.
+    ``fit_budget`` scales every bonus to the pool on the tab (``fit_reconciliation``);
+    it is this run's action, never remembered, and never touches the employee table."""
     with open_book(path) as book:
-        return reconcile_book(book, budget, old, key, progress)
+        return reconcile_book(book, budget, old, key, progress, fit_budget)
 
 
 def reconcile_book(session: DepartmentBook, budget: Any = None, old: str | Path | None = None,
-                   key: bytes | None = None, progress: Progress = lambda step: None) -> ReconcileReport:
-    """``reconcile_workbook`` on a workbook a command has open (read once, saved once)."""
+                   key: bytes | None = None, progress: Progress = lambda step: None,
+                   fit_budget: bool = False) -> ReconcileReport:
+    """``reconcile_workbook`` on a workbook a command has open (read once, saved once);
+    a refused budget fit raises before anything is written."""
     book = session.writer
     book.check_writable()
     if old is not None:  # an .xls or a damaged file is refused here, as by every command
         Workbook.open(old).close()
-    progress("reading the workbook")
+    progress(f"{session.path.name} …")
     snap = snapshot_of(session)
     lang = snap.table.language
-    budget_cents = None if budget is None else budget_cents_argument(budget)
+    budget_cents = None if budget is None else budget_cents_argument(budget, lang)
     rules_ref = sheet_ref(snap.rules_sheet or "规则")
     budgets = budgets_from_grid(snap.rules_grid, rules_ref)
     source = _budget_source(snap, budgets, lang)
+    progress(job_text("reconciling", lang, n=snap.n))
+    rec = reconcile(snap, budget_cents, budgets)
+    if fit_budget:
+        progress(FIT_TEXTS[lang]["progress"])
+        given = None if budget is None else _budget_number(budget)
+        per_department, pools = fit_pools(rec, budget_entries(snap.rules_grid, rules_ref), given, lang, rules_ref)
+        rec.fit = fit_reconciliation(rec, per_department, pools, lang)
     if budget_cents is not None:
         source = _remember_budget(book, snap, budget_cents, lang)
-    progress(f"reconciling {snap.n} employees")
-    rec = reconcile(snap, budget_cents, budgets)
     rec.budget_source = source if rec.budget_cents is not None or budget_cents is not None else ""
     rec.seal = check_seal(snap, seal_of(session), key)
     if old is not None:
-        progress("comparing with the other version")
+        progress(job_text("comparing", lang))
         rec.diff = diff_snapshots(read_snapshot(old), snap)
-    progress("writing the reconciliation tab")
+    progress(job_text("reconcile_tab", lang))
     sheet = book.add_sheet(reconcile_sheet(rec, _tab_name(book, lang)), replace=True)
-    progress("saving")
+    progress(job_text("saving", lang))
     backup = session.save()
     return ReconcileReport(rec, sheet, backup)
 
@@ -786,14 +1083,29 @@ def _tab_name(book: Workbook, lang: str) -> str:
     return SHEET_NAMES[lang]
 
 
-def budget_cents_argument(value: Any) -> int:
+BUDGET_ARGUMENT_TEXTS = {
+    "zh": {"amount": "--budget 必须是金额，例如 1250000、1,250,000.00 或 125万，现为 {value!r}",
+           "negative": "--budget 不能是负数，现为 {value!r}"},
+    "en": {"amount": "--budget must be an amount such as 1250000, 1,250,000.00 or 125万, found {value!r}",
+           "negative": "--budget must not be negative, found {value!r}"},
+}
+
+
+def _budget_number(value: Any) -> float | None:
+    """``--budget`` as a number, read like a cell (None when it is not one)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return parse_number_text(str(value))
+
+
+def budget_cents_argument(value: Any, lang: str = "en") -> int:
     """``--budget`` read like a cell: 500000, 500,000, 50万, ５０万, 0.5亿 (``department.parse_number_text``)."""
-    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else parse_number_text(str(value))
-    if number is None or not math.isfinite(number):
-        raise RulesError(f"--budget must be an amount such as 1250000, 1,250,000.00 or 125万, found {value!r}")
-    if number < 0:
-        raise RulesError(f"--budget must not be negative, found {value!r}")
+    number = _budget_number(value)
+    kind = "amount" if number is None or not math.isfinite(number) else "negative" if number < 0 else None
+    if kind is not None:
+        error = RulesError(BUDGET_ARGUMENT_TEXTS["en"][kind].format(value=value))
+        error.zh = BUDGET_ARGUMENT_TEXTS["zh"][kind].format(value=value)
+        raise error
     return to_cents(number)
 
 
@@ -862,5 +1174,6 @@ def _budget_source(snap: Snapshot, budgets: dict[str, int], lang: str) -> str:
 
 __all__ = ["Difference", "Group", "ReconcileReport", "Reconciliation", "budgets_from_grid", "reconcile",
            "reconcile_sheet", "reconcile_workbook", "seal_lines", "sealed_change_lines", "to_cents", "what_label",
-           "budget_cents_argument",
+           "budget_cents_argument", "budget_entries", "BudgetEntry", "Fit", "FitError", "FitGroup", "Pool",
+           "fit_pools", "fit_reconciliation", "fit_lines", "whole_cents",
            "Change"]

@@ -34,7 +34,7 @@ from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import grade_table, score_table
 from perf_addin.jobs.tabs import refresh_tabs
-from perf_addin.labels import LANGUAGES, label
+from perf_addin.labels import LANGUAGES, job_text, label
 from perf_addin.xlsx import Cell, CellError, Style, Workbook
 from perf_addin.xlsx.refs import cell_ref, col_letter
 
@@ -102,10 +102,9 @@ def score_book(book: DepartmentBook, progress: Progress = lambda step: None) -> 
     report = score_into(book, progress)
     tabs = refresh_tabs(book, report.table, report.rules, report.scores, progress)  # built on these results
     report.tabs_updated = tabs.updated
-    report.tab_notes = tabs.skipped + [f"{tab}: the employee is no longer in the table (tab coloured red)"
-                                       for tab in tabs.left]
+    report.tab_notes = tabs.skipped + [job_text("left_tab", book.language, tab=tab) for tab in tabs.left]
     stale = mark_stale_reconciliation(book.writer)
-    progress("saving")
+    progress(job_text("saving", book.language))
     report.backup = book.save()
     report.unchanged = book.unchanged
     report.stale = [] if report.unchanged else stale
@@ -132,12 +131,12 @@ def mark_stale_reconciliation(writer: Workbook) -> list[str]:
 def score_into(book: DepartmentBook, progress: Progress = lambda step: None) -> ScoreReport:
     """Score the workbook into its writer, without saving: the jobs that score first
     (interviews) write their own sheets into the same session."""
-    progress("reading the employee table")
+    progress(f"{book.path.name} …")
     table, rules = book.table, book.rules
-    progress(f"scoring {len(table.rows)} employees")
+    progress(job_text("scoring", book.language, n=len(table.rows)))
     scores = score_table(table.frame, rules)
     problems = all_problems(table, scores, rules)
-    progress("writing result columns")
+    progress(job_text("results", book.language))
     rules_sheet, _ = book.ensure_rules_sheet()
     writer = book.writer
     converted = _convert_text_numbers(writer, table)

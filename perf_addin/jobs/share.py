@@ -374,7 +374,7 @@ def _write_packs(session: DepartmentBook, folder: Path, only: Sequence[str] | No
                  include_errors: bool) -> PackReport:
     if password_column and generate:
         raise WorkbookError(MESSAGES[_language(session)]["both"])
-    progress("reading the workbook")
+    progress(f"{session.path.name} …")
     session.writer  # noqa: B018 - the writer's refusals first, before anything else is read
     snap = snapshot_of(session)
     lang = snap.table.language

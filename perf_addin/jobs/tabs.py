@@ -17,6 +17,8 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 import pandas as pd
 
+from perf_addin.labels import job_text
+from perf_addin.errors import message_in
 from perf_addin.book.department import EmployeeTable, all_problems, check_texts, held_back
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
@@ -95,7 +97,7 @@ def write_tabs(session: DepartmentBook, table: EmployeeTable, rules: Rules, resu
     new = set(chosen)
     others = sorted(first[eid] for eid in existing if eid in first and first[eid] not in new)
     data = employee_data(table, rules, rules_sheet, results)
-    progress(f"writing {len(chosen) + len(others)} interview tabs")
+    progress(job_text("tabs", table.language, n=len(chosen) + len(others)))
     for i in chosen:
         _write_tab(session, data[i], existing, settings, table.language, report, report.tabs)
     for i in others:
@@ -143,7 +145,7 @@ def _write_tab(session: DepartmentBook, data: InterviewData,
         try:
             kept = filled_fields(old_grid, kind.version, kind.remedies)
         except ValueError as exc:
-            report.skipped.append(f"{old}: {exc}; the tab is left alone")
+            report.skipped.append(job_text("tab_unknown", lang, tab=old, reason=exc))
             return
         data = _with_kept_remedies(data, kept)
     name = old or tab_name(data.name, data.employee_id, lang, book.sheet_names)
@@ -151,7 +153,7 @@ def _write_tab(session: DepartmentBook, data: InterviewData,
     try:
         book.add_sheet(spec, replace=True)
     except WorkbookError as exc:
-        report.skipped.append(f"{name}: {exc}")
+        report.skipped.append(f"{name}: {message_in(exc, lang)}")
         return
     updated = old is not None and shown_changed(old_grid, spec)
     written.append(TabWritten(name, data.employee_id, data.name, len(kept), old is None, updated))
