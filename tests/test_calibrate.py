@@ -234,3 +234,16 @@ def test_cli_prints_the_summary_in_the_workbooks_language(book, capsys):
     assert main(["calibrate", str(book), "--today", "2026-12-01"]) == 0
     out = capsys.readouterr().out
     assert "校准表 校准：1 个校准组，建议调整 4 人，并列 0 组" in out and "不符合配额的组" in out
+
+
+def test_share_pack_shows_the_calibrated_grade(book, tmp_path):
+    from perf_addin.jobs.share import share_workbook
+
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    edit(book, "员工", {"Q7": "优+", "R7": "大客户续约"})
+    score_workbook(book)
+    report = share_workbook(book, packs=tmp_path / "packs", only=["1005"])
+    pack = openpyxl.load_workbook(report.packs.packs[0], data_only=True)["结果"]
+    values = dict(zip([c.value for c in pack[1]], [c.value for c in pack[2]]))
+    assert (values["等级"], values["绩效倍数"], values["奖金"]) == ("优+", 1.2, 12000)
