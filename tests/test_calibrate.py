@@ -247,3 +247,26 @@ def test_share_pack_shows_the_calibrated_grade(book, tmp_path):
     pack = openpyxl.load_workbook(report.packs.packs[0], data_only=True)["结果"]
     values = dict(zip([c.value for c in pack[1]], [c.value for c in pack[2]]))
     assert (values["等级"], values["绩效倍数"], values["奖金"]) == ("优+", 1.2, 12000)
+
+
+@pytest.mark.libreoffice
+def test_tab_prints_landscape_with_the_nine_box_whole_on_page_one(book, tmp_path, soffice):
+    import subprocess
+
+    from perf_addin.jobs.interviews import stage_visible
+
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    edit(book, "员工", {f"S{r}": "高中低"[r % 3] for r in range(2, 12)})
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    staged = tmp_path / "staged.xlsx"
+    stage_visible(book, {"校准"}, staged)
+    result = next(iter(soffice.convert([staged], "pdf", tmp_path / "pdf", recalc=False).values()))
+    assert result.ok, result.error
+    pdf = result.outputs[0]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    width, height = (float(x) for x in info.split("Page size:")[1].split("pts")[0].split(" x "))
+    assert width > height and abs(width - 841.9) < 2  # A4 landscape
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                           text=True).stdout.replace(" ", "")
+    assert "九宫格" in first and "未放入九宫格" in first and "员工1000" in first
