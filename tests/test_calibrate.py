@@ -85,6 +85,9 @@ def test_counts_flags_and_proposals_by_hand(book):
         ("1001", 2, "优+", "优-"), ("1002", 3, "优+", "优-"), ("1003", 4, "优-", "良好"), ("1004", 5, "优-", "良好")]
     assert movers[0][7] == "员工!Q3"  # where the meeting types it: the calibrated-grade column
     assert tab_rows(book, "员工")[0][16:19] == ["校准等级", "校准理由", "潜力"]
+    ws = openpyxl.load_workbook(book)["员工"]
+    assert {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation} == {
+        "Q2:Q11": '"优+,优-,良好,差,极差"', "S2:S11": '"低,中,高"'}
 
 
 def test_calibrated_grade_is_followed_by_score_interviews_and_reconcile(book):
@@ -270,3 +273,16 @@ def test_tab_prints_landscape_with_the_nine_box_whole_on_page_one(book, tmp_path
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
                            text=True).stdout.replace(" ", "")
     assert "九宫格" in first and "未放入九宫格" in first and "员工1000" in first
+
+
+def test_meeting_columns_go_beside_the_table_with_drop_downs_and_never_over_typed_cells(tmp_path):
+    path = with_quotas(make_department(tmp_path / "typed.xlsx", rows()))
+    edit(path, "员工", {"L1": "备注", "L3": "请假两周", "N1": "潜力", "N5": "中"})  # the people's own columns
+    report = calibrate_workbook(path, today=dt.date(2026, 12, 1))
+    assert report.added_columns == ["校准等级", "校准理由"]
+    ws = openpyxl.load_workbook(path)["员工"]
+    # right of every column the table has (its own 潜力 in N), never into one holding anything
+    assert [ws.cell(1, c).value for c in range(12, 17)] == ["备注", None, "潜力", "校准等级", "校准理由"]
+    assert ws["L3"].value == "请假两周" and ws["N5"].value == "中"
+    lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
+    assert lists == {"O2:O11": '"优+,优-,良好,差,极差"'}  # the potential column was theirs: left as it is
