@@ -60,6 +60,7 @@ from perf_addin.labels import (INPUT_LABELS, MEETING_LABELS, RESULT_LABELS, head
                                normalise, problem_text)
 from perf_addin.language import decide_language, is_chinese, remembered_language
 from perf_addin.domain.rules import Rules, a1, rules_from_rows
+from perf_addin.domain.nine_box import parse_potential
 from perf_addin.domain.scoring import UNKNOWN_GRADE, calibrated_index, score_table
 from perf_addin.xlsx.refs import quote_sheet
 
@@ -563,15 +564,12 @@ def _meeting_problems(b: _Builder, columns: dict[str, int]) -> list[Problem]:
     out: list[Problem] = []
     sheet, lang = b.h.sheet, b.lang
     if "potential" in b.frame:
-        from perf_addin.domain.nine_box import parse_potential
         values = b.frame["potential"]
-        for i in np.flatnonzero(values != ""):
-            try:
-                parse_potential([values[i]])
-            except ValueError:
-                out.append(Problem(sheet, cell_ref(sheet, b.rows[i] - 1, columns["potential"] - 1), "potential",
-                                   problem_text("potential", "potential", lang, value=values[i]), values[i],
-                                   b.rows[i]))
+        bad = [v for v in pd.unique(values[values != ""]) if not _is_potential(v)]  # a column has few texts
+        rows = np.flatnonzero(pd.Series(values).isin(bad).to_numpy()) if bad else []
+        for i in rows:
+            out.append(Problem(sheet, cell_ref(sheet, b.rows[i] - 1, columns["potential"] - 1), "potential",
+                               problem_text("potential", "potential", lang, value=values[i]), values[i], b.rows[i]))
     if "calibrated_grade" in b.frame:
         grades = b.frame["calibrated_grade"]
         reasons = b.frame.get("calibration_reason", np.full(len(grades), "", dtype=object))
@@ -581,6 +579,14 @@ def _meeting_problems(b: _Builder, columns: dict[str, int]) -> list[Problem]:
                                problem_text("no_reason", "calibrated_grade", lang, value=grades[i],
                                             reason=label("calibration_reason", lang)), grades[i], b.rows[i]))
     return out
+
+
+def _is_potential(value: Any) -> bool:
+    try:
+        parse_potential([value])
+    except ValueError:
+        return False
+    return True
 
 
 def calibration_problems(table: EmployeeTable, rules: Rules) -> list[Problem]:
