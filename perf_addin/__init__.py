@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "share_workbook": "perf_addin.jobs.share",
     "collect_workbook": "perf_addin.jobs.collect",
     "reconcile_workbook": "perf_addin.jobs.reconcile",
+    "calibrate_workbook": "perf_addin.jobs.calibrate",
     "seal_workbook": "perf_addin.jobs.seal",
     "load_key": "perf_addin.jobs.seal",
     "create_key_file": "perf_addin.jobs.seal",
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time ``__getattr
     from perf_addin.book.department import Problem
     from perf_addin.domain.rules import Band, Item, Rating, Rules
     from perf_addin.errors import UserError
+    from perf_addin.jobs.calibrate import calibrate_workbook
     from perf_addin.jobs.collect import collect_workbook
     from perf_addin.jobs.interviews import write_interviews
     from perf_addin.jobs.reconcile import reconcile_workbook
