@@ -62,6 +62,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "team": "人数", "rating_mean": "平时表现均值", "rating_std": "标准差", "dept_rating_mean": "部门均值",
         "dept_rating_std": "部门标准差", "gap": "与部门差", "score_mean": "得分均值", "dept_score_mean": "部门得分均值",
         "bias_none": "没有可比较的团队（每个部门至少两个团队、每队至少 {n} 人）。",
+        "shifts": "按部门尺度换算平时表现后变化最大的员工（仅供参考）", "rating": "平时表现",
+        "normalised": "按部门尺度换算",
     },
     "en": {
         "title": "Calibration – {file}",
@@ -94,6 +96,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "dept_rating_mean": "Dept mean", "dept_rating_std": "Dept spread", "gap": "Gap to dept",
         "score_mean": "Score mean", "dept_score_mean": "Dept score mean",
         "bias_none": "No team to compare (a department needs two teams of at least {n} people).",
+        "shifts": "Ratings that move most on the department's scale (advice only)", "rating": "Rating",
+        "normalised": "On the department's scale",
     },
 }
 
@@ -189,6 +193,7 @@ class CalibrationView:
     ties: list[tuple[str, str, str, str]]
     audit: list[AuditRow]
     bias: pd.DataFrame
+    bias_people: pd.DataFrame  # the biggest shifts onto the department's scale
     bias_min_team: int
     nine: NineBoxView | None
 
@@ -451,6 +456,16 @@ def _bias(lay: _Layout, view: CalibrationView, t: dict, last_col: int) -> None:
         for c, v in enumerate((row.rating_mean, row.rating_std, row.dept_rating_mean, row.dept_rating_std,
                                row.rating_gap, row.score_mean, row.dept_score_mean), start=4):
             lay.put(r, c, round(float(v), 2), DEC)
+    if view.bias_people.empty:
+        return
+    lay.put(lay.next(), 1, t["shifts"], SECTION)
+    lay.header([t["id"], t["name"], t["department"], t["supervisor"], t["rating"], t["normalised"]])
+    for row in view.bias_people.itertuples(index=False):
+        r = lay.next()
+        for c, v in enumerate((row.employee_id, row.name, row.department, row.supervisor), start=1):
+            lay.put(r, c, str(v), CELL)
+        lay.put(r, 5, float(row.rating), DEC)
+        lay.put(r, 6, round(float(row.normalised), 2), DEC)
 
 
 def section_titles(key: str) -> set[str]:

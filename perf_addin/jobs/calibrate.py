@@ -40,6 +40,7 @@ from perf_addin.xlsx.refs import cell_ref, col_letter
 Progress = Callable[[str], None]
 POTENTIAL_CHOICES = {"zh": ("低", "中", "高"), "en": ("Low", "Medium", "High")}
 POTENTIAL_SPELLINGS = [("低", "low"), ("中", "medium"), ("高", "high")]
+BIGGEST_SHIFTS = 50  # employees listed with their rating on the department's scale
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _view(book: DepartmentBook, report: ScoreReport, block: QuotaBlock | None, u
              ("、" if lang == "zh" else ", ").join(f"{labels[codes.index(c)]} {n}" for c, n in zip(t.grades, t.seats)))
             for t in fit.ties] if block else []
     audit, added = _audit(table, scores, cal, labels, codes, earlier.get("audit", []), today)
-    teams = _bias(table, scores)
+    teams, shifted = _bias(table, scores)
     view = CalibrationView(
         lang=lang, file=book.path.name, grade_labels=labels,
         grade_range=_range(table, report.table.result_columns["grade"]), group_range=units.range,
@@ -229,7 +230,7 @@ def _view(book: DepartmentBook, report: ScoreReport, block: QuotaBlock | None, u
         quota_texts=[rule_text(q, r, lang) for r in q.rules],
         rule_texts=[_short_rule(q, r, lang) for r in q.rules],
         rule_grades=[list(range(q.index(r)[0], q.index(r)[1] + 1)) for r in q.rules],
-        groups=groups, movers=movers, ties=ties, audit=audit, bias=teams, bias_min_team=MIN_TEAM,
+        groups=groups, movers=movers, ties=ties, audit=audit, bias=teams, bias_people=shifted, bias_min_team=MIN_TEAM,
         nine=_nine(table, report, grade, labels, rules, lang))
     out.groups, out.moved, out.ties, out.audit_added = len(groups), len(movers), len(ties), added
     return view, out
@@ -335,16 +336,26 @@ def _audit(table: EmployeeTable, scores: pd.DataFrame, cal: np.ndarray, labels: 
     return rows, added
 
 
-def _bias(table: EmployeeTable, scores: pd.DataFrame) -> pd.DataFrame:
+def _bias(table: EmployeeTable, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Teams against their department, and the employees whose rating moves most when
+    put on the department's scale (``BIGGEST_SHIFTS`` of them; advice only)."""
     frame = table.frame
     if "supervisor" not in frame or "department" not in frame:
-        return pd.DataFrame()
+        return pd.DataFrame(), pd.DataFrame()
     sup = frame["supervisor"].to_numpy(dtype=object)
-    teams, _ = rater_bias({"department": frame["department"].to_numpy(dtype=object),
-                           "supervisor": np.where(sup == "", None, sup),
-                           "rating": frame["rating"].to_numpy(dtype=float),
-                           "score": scores["score"].to_numpy(dtype=float)})
-    return teams
+    rating = frame["rating"].to_numpy(dtype=float)
+    teams, normalised = rater_bias({"department": frame["department"].to_numpy(dtype=object),
+                                    "supervisor": np.where(sup == "", None, sup), "rating": rating,
+                                    "score": scores["score"].to_numpy(dtype=float)})
+    shift = np.abs(normalised - rating)
+    order = [i for i in np.argsort(-np.nan_to_num(shift, nan=-1.0), kind="stable")[:BIGGEST_SHIFTS]
+             if np.isfinite(shift[i]) and shift[i] >= 0.005]
+    people = pd.DataFrame({
+        "employee_id": frame["employee_id"].to_numpy(dtype=object)[order],
+        "name": frame["name"].to_numpy(dtype=object)[order],
+        "department": frame["department"].to_numpy(dtype=object)[order], "supervisor": sup[order],
+        "rating": rating[order], "normalised": normalised[order]})
+    return teams, people
 
 
 def _nine(table: EmployeeTable, report: ScoreReport, grade: np.ndarray, labels: list[str], rules: Rules,
