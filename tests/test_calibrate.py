@@ -286,3 +286,19 @@ def test_meeting_columns_go_beside_the_table_with_drop_downs_and_never_over_type
     assert ws["L3"].value == "请假两周" and ws["N5"].value == "中"
     lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
     assert lists == {"O2:O11": '"优+,优-,良好,差,极差"'}  # the potential column was theirs: left as it is
+
+
+def test_rater_bias_by_hand(tmp_path):
+    # two teams of three: 甲 rates 10, 12, 14 (mean 12, spread √(8/3) = 1.63), 乙 16, 18, 20 (mean 18);
+    # the department: mean 15, spread √(70/6) = 3.42
+    people = rows("销售部", 1000, [(100, 10), (100, 12), (100, 14)], "甲") + \
+        rows("销售部", 2000, [(100, 16), (100, 18), (100, 20)], "乙")
+    path = make_department(tmp_path / "bias.xlsx", people)
+    calibrate_workbook(path, today=dt.date(2026, 12, 1))
+    tab = tab_rows(path)
+    teams = section(tab, "评分偏差")
+    assert [r[:8] for r in teams] == [["销售部", "乙", 3, 18, 1.63, 15, 3.42, 3],
+                                      ["销售部", "甲", 3, 12, 1.63, 15, 3.42, -3]]
+    shifts = {r[0]: r[5] for r in section(tab, "按部门尺度换算")}
+    assert shifts["1000"] == 10.82 and shifts["2002"] == 19.18  # 15 ∓ 2 × 3.42 / 1.63
+    assert shifts["1001"] == 15 and shifts["2001"] == 15  # a team's mean maps onto the department's

@@ -458,7 +458,7 @@ def _bias(lay: _Layout, view: CalibrationView, t: dict, last_col: int) -> None:
             lay.put(r, c, round(float(v), 2), DEC)
     if view.bias_people.empty:
         return
-    lay.put(lay.next(), 1, t["shifts"], SECTION)
+    lay.put(lay.next(1), 1, t["shifts"], SECTION)
     lay.header([t["id"], t["name"], t["department"], t["supervisor"], t["rating"], t["normalised"]])
     for row in view.bias_people.itertuples(index=False):
         r = lay.next()
