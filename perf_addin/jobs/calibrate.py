@@ -193,47 +193,63 @@ def _group_of(units: _Units, n: int) -> tuple[np.ndarray, dict[str, str]]:
 
 def _view(book: DepartmentBook, report: ScoreReport, block: QuotaBlock | None, units: _Units,
           earlier: dict[str, Any], today: dt.date) -> tuple[CalibrationView, CalibrateReport]:
+    """Everything the tab shows, and the run's report."""
     table, rules, lang = report.table, report.rules, report.language
-    scores = report.scores
     labels = [b.label_zh if lang == "zh" else b.label_en for b in rules.bands]
     codes = [b.code for b in rules.bands]
-    shown_label = scores["label_zh" if lang == "zh" else "label_en"].to_numpy(dtype=object)
-    by_label = {str(lab).casefold(): code for lab, code in zip(labels, codes)}
-    grade = np.array([by_label.get(str(v).casefold()) if isinstance(v, str) else None for v in shown_label],
-                     dtype=object)
+    grade = _shown_grades(report.scores, labels, codes, lang)
     keys, spelled = _group_of(units, len(table.rows))
     q = block.quotas if block else QuotaRules((), tuple(codes), "department" if units.values is not None else "company")
     group = group_keys(q, keys) if units.values is not None else keys
-    frame = table.frame
-    cal = calibrated_index(frame["calibrated_grade"].to_numpy(dtype=object), rules) \
-        if "calibrated_grade" in frame else np.full(len(frame), -1)
-    fit = forced_fit(q, rules, {
-        "employee_id": frame["employee_id"].to_numpy(dtype=object), "group": group, "grade": grade,
+    cal = calibrated_index(table.frame["calibrated_grade"].to_numpy(dtype=object), rules) \
+        if "calibrated_grade" in table.frame else np.full(len(table.frame), -1)
+    fit = _fit(q, rules, table, report.scores, group, grade, cal)
+    out = CalibrateReport(book.path, "", lang, report, block is not None)
+    groups = _groups(q, fit, spelled, labels, lang, out)
+    movers = _movers(table, fit, labels, codes, group, spelled, lang, earlier.get("notes", {}))
+    ties = _tie_rows(fit, labels, codes, spelled, lang) if block else []
+    audit, added = _audit(table, report.scores, cal, labels, codes, earlier.get("audit", []), today)
+    teams, shifted = _bias(table, report.scores)
+    grades = _range(table, table.result_columns["grade"])
+    view = CalibrationView(
+        lang=lang, file=book.path.name, grade_labels=labels, grade_range=grades, group_range=units.range,
+        unit_text=_unit_text(q, lang), min_size=q.min_size, quota_texts=[rule_text(q, r, lang) for r in q.rules],
+        rule_texts=[_short_rule(q, r, lang) for r in q.rules],
+        rule_grades=[list(range(q.index(r)[0], q.index(r)[1] + 1)) for r in q.rules],
+        groups=groups, movers=movers, ties=ties, audit=audit, bias=teams, bias_people=shifted,
+        bias_min_team=MIN_TEAM, nine=_nine(table, report, grade, labels, rules, lang))
+    out.groups, out.moved, out.ties, out.audit_added = len(groups), len(movers), len(ties), added
+    return view, out
+
+
+def _shown_grades(scores: pd.DataFrame, labels: list[str], codes: list[str], lang: str) -> np.ndarray:
+    """Each employee's grade code as the grade column shows it – the label the formula
+    gives, or a label typed over it – since that is what the tab's COUNTIFS count."""
+    shown = scores["label_zh" if lang == "zh" else "label_en"].to_numpy(dtype=object)
+    by_label = {lab.casefold(): code for lab, code in zip(labels, codes)}
+    return np.array([by_label.get(v.casefold()) if isinstance(v, str) else None for v in shown], dtype=object)
+
+
+def _fit(q: QuotaRules, rules: Rules, table: EmployeeTable, scores: pd.DataFrame, group: np.ndarray,
+         grade: np.ndarray, cal: np.ndarray) -> Fit:
+    """The forced fit; grades set in the meeting are fixed (never moved)."""
+    return forced_fit(q, rules, {
+        "employee_id": table.frame["employee_id"].to_numpy(dtype=object), "group": group, "grade": grade,
         "score": scores["score"].to_numpy(dtype=float),
         "profit_attainment": scores["profit_attainment"].to_numpy(dtype=float),
         "task_attainment": scores["task_attainment"].to_numpy(dtype=float),
         "fixed": (cal >= 0) & pd.notna(grade),
     })
-    out = CalibrateReport(book.path, "", lang, report, block is not None)
-    groups = _groups(q, fit, spelled, labels, lang, out, block is not None)
-    movers = _movers(table, fit, labels, codes, group, spelled, lang, earlier.get("notes", {}))
-    ties = [(_group_text(t.group, spelled, lang), ("、" if lang == "zh" else ", ").join(map(str, t.employee_ids)),
-             ("、" if lang == "zh" else ", ").join(labels[codes.index(c)] for c in t.grades),
-             ("、" if lang == "zh" else ", ").join(f"{labels[codes.index(c)]} {n}" for c, n in zip(t.grades, t.seats)))
-            for t in fit.ties] if block else []
-    audit, added = _audit(table, scores, cal, labels, codes, earlier.get("audit", []), today)
-    teams, shifted = _bias(table, scores)
-    view = CalibrationView(
-        lang=lang, file=book.path.name, grade_labels=labels,
-        grade_range=_range(table, report.table.result_columns["grade"]), group_range=units.range,
-        unit_text=_unit_text(q, lang), min_size=q.min_size,
-        quota_texts=[rule_text(q, r, lang) for r in q.rules],
-        rule_texts=[_short_rule(q, r, lang) for r in q.rules],
-        rule_grades=[list(range(q.index(r)[0], q.index(r)[1] + 1)) for r in q.rules],
-        groups=groups, movers=movers, ties=ties, audit=audit, bias=teams, bias_people=shifted, bias_min_team=MIN_TEAM,
-        nine=_nine(table, report, grade, labels, rules, lang))
-    out.groups, out.moved, out.ties, out.audit_added = len(groups), len(movers), len(ties), added
-    return view, out
+
+
+def _tie_rows(fit: Fit, labels: list[str], codes: list[str], spelled: dict[str, str],
+              lang: str) -> list[tuple[str, str, str, str]]:
+    """(group, who, grades spanned, seats per grade) for every tie the fit flags."""
+    sep = "、" if lang == "zh" else ", "
+    label_of = dict(zip(codes, labels))
+    return [(_group_text(t.group, spelled, lang), sep.join(map(str, t.employee_ids)),
+             sep.join(label_of[c] for c in t.grades),
+             sep.join(f"{label_of[c]} {n}" for c, n in zip(t.grades, t.seats))) for t in fit.ties]
 
 
 def _short_rule(q: QuotaRules, rule: QuotaRule, lang: str) -> str:
@@ -256,7 +272,9 @@ def _group_text(key: Any, spelled: dict[str, str], lang: str) -> str:
 
 
 def _groups(q: QuotaRules, fit: Fit, spelled: dict[str, str], labels: list[str], lang: str,
-            out: CalibrateReport, quotas_on: bool) -> list[GroupRow]:
+            out: CalibrateReport) -> list[GroupRow]:
+    """One row per group: counts now and proposed, each quota's seats, what gave way;
+    the groups off their quotas and the relaxed bounds go into ``out`` for the report."""
     k = len(labels)
     counts = fit.counts
     rows: list[GroupRow] = []
