@@ -36,23 +36,22 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from perf_addin import __version__
-from perf_addin.jobs.collect import CollectError, CollectReport, collect_workbook
 from perf_addin.errors import USER_ERRORS
-from perf_addin.xlsx.atomic import one_backup
-from perf_addin.jobs.interviews import InterviewReport, write_interviews
 from perf_addin.labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
-from perf_addin.language import text_language
-from perf_addin.engines.libreoffice import LibreOfficeError, require_soffice
-from perf_addin.jobs.score import ScoreReport, score_workbook
-from perf_addin.jobs.schedule import ScheduleReport, schedule_workbook
-from perf_addin.jobs.seal import SealError
+
+# The jobs (and through them pandas, numpy, lxml) are imported by the command that
+# runs them, not here: every ribbon press starts this program, and --help or a
+# mistyped argument should answer at once.
+if TYPE_CHECKING:
+    from perf_addin.jobs.collect import CollectReport
+    from perf_addin.jobs.interviews import InterviewReport
+    from perf_addin.jobs.schedule import ScheduleReport
+    from perf_addin.jobs.score import ScoreReport
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
 MAX_PROBLEMS_SHOWN = 30
@@ -138,6 +137,7 @@ def _t(key: str, lang: str | None = None, **values: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _LANGUAGE["current"] = getattr(args, "lang", None)
+    from perf_addin.xlsx.atomic import one_backup
     try:
         with one_backup():  # --lang's row and the command's cells: one backup of the book as it was
             _remember(args)
@@ -172,6 +172,7 @@ def _book_language(args: argparse.Namespace, message: str = "") -> str:
             return read_employees(book).language
         except Exception:  # noqa: BLE001 - only choosing the language of an error line
             pass
+    from perf_addin.language import text_language
     return text_language(message)
 
 
@@ -283,6 +284,7 @@ FINANCE_TEXTS = {
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
+    from perf_addin.engines.libreoffice import require_soffice
     from perf_addin.jobs.reconcile import print_reconciliation, reconcile_workbook
     key = _key(args, required=False)
     if getattr(args, "pdf", None) is not None:
@@ -308,6 +310,8 @@ def _amount(value, what: str, t: dict) -> str:  # noqa: ANN001 - a number or Non
 
 
 def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
+    from rich.table import Table
+
     from perf_addin.jobs.reconcile import TEXTS, seal_lines, sealed_change_lines, what_label
     rec = report.rec
     lang = _use_language(rec.snapshot.table.language)
@@ -347,7 +351,7 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 
 def run_seal(args: argparse.Namespace) -> int:
     from perf_addin.book.department import read_employees
-    from perf_addin.jobs.seal import check_sealable, create_key_file, load_key, seal_workbook
+    from perf_addin.jobs.seal import SealError, check_sealable, create_key_file, load_key, seal_workbook
     lang = _use_language(read_employees(args.book).language if args.book.is_file() else None)
     t = FINANCE_TEXTS[lang]
     if args.create_key:
@@ -410,6 +414,8 @@ def _fresh_demo(book: Path) -> Path | None:
 
 
 def run_interviews(args: argparse.Namespace) -> int:
+    from perf_addin.engines.libreoffice import LibreOfficeError, require_soffice
+    from perf_addin.jobs.interviews import write_interviews
     pdf = args.pdf
     if pdf is not None:
         try:
@@ -442,7 +448,7 @@ def _date(text: str):
 def run_schedule(args: argparse.Namespace) -> int:
     """Exit 1 when there was something to place and nothing new was placed."""
     from perf_addin.excel.ribbon import invite_folder
-    from perf_addin.jobs.schedule import ALL
+    from perf_addin.jobs.schedule import ALL, schedule_workbook
     replan = () if args.replan is None else (args.replan or ALL)
     with _progress() as step:
         report = schedule_workbook(args.book, args.first, args.last, args.ics or invite_folder(args.book), step,
@@ -470,6 +476,7 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
 def run_collect(args: argparse.Namespace) -> int:
     """Exit 1 when a returned file could not be read (the others are merged and saved), or
     a copy changed employee-table values collect does not merge (listed)."""
+    from perf_addin.jobs.collect import CollectError, collect_workbook
     if args.pdf and args.reminders is None:
         from perf_addin.jobs.collect import MESSAGES
         from perf_addin.book.department import read_employees
@@ -548,6 +555,7 @@ def show_interviews(report: InterviewReport) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
+    from perf_addin.jobs.score import score_workbook
     with _progress() as step:
         report = score_workbook(args.book, step)
     show_report(report)
@@ -556,6 +564,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _progress() -> Iterator:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("…", total=None)
@@ -563,6 +572,7 @@ def _progress() -> Iterator:
 
 
 def show_report(report: ScoreReport, saved: bool = True) -> None:
+    from rich.table import Table
     lang = _use_language(report.language)
     labels = {b.code: f"{b.code} {b.label_zh if lang == 'zh' else b.label_en}" for b in report.rules.bands}
     table = Table(title=_t("report_title", file=report.path.name, sheet=report.sheet), title_justify="left")

@@ -55,6 +55,7 @@ _ATTR = re.compile(rb'\s+([\w:.-]+)="([^"&<>\n\r\t]*)"')
 _SI = re.compile(rb'\bsi="(\d+)"')
 _ANCHOR_TAG = re.compile(rb'<f\b[^>]*\bref="[^"]*"[^>]*>')
 _REF = re.compile(rb'\bref="([^"]*)"')
+_LOWER_REF = re.compile(rb'<c r="[^A-Z]')
 _SPANS = re.compile(rb' spans="(\d+):(\d+)"')
 #: a cell of one column, whole: the row number, "/" when empty, its <f ...> tag if any
 _CELL_REST = rb'(\d+)"[^>]*?(?:(/)>|>(<f\b[^>]*>)?.*?</c>)'
@@ -86,7 +87,7 @@ def splice_bounds(data: bytes) -> tuple[int, int] | None:
         return None
     if data.count(b"<row", a, b) != data.count(b'<row r="', a, b):
         return None  # a row without its number, or written as <row\nr=...>
-    if data.count(b"<c", a, b) != data.count(b'<c r="', a, b) or re.search(rb'<c r="[^A-Z]', data[a:b]):
+    if data.count(b"<c", a, b) != data.count(b'<c r="', a, b) or _LOWER_REF.search(data, a, b):
         return None  # a cell without its reference, or one in lower case
     return a, b
 
@@ -124,6 +125,7 @@ class SheetSplice:
         #: row -> column -> (the cell's new bytes, (start, end) of its old element or None)
         self._edits: dict[int, dict[int, tuple[bytes, tuple[int, int] | None]]] = {}
         self._edited: dict[int, set[int]] = {}  # column -> rows with an edit there
+        self._kind_rows: dict[tuple[int, int], set[int]] = {}
         self._log: list[tuple] = []
         self._tree: SheetEditor | None = None
         self._si_present: set[bytes] | None = None
@@ -181,18 +183,15 @@ class SheetSplice:
         """Rows whose cell in ``col`` holds a value but no formula: what a person typed."""
         if self._tree is not None:
             return self._tree.typed_values(col, rows)
-        index, edited = self._column(col), self._edited.get(col, ())
+        edited = self._edited.get(col, set())
+        wanted = set(rows)
+        cells = [(r, self._edits[r][col][0]) for r in edited & wanted]
+        index = self._column(col)
+        cells += [(r, index[r][0]) for r in (self._kinds(col, _VALUE) & wanted) - edited]
         typed = {}
-        for row in rows:
-            if row in edited:
-                cell = self._edits[row][col][0]
-                if b"<f" in cell or cell.endswith(b"/>"):
-                    continue
-            else:
-                entry = index.get(row)
-                if entry is None or entry[2] != _VALUE:
-                    continue
-                cell = self._data[entry[0]:entry[1]]
+        for row, cell in sorted(cells):
+            if b"<f" in cell or cell.endswith(b"/>"):
+                continue
             text = "".join(self._element(cell).itertext())
             if text:
                 typed[row] = text
@@ -202,18 +201,23 @@ class SheetSplice:
         """Rows under ``below`` whose cell in ``col`` is part of a shared formula."""
         if self._tree is not None:
             return self._tree.formula_rows(col, below)
-        index, edited = self._column(col), self._edited.get(col, ())
-        out = []
-        for row in self.rows_below(below):
-            if row in edited:
-                f = _F_TAG.search(self._edits[row][col][0])
-                if f is not None and b't="shared"' in f.group(1):
-                    out.append(row)
-            else:
-                entry = index.get(row)
-                if entry is not None and entry[2] & _SHARED:
-                    out.append(row)
-        return out
+        edited = self._edited.get(col, set())
+        rows = {r for r in self._kinds(col, _SHARED) if r > below} - edited
+        for r in edited:
+            f = _F_TAG.search(self._edits[r][col][0]) if r > below else None
+            if f is not None and b't="shared"' in f.group(1):
+                rows.add(r)
+        return sorted(rows)
+
+    def _kinds(self, col: int, kind: int) -> set[int]:
+        """The rows whose original cell in ``col`` is of ``kind`` (a value, or shared)."""
+        key = (col, kind)
+        found = self._kind_rows.get(key)
+        if found is None:
+            index = self._column(col)
+            found = {r for r, e in index.items() if (e[1] == kind if kind == _VALUE else e[1] & kind)}
+            self._kind_rows[key] = found
+        return found
 
     def rows_below(self, below: int) -> list[int]:
         """The rows the sheet holds under row ``below`` (the new ones included)."""
@@ -256,21 +260,26 @@ class SheetSplice:
 
     # -- finding cells --------------------------------------------------------------
 
-    def _column(self, col: int) -> dict[int, tuple[int, int, int]]:
-        """Row -> (start, end, kind) of the original cell in column ``col``, for the
-        whole sheet, by one byte search (``<c r="L`` followed by the row number)."""
+    def _column(self, col: int) -> dict[int, tuple[bytes, int]]:
+        """Row -> (bytes, kind) of the original cell in column ``col``, for the whole
+        sheet, by one byte search (``<c r="L`` followed by the row number)."""
         index = self._columns.get(col)
         if index is None:
-            pattern = re.compile(b'<c r="' + col_letter(col).encode() + _CELL_REST, re.S)
-            index = {}
-            for m in pattern.finditer(self._data, self._a, self._b):
-                f = m.group(3)
-                kind = (_EMPTY if m.group(2) else _VALUE if f is None else
-                        _FORMULA | (_SHARED | (_ANCHOR if b"ref=" in f else 0)
-                                    if b't="shared"' in f else 0))
-                index[int(m.group(1))] = (m.start(), m.end(), kind)
+            pattern = re.compile(b'(<c r="' + col_letter(col).encode() + _CELL_REST + b")", re.S)
+            index = {int(row): (cell, _EMPTY if empty else _VALUE if not f else
+                                _FORMULA | (_SHARED | (_ANCHOR if b"ref=" in f else 0)
+                                            if b't="shared"' in f else 0))
+                     for cell, row, empty, f in pattern.findall(self._data, self._a, self._b)}
             self._columns[col] = index
         return index
+
+    def _locate(self, row: int, col: int) -> tuple[int, int]:
+        """Where the original cell (row, col) lies in the part: searched in its row."""
+        at = bisect.bisect_left(self._row_numbers, row)
+        end = self._row_starts[at + 1] if at + 1 < len(self._row_starts) else self._b
+        start = self._data.index(b'<c r="%s%d"' % (col_letter(col).encode(), row),
+                                 self._row_starts[at], end)
+        return start, self._span(start)[0]
 
     def _span(self, start: int) -> tuple[int, re.Match]:
         """The end of the original cell starting at ``start``, and its start tag."""
@@ -284,7 +293,7 @@ class SheetSplice:
         if row in self._edited.get(col, ()):
             return self._edits[row][col][0]
         entry = self._column(col).get(row)
-        return None if entry is None else self._data[entry[0]:entry[1]]
+        return None if entry is None else entry[0]
 
     def _element(self, cell: bytes) -> etree._Element:
         """One cell parsed on its own, with the sheet's namespace declarations."""
@@ -309,12 +318,28 @@ class SheetSplice:
         if self._frame._merges or self._frame.tables:
             for r in rows:
                 self._frame._guard(r, col, CellContent(formula=formula))
-        olds = [self._current(r, col) for r in rows]
+        index, data = self._column(col), self._data
+        edited = self._edited.get(col, ())
+        olds: list[bytes | None] = []
+        spans: list[tuple[int, int] | None] = []
+        anchors = []
+        for r in rows:
+            if r in edited:
+                cell, span = self._edits[r][col]
+                if b"<f" in cell:
+                    anchors.append((r, cell))
+            else:
+                span = None  # found when the cell changes
+                entry = index.get(r)
+                cell = None if entry is None else entry[0]
+                if entry is not None and entry[1] & _ANCHOR:
+                    anchors.append((r, cell))
+            olds.append(cell)
+            spans.append(span)
         self._overwriting = frozenset(rows)
         try:
-            for r, old in zip(rows, olds):
-                if old is not None and b"<f" in old:
-                    self._release_anchor(old, r, col)
+            for r, cell in anchors:
+                self._release_anchor(cell, r, col)
         finally:
             self._overwriting = frozenset()
         si = self._free_shared_index()
@@ -323,7 +348,8 @@ class SheetSplice:
         member = f'<f t="shared" si="{si}"/>'
         anchor = (f'<f t="shared" si="{si}" ref="{range_ref(rows[0], col, rows[-1], col)}">'
                   f"{_text(formula)}</f>")
-        for i, (r, old, (kind, value)) in enumerate(zip(rows, olds, cached)):
+        column_edits = self._edited.setdefault(col, set())
+        for i, (r, old, span, (kind, value)) in enumerate(zip(rows, olds, spans, cached)):
             f = anchor if i == 0 else member
             if value is None:
                 v = ""
@@ -333,12 +359,23 @@ class SheetSplice:
                 v = f"<v>{value}</v>"  # a number or an error code: nothing to escape
             t = f' t="{kind}"' if kind else ""
             cell = f'<c r="{letter}{r}"{style}{t}>{f}{v}</c>'.encode("utf-8")
-            if old is not None and cell != old and (style_id is None or not old.startswith(
+            if cell == old:
+                continue
+            if old is not None and (style_id is None or not old.startswith(
                     f'<c r="{letter}{r}"{style}{t}>'.encode())):
                 attrs = self._kept_attrs(old, r, col, style_id) + ([("t", kind)] if kind else [])
                 cell = ("<c" + "".join(f' {k}="{x}"' for k, x in attrs) + f">{f}{v}</c>").encode("utf-8")
-            if cell != old:
-                self._store(r, col, cell)
+            if r in column_edits:
+                self._store(r, col, cell)  # an earlier edit: it may restore the original
+                continue
+            edits = self._edits.get(r)
+            if edits is None:
+                edits = self._edits[r] = {}
+                if r not in self._row_set and r not in self._new_set:
+                    self._new_set.add(r)
+                    bisect.insort(self._new_rows, r)
+            edits[col] = (cell, span if old is None else self._locate(r, col))
+            column_edits.add(r)
         self._frame._grow(rows[0], col)
         self._frame._grow(rows[-1], col)
 
@@ -409,8 +446,7 @@ class SheetSplice:
         """Record the cell's new bytes (and forget an edit that restores the original)."""
         edits = self._edits.get(row)
         entry = self._column(col).get(row)
-        span = None if entry is None else entry[:2]
-        if span is not None and self._data[span[0]:span[1]] == cell:
+        if entry is not None and entry[0] == cell:
             if edits is not None and col in edits:
                 del edits[col]
                 self._edited[col].discard(row)
@@ -422,6 +458,8 @@ class SheetSplice:
             if row not in self._row_set and row not in self._new_set:
                 self._new_set.add(row)
                 bisect.insort(self._new_rows, row)
+        previous = edits.get(col)
+        span = None if entry is None else previous[1] if previous is not None else self._locate(row, col)
         edits[col] = (cell, span)
         self._edited.setdefault(col, set()).add(row)
 
@@ -488,13 +526,16 @@ class SheetSplice:
         new_cols = sorted(c for c, (_, old) in edits.items() if old is None)
         if new_cols:
             open_tag = _widen_spans(open_tag, new_cols[0], new_cols[-1])
+            places = self._insertion_points(content, close, new_cols)
+            if len(new_cols) == len(edits) and len(set(places.values())) == 1:
+                at = places[new_cols[0]]  # the usual case: new columns right of the row's cells
+                return b"".join((open_tag, data[content:at], *(edits[c][0] for c in new_cols),
+                                 data[at:close], rest))
         pieces: list[tuple[int, int, int, bytes]] = [  # (start, end, column, bytes)
             (old[0], old[1], col, cell) for col, (cell, old) in edits.items() if old is not None]
         if new_cols:
-            places = self._insertion_points(content, close, new_cols)
             pieces += [(places[c], places[c], c, edits[c][0]) for c in new_cols]
-        if len(pieces) > 1:
-            pieces.sort()
+        pieces.sort()
         out = [open_tag]
         pos = content
         for s, e, _, cell in pieces:
@@ -513,7 +554,9 @@ class SheetSplice:
             return {c: close for c in cols}
         letters = data[last + 6:last + 9].rstrip(b"0123456789\"")
         if cols[0] > col_index(letters.decode()):
-            return dict.fromkeys(cols, self._span(last)[0])
+            tail = data[close - 4:close]
+            ends_here = tail == b"</c>" or (tail.endswith(b"/>") and data.rfind(b"<", content, close) == last)
+            return dict.fromkeys(cols, close if ends_here else self._span(last)[0])
         cells = []  # (column, start, end) of every cell of the row
         for m in _CELL.finditer(data, content, close):
             cells.append((col_index(m.group(1).decode()), m.start(), self._span(m.start())[0]))
