@@ -34,6 +34,7 @@ from typing import Iterator
 
 from lxml import etree
 
+from .errors import WorkbookError
 from .package import StreamedPart
 from .refs import cell_ref, col_index, col_letter, parse_cell, parse_range, range_ref
 from .sheet_edit import SheetEditor, TableInfo
@@ -60,6 +61,7 @@ _SPANS = re.compile(rb' spans="(\d+):(\d+)"')
 #: a cell of one column, whole: the row number, "/" when empty, its <f ...> tag if any
 _CELL_REST = rb'(\d+)"[^>]*?(?:(/)>|>(<f\b[^>]*>)?.*?</c>)'
 _EMPTY, _VALUE, _FORMULA, _SHARED, _ANCHOR = 0, 1, 2, 4, 8  # what a column index says of a cell
+_TOGETHER = 6  # columns at the sheet's right edge indexed in one pass
 _DROPPED = ("t", "cm", "vm", "ph")  # what an overwrite removes, as the tree editor does
 _FORBIDDEN = (b"<!--", b"<![CDATA[", b"<?", b"xmlns", b't="array"', b't="dataTable"')
 
@@ -85,8 +87,6 @@ def splice_bounds(data: bytes) -> tuple[int, int] | None:
         return None
     if any(data.find(token, a, b) >= 0 for token in _FORBIDDEN):
         return None
-    if data.count(b"<row", a, b) != data.count(b'<row r="', a, b):
-        return None  # a row without its number, or written as <row\nr=...>
     if data.count(b"<c", a, b) != data.count(b'<c r="', a, b) or _LOWER_REF.search(data, a, b):
         return None  # a cell without its reference, or one in lower case
     return a, b
@@ -110,6 +110,8 @@ class SheetSplice:
         self._root_attrs = _ROOT.search(data, 0, self._a).group(1)
         self._row_numbers: list[int] = []
         self._row_starts: list[int] = []
+        if data.count(b"<row", self._a, self._b) != data.count(b'<row r="', self._a, self._b):
+            raise _NeedsTree  # a row without its number, or written as <row\nr=...>
         previous = 0
         for m in _ROW_START.finditer(data, self._a, self._b):
             number = int(m.group(1))
@@ -262,16 +264,24 @@ class SheetSplice:
 
     def _column(self, col: int) -> dict[int, tuple[bytes, int]]:
         """Row -> (bytes, kind) of the original cell in column ``col``, for the whole
-        sheet, by one byte search (``<c r="L`` followed by the row number)."""
+        sheet, by one byte search (``<c r="L`` followed by the row number). The last
+        few columns of the sheet are indexed together, in one pass: they are the ones
+        a job writes its results into and reads back."""
         index = self._columns.get(col)
-        if index is None:
-            pattern = re.compile(b'(<c r="' + col_letter(col).encode() + _CELL_REST + b")", re.S)
-            index = {int(row): (cell, _EMPTY if empty else _VALUE if not f else
-                                _FORMULA | (_SHARED | (_ANCHOR if b"ref=" in f else 0)
-                                            if b't="shared"' in f else 0))
-                     for cell, row, empty, f in pattern.findall(self._data, self._a, self._b)}
-            self._columns[col] = index
-        return index
+        if index is not None:
+            return index
+        last = self._frame._bounds[3] if self._frame._bounds else _last_column(self._frame.root)
+        cols = [col] + ([c for c in range(col + 1, last + 1) if c not in self._columns]
+                        if 0 < last - col < _TOGETHER else [])
+        letters = {col_letter(c).encode(): c for c in cols}
+        pattern = re.compile(b'(<c r="(' + b"|".join(letters) + b")" + _CELL_REST + b")", re.S)
+        found: dict[int, dict[int, tuple[bytes, int]]] = {c: {} for c in cols}
+        for cell, name, row, empty, f in pattern.findall(self._data, self._a, self._b):
+            found[letters[name]][int(row)] = (cell, _EMPTY if empty else _VALUE if not f else
+                                              _FORMULA | (_SHARED | (_ANCHOR if b"ref=" in f else 0)
+                                                          if b't="shared"' in f else 0))
+        self._columns.update(found)
+        return found[col]
 
     def _locate(self, row: int, col: int) -> tuple[int, int]:
         """Where the original cell (row, col) lies in the part: searched in its row."""
@@ -565,6 +575,15 @@ class SheetSplice:
             before = [e for col, _, e in cells if col < c]
             places[c] = before[-1] if before else cells[0][1]
         return places
+
+
+def _last_column(frame: etree._Element) -> int:
+    """The last column the sheet's dimension names (0 when it names none)."""
+    dim = frame.find(q("dimension", MAIN))
+    try:
+        return parse_range(dim.get("ref", "A1"))[3] if dim is not None else 0
+    except WorkbookError:
+        return 0
 
 
 def _text(value: str) -> str:
