@@ -274,7 +274,7 @@ class Workbook:
         parts = [cached_part(value, self.date1904) for value in cached]
         if len(parts) != len(rows):
             raise WorkbookError(f"{len(rows)} rows but {len(parts)} cached values")
-        if any(a >= b for a, b in zip(rows, rows[1:])):
+        if rows != sorted(set(rows)):
             raise WorkbookError("fill_formula needs rows in ascending order, each once")
         editor.fill_formula(column, rows, text, parts,
                             self.style_id(style) if style is not None else None)

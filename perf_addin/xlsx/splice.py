@@ -359,12 +359,15 @@ class SheetSplice:
         anchor = (f'<f t="shared" si="{si}" ref="{range_ref(rows[0], col, rows[-1], col)}">'
                   f"{_text(formula)}</f>")
         column_edits = self._edited.setdefault(col, set())
+        texts: dict[str, str] = {}  # a text result (a grade) repeats: escaped once
         for i, (r, old, span, (kind, value)) in enumerate(zip(rows, olds, spans, cached)):
             f = anchor if i == 0 else member
             if value is None:
                 v = ""
             elif kind == "str":
-                v = f"<v>{_text(escape_text(value))}</v>"
+                v = texts.get(value)
+                if v is None:
+                    v = texts[value] = f"<v>{_text(escape_text(value))}</v>"
             else:
                 v = f"<v>{value}</v>"  # a number or an error code: nothing to escape
             t = f' t="{kind}"' if kind else ""
