@@ -192,3 +192,13 @@ def test_a_large_sheet_is_spliced_without_being_asked(tmp_path):
         book.fill_formula("Data", 3, list(range(2, 20_001)), "A2*2",
                           [2.0 * r for r in range(2, 20_001)])
         assert book.save(backup=False) is None and book.unchanged
+
+
+def test_a_damaged_large_sheet_is_refused_as_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(splice, "MIN_BYTES", 0)
+    damaged = ROWS.replace('</c></row>\n<row r="3"', '</c>\n<row r="3"')  # row 2 never closed
+    assert damaged != ROWS
+    path = book_with(tmp_path / "book.xlsx", rows=damaged)
+    with Workbook.open(path) as book:
+        with pytest.raises(WorkbookError, match="is not well-formed XML"):
+            book.set_cells("Data", {"E2": 1})

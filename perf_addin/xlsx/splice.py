@@ -9,10 +9,11 @@ the zip entry row by row: rows without an edit are copied as they stand (byte
 for byte, not even re-serialised), an edited row gets its new cells spliced in
 at their column's place, every other cell of it untouched.
 
-Only the sheet's frame (everything outside ``<sheetData>``: dimension,
-protection, merges, tab colour – a few kilobytes) is parsed, into a
-:class:`SheetEditor` with no rows, so the guards (merged ranges, table headers,
-protection) and the dimension are the tree editor's own code. Cells are found
+The part is still checked to be well-formed XML (a parse that builds nothing), so a
+damaged sheet is refused as before. Only the sheet's frame (everything outside
+``<sheetData>``: dimension, protection, merges, tab colour – a few kilobytes) is
+parsed, into a :class:`SheetEditor` with no rows, so the guards (merged ranges,
+table headers, protection) and the dimension are the tree editor's own code. Cells are found
 by their ``r`` attribute with a byte search per column (the columns a job
 writes are few; the cells are many).
 
@@ -102,6 +103,7 @@ class SheetSplice:
         self.where = f"{book}: sheet {sheet_name}"
         self._data = data
         self._a, self._b = bounds
+        _check_well_formed(data)
         frame = parse(data[:self._a] + data[self._b:])
         if frame.prefix is not None or etree.QName(frame).namespace != MAIN:
             raise _NeedsTree
@@ -286,9 +288,13 @@ class SheetSplice:
     def _locate(self, row: int, col: int) -> tuple[int, int]:
         """Where the original cell (row, col) lies in the part: searched in its row."""
         at = bisect.bisect_left(self._row_numbers, row)
+        if at == len(self._row_numbers) or self._row_numbers[at] != row:
+            raise _NeedsTree  # a cell outside the row its reference names
         end = self._row_starts[at + 1] if at + 1 < len(self._row_starts) else self._b
-        start = self._data.index(b'<c r="%s%d"' % (col_letter(col).encode(), row),
-                                 self._row_starts[at], end)
+        start = self._data.find(b'<c r="%s%d"' % (col_letter(col).encode(), row),
+                                self._row_starts[at], end)
+        if start < 0:
+            raise _NeedsTree  # a cell whose reference names another row than its own
         return start, self._span(start)[0]
 
     def _span(self, start: int) -> tuple[int, re.Match]:
@@ -578,6 +584,21 @@ class SheetSplice:
             before = [e for col, _, e in cells if col < c]
             places[c] = before[-1] if before else cells[0][1]
         return places
+
+
+class _NoTree:
+    """A parser target that keeps nothing: the parse only proves the XML well formed."""
+
+    def close(self) -> None:
+        return None
+
+
+def _check_well_formed(data: bytes) -> None:
+    """Raise XMLSyntaxError where the tree editor's parse would (then the tree editor
+    refuses the damaged part with its message); no tree is built, so it costs a
+    fraction of the parse it stands for."""
+    etree.fromstring(data, etree.XMLParser(target=_NoTree(), huge_tree=True,
+                                           resolve_entities=False, no_network=True))
 
 
 def _last_column(frame: etree._Element) -> int:
