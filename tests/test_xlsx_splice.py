@@ -202,3 +202,12 @@ def test_a_damaged_large_sheet_is_refused_as_before(tmp_path, monkeypatch):
     with Workbook.open(path) as book:
         with pytest.raises(WorkbookError, match="is not well-formed XML"):
             book.set_cells("Data", {"E2": 1})
+
+
+@pytest.mark.parametrize("unusual", ['<!-- <c r="E2"><v>9</v></c> -->', '<?producer note?>'])
+def test_a_comment_or_instruction_among_the_rows_goes_to_the_tree_editor(tmp_path, monkeypatch, unusual):
+    """A byte search would take the cell inside the comment for a real one."""
+    rows = ROWS.replace('<row r="5">', unusual + '<row r="5">')
+    spliced, tree = both_ways(tmp_path, monkeypatch, fill, rows=rows)
+    assert canonical(sheet_xml(spliced)) == canonical(sheet_xml(tree))
+    assert openpyxl.load_workbook(spliced, data_only=True)["Data"]["E2"].value == 2
