@@ -31,11 +31,11 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from operator import itemgetter
 from typing import Iterator
 
 from lxml import etree
 
-from .errors import WorkbookError
 from .package import StreamedPart
 from .refs import cell_ref, col_index, col_letter, parse_cell, parse_range, range_ref
 from .sheet_edit import SheetEditor, TableInfo
@@ -62,7 +62,6 @@ _SPANS = re.compile(rb' spans="(\d+):(\d+)"')
 #: a cell of one column, whole: the row number, "/" when empty, its <f ...> tag if any
 _CELL_REST = rb'(\d+)"[^>]*?(?:(/)>|>(<f\b[^>]*>)?.*?</c>)'
 _EMPTY, _VALUE, _FORMULA, _SHARED, _ANCHOR = 0, 1, 2, 4, 8  # what a column index says of a cell
-_TOGETHER = 6  # columns at the sheet's right edge indexed in one pass
 _DROPPED = ("t", "cm", "vm", "ph")  # what an overwrite removes, as the tree editor does
 #: what the rows must not hold (comments, processing instructions and a DOCTYPE are
 #: reported by the well-formedness parse instead: finding "<!" and "<?" costs more)
@@ -127,7 +126,8 @@ class SheetSplice:
         self._row_set = set(self._row_numbers)
         self._new_rows: list[int] = []  # rows an edit adds, in order
         self._new_set: set[int] = set()
-        self._columns: dict[int, dict[int, tuple[int, int, int]]] = {}
+        self._scans: dict[int, list[tuple[bytes, bytes, bytes, bytes]]] = {}
+        self._columns: dict[int, dict[int, tuple[bytes, int]]] = {}
         #: row -> column -> (the cell's new bytes, (start, end) of its old element or None)
         self._edits: dict[int, dict[int, tuple[bytes, tuple[int, int] | None]]] = {}
         self._edited: dict[int, set[int]] = {}  # column -> rows with an edit there
@@ -192,8 +192,10 @@ class SheetSplice:
         edited = self._edited.get(col, set())
         wanted = set(rows)
         cells = [(r, self._edits[r][col][0]) for r in edited & wanted]
-        index = self._column(col)
-        cells += [(r, index[r][0]) for r in (self._kinds(col, _VALUE) & wanted) - edited]
+        candidates = (self._kinds(col, _VALUE) & wanted) - edited
+        if candidates:  # cells a person typed are few: only then is the column indexed
+            index = self._column(col)
+            cells += [(r, index[r][0]) for r in candidates]
         typed = {}
         for row, cell in sorted(cells):
             if b"<f" in cell or cell.endswith(b"/>"):
@@ -216,12 +218,16 @@ class SheetSplice:
         return sorted(rows)
 
     def _kinds(self, col: int, kind: int) -> set[int]:
-        """The rows whose original cell in ``col`` is of ``kind`` (a value, or shared)."""
+        """The rows whose original cell in ``col`` holds a value (not a formula), or a
+        shared formula."""
         key = (col, kind)
         found = self._kind_rows.get(key)
         if found is None:
-            index = self._column(col)
-            found = {r for r, e in index.items() if (e[1] == kind if kind == _VALUE else e[1] & kind)}
+            scan = self._scan(col)
+            if kind == _VALUE:
+                found = {int(row) for _, row, empty, f in scan if not empty and not f}
+            else:
+                found = {int(row) for _, row, _, f in scan if f and b't="shared"' in f}
             self._kind_rows[key] = found
         return found
 
@@ -266,26 +272,28 @@ class SheetSplice:
 
     # -- finding cells --------------------------------------------------------------
 
+    def _scan(self, col: int) -> list[tuple[bytes, bytes, bytes, bytes]]:
+        """Every original cell of column ``col`` in document order, as (its bytes, its
+        row number, "/" if empty, its ``<f ...>`` tag), by one byte search for
+        ``<c r="L`` followed by a row number. Kept: the other questions about the
+        column (typed values, shared formulas, an unchanged fill) are answered from it."""
+        found = self._scans.get(col)
+        if found is None:
+            pattern = re.compile(b'(<c r="' + col_letter(col).encode() + _CELL_REST + b")", re.S)
+            found = self._scans[col] = pattern.findall(self._data, self._a, self._b)
+        return found
+
     def _column(self, col: int) -> dict[int, tuple[bytes, int]]:
-        """Row -> (bytes, kind) of the original cell in column ``col``, for the whole
-        sheet, by one byte search (``<c r="L`` followed by the row number). The last
-        few columns of the sheet are indexed together, in one pass: they are the ones
-        a job writes its results into and reads back."""
+        """Row -> (bytes, kind) of the original cell in column ``col`` (for the cells
+        an edit overwrites)."""
         index = self._columns.get(col)
-        if index is not None:
-            return index
-        last = self._frame._bounds[3] if self._frame._bounds else _last_column(self._frame.root)
-        cols = [col] + ([c for c in range(col + 1, last + 1) if c not in self._columns]
-                        if 0 < last - col < _TOGETHER else [])
-        letters = {col_letter(c).encode(): c for c in cols}
-        pattern = re.compile(b'(<c r="(' + b"|".join(letters) + b")" + _CELL_REST + b")", re.S)
-        found: dict[int, dict[int, tuple[bytes, int]]] = {c: {} for c in cols}
-        for cell, name, row, empty, f in pattern.findall(self._data, self._a, self._b):
-            found[letters[name]][int(row)] = (cell, _EMPTY if empty else _VALUE if not f else
-                                              _FORMULA | (_SHARED | (_ANCHOR if b"ref=" in f else 0)
-                                                          if b't="shared"' in f else 0))
-        self._columns.update(found)
-        return found[col]
+        if index is None:
+            index = self._columns[col] = {
+                int(row): (cell, _EMPTY if empty else _VALUE if not f else
+                           _FORMULA | (_SHARED | (_ANCHOR if b"ref=" in f else 0)
+                                       if b't="shared"' in f else 0))
+                for cell, row, empty, f in self._scan(col)}
+        return index
 
     def _locate(self, row: int, col: int) -> tuple[int, int]:
         """Where the original cell (row, col) lies in the part: searched in its row."""
@@ -336,56 +344,40 @@ class SheetSplice:
         if self._frame._merges or self._frame.tables:
             for r in rows:
                 self._frame._guard(r, col, CellContent(formula=formula))
-        index, data = self._column(col), self._data
+        if col not in self._edited and self._fill_is_unchanged(col, rows, formula, cached, style_id):
+            return
+        index = self._column(col)
         edited = self._edited.get(col, ())
         olds: list[bytes | None] = []
-        spans: list[tuple[int, int] | None] = []
         anchors = []
         for r in rows:
             if r in edited:
-                cell, span = self._edits[r][col]
+                cell = self._edits[r][col][0]
                 if b"<f" in cell:
                     anchors.append((r, cell))
             else:
-                span = None  # found when the cell changes
                 entry = index.get(r)
                 cell = None if entry is None else entry[0]
                 if entry is not None and entry[1] & _ANCHOR:
                     anchors.append((r, cell))
             olds.append(cell)
-            spans.append(span)
         self._overwriting = frozenset(rows)
         try:
             for r, cell in anchors:
                 self._release_anchor(cell, r, col)
         finally:
             self._overwriting = frozenset()
-        si = self._free_shared_index()
-        letter = col_letter(col)
-        style = f' s="{style_id}"' if style_id else ""
-        member = f'<f t="shared" si="{si}"/>'
-        anchor = (f'<f t="shared" si="{si}" ref="{range_ref(rows[0], col, rows[-1], col)}">'
-                  f"{_text(formula)}</f>")
+        si = self._lowest_free_index(self._si_freed)
+        self._si_taken.add(si.encode())
+        cells = self._new_cells(col, rows, formula, cached, style_id, si)
         column_edits = self._edited.setdefault(col, set())
-        texts: dict[str, str] = {}  # a text result (a grade) repeats: escaped once
-        for i, (r, old, span, (kind, value)) in enumerate(zip(rows, olds, spans, cached)):
-            f = anchor if i == 0 else member
-            if value is None:
-                v = ""
-            elif kind == "str":
-                v = texts.get(value)
-                if v is None:
-                    v = texts[value] = f"<v>{_text(escape_text(value))}</v>"
-            else:
-                v = f"<v>{value}</v>"  # a number or an error code: nothing to escape
-            t = f' t="{kind}"' if kind else ""
-            cell = f'<c r="{letter}{r}"{style}{t}>{f}{v}</c>'.encode("utf-8")
+        for r, old, cell, (kind, _) in zip(rows, olds, cells, cached):
             if cell == old:
                 continue
-            if old is not None and (style_id is None or not old.startswith(
-                    f'<c r="{letter}{r}"{style}{t}>'.encode())):
+            if old is not None and (style_id is None or not old.startswith(cell[:cell.index(b">") + 1])):
                 attrs = self._kept_attrs(old, r, col, style_id) + ([("t", kind)] if kind else [])
-                cell = ("<c" + "".join(f' {k}="{x}"' for k, x in attrs) + f">{f}{v}</c>").encode("utf-8")
+                head = "".join(f' {k}="{x}"' for k, x in attrs).encode("utf-8")
+                cell = b"<c" + head + cell[cell.index(b">"):]
             if r in column_edits:
                 self._store(r, col, cell)  # an earlier edit: it may restore the original
                 continue
@@ -395,10 +387,62 @@ class SheetSplice:
                 if r not in self._row_set and r not in self._new_set:
                     self._new_set.add(r)
                     bisect.insort(self._new_rows, r)
-            edits[col] = (cell, span if old is None else self._locate(r, col))
+            edits[col] = (cell, None if old is None else self._locate(r, col))
             column_edits.add(r)
         self._frame._grow(rows[0], col)
         self._frame._grow(rows[-1], col)
+
+    def _new_cells(self, col: int, rows: list[int], formula: str,
+                   cached: list[tuple[str | None, str | None]], style_id: int | None,
+                   si: str) -> list[bytes]:
+        """The fill's cells as new cells are written (``r``, ``s``, ``t``; the first
+        holds the formula's text and range), as SheetEditor.fill_formula makes them."""
+        letter = col_letter(col)
+        style = f' s="{style_id}"' if style_id else ""
+        member = f'<f t="shared" si="{si}"/>'
+        anchor = (f'<f t="shared" si="{si}" ref="{range_ref(rows[0], col, rows[-1], col)}">'
+                  f"{_text(formula)}</f>")
+        texts: dict[str, str] = {}  # a text result (a grade) repeats: escaped once
+        out = []
+        for i, (r, (kind, value)) in enumerate(zip(rows, cached)):
+            if value is None:
+                v = ""
+            elif kind == "str":
+                v = texts.get(value)
+                if v is None:
+                    v = texts[value] = f"<v>{_text(escape_text(value))}</v>"
+            else:
+                v = f"<v>{value}</v>"  # a number or an error code: nothing to escape
+            t = f' t="{kind}"' if kind else ""
+            out.append(f'<c r="{letter}{r}"{style}{t}>{anchor if i == 0 else member}{v}</c>'.encode("utf-8"))
+        return out
+
+    def _fill_is_unchanged(self, col: int, rows: list[int], formula: str,
+                           cached: list[tuple[str | None, str | None]], style_id: int | None) -> bool:
+        """A fill that would write exactly the cells the column holds (a rerun with
+        nothing to change), found by one byte comparison: the column's cells in
+        order, from the first row on, must be the fill's cells. Only what the
+        shared-formula bookkeeping needs is kept."""
+        scan = self._scan(col)
+        if len(scan) < len(rows):
+            return False
+        column = b"".join(map(itemgetter(0), scan))
+        first = column.find(b'<c r="%s%d"' % (col_letter(col).encode(), rows[0]))
+        if first < 0:
+            return False
+        f = _F_TAG.search(column, first, column.find(b"</c>", first))
+        si = None if f is None or b't="shared"' not in f.group(1) else _SI.search(f.group(1))
+        if si is None:
+            return False
+        freed = self._si_freed | {si.group(1)}
+        new = self._lowest_free_index(freed)
+        if not column.startswith(b"".join(self._new_cells(col, rows, formula, cached, style_id, new)), first):
+            return False
+        self._si_freed.add(si.group(1))
+        self._si_taken.add(new.encode())
+        self._frame._grow(rows[0], col)
+        self._frame._grow(rows[-1], col)
+        return True
 
     def _kept_attrs(self, old: bytes | None, row: int, col: int,
                     style_id: int | None) -> list[tuple[str, str]]:
@@ -447,20 +491,20 @@ class SheetSplice:
                         raise _NeedsTree
         self._si_freed.add(si.group(1))
 
-    def _free_shared_index(self) -> str:
-        """The lowest shared-formula index no remaining group uses. A group is known by
-        its anchor (the cell holding the text and ``ref``), found by one byte search."""
+    def _lowest_free_index(self, freed: set[bytes]) -> str:
+        """The lowest shared-formula index no remaining group uses, once the groups
+        ``freed`` are gone. A group is known by its anchor (the cell holding the text
+        and ``ref``), found by one byte search."""
         if self._si_present is None:
             self._si_present = set()
             for tag in _ANCHOR_TAG.findall(self._data, self._a, self._b):
                 si = _SI.search(tag)
                 if si is not None and b't="shared"' in tag:
                     self._si_present.add(si.group(1))
-        used = (self._si_present - self._si_freed) | self._si_taken
+        used = (self._si_present - freed) | self._si_taken
         n = 0
         while str(n).encode() in used:
             n += 1
-        self._si_taken.add(str(n).encode())
         return str(n)
 
     def _store(self, row: int, col: int, cell: bytes) -> None:
@@ -496,7 +540,7 @@ class SheetSplice:
         for op, *args in self._log:
             getattr(tree, op)(*args)
         self._tree = tree
-        self._edits, self._edited, self._columns, self._log = {}, {}, {}, []
+        self._edits, self._edited, self._columns, self._scans, self._log = {}, {}, {}, {}, []
 
     # -- saving ---------------------------------------------------------------------
 
@@ -617,15 +661,6 @@ def _check_well_formed(data: bytes) -> None:
     if etree.fromstring(data, etree.XMLParser(target=_NoTree(), huge_tree=True,
                                               resolve_entities=False, no_network=True)):
         raise _NeedsTree
-
-
-def _last_column(frame: etree._Element) -> int:
-    """The last column the sheet's dimension names (0 when it names none)."""
-    dim = frame.find(q("dimension", MAIN))
-    try:
-        return parse_range(dim.get("ref", "A1"))[3] if dim is not None else 0
-    except WorkbookError:
-        return 0
 
 
 def _text(value: str) -> str:
