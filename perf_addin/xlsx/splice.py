@@ -344,8 +344,16 @@ class SheetSplice:
         if self._frame._merges or self._frame.tables:
             for r in rows:
                 self._frame._guard(r, col, CellContent(formula=formula))
-        if col not in self._edited and self._fill_is_unchanged(col, rows, formula, cached, style_id):
-            return
+        try:
+            if col not in self._edited and self._fill_is_unchanged(col, rows, formula, cached, style_id):
+                return
+            self._fill_cells(col, rows, formula, cached, style_id)
+        finally:
+            self._scans.pop(col, None)  # its last use: a whole column of small objects
+
+    def _fill_cells(self, col: int, rows: list[int], formula: str,
+                    cached: list[tuple[str | None, str | None]], style_id: int | None) -> None:
+        """The fill, cell by cell: old cells are found by row and replaced."""
         index = self._column(col)
         edited = self._edited.get(col, ())
         olds: list[bytes | None] = []
