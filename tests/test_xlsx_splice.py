@@ -211,3 +211,17 @@ def test_a_comment_or_instruction_among_the_rows_goes_to_the_tree_editor(tmp_pat
     spliced, tree = both_ways(tmp_path, monkeypatch, fill, rows=rows)
     assert canonical(sheet_xml(spliced)) == canonical(sheet_xml(tree))
     assert openpyxl.load_workbook(spliced, data_only=True)["Data"]["E2"].value == 2
+
+
+def test_a_fill_that_changes_some_rows_of_an_earlier_fill(tmp_path, monkeypatch):
+    """Rows whose cell stays as it was and rows that change, in one fill, then read
+    back in the same session (what score does between its fills)."""
+    def refill(book: Workbook) -> None:
+        book.fill_formula("Data", 5, [2, 3, 4, 5], "A2*2", [2, 4, 7, 8])
+        assert book.typed_values("Data", 5, [2, 3, 4, 5]) == {}
+        assert book.formula_rows("Data", 5, 1) == [2, 3, 4, 5]
+        book.set_cells("Data", {"E4": 6})
+    spliced, tree = both_ways(tmp_path, monkeypatch, refill, rows=SHARED)
+    assert canonical(sheet_xml(spliced)) == canonical(sheet_xml(tree))
+    ws = openpyxl.load_workbook(spliced, data_only=True)["Data"]
+    assert [ws[f"E{r}"].value for r in range(2, 6)] == [2, 4, 6, 8]

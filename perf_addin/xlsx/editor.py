@@ -26,7 +26,7 @@ from .splice import SheetSplice
 from .sheet_xml import cell_style, render
 from .spec import CellInput, SheetSpec, as_cell
 from .styles import MINIMAL_STYLES, Style, StyleTable
-from .values import Formula, Value, cached_part, content
+from .values import Formula, Value, cached_parts, content
 from .xml import (CONTENT_TYPES, CT_RELATIONSHIPS, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
                   REL_CALC_CHAIN, REL_OFFICE_DOCUMENT, REL_STYLES, REL_TABLE,
                   REL_WORKSHEET, STRICT_MAIN, insert_ordered, local, parse, q, serialise)
@@ -271,7 +271,7 @@ class Workbook:
         with each row's cached value, as one shared formula."""
         editor = self._editor(sheet)
         text = Formula(formula).text
-        parts = [cached_part(value, self.date1904) for value in cached]
+        parts = cached_parts(cached, self.date1904)
         if len(parts) != len(rows):
             raise WorkbookError(f"{len(rows)} rows but {len(parts)} cached values")
         if rows != sorted(set(rows)):

@@ -379,24 +379,29 @@ class SheetSplice:
         self._si_taken.add(si.encode())
         cells = self._new_cells(col, rows, formula, cached, style_id, si)
         column_edits = self._edited.setdefault(col, set())
+        earlier = set(column_edits)
+        all_edits, row_set = self._edits, self._row_set
+        stored = []
         for r, old, cell, (kind, _) in zip(rows, olds, cells, cached):
-            if cell == old:
-                continue
-            if old is not None and (style_id is None or not old.startswith(cell[:cell.index(b">") + 1])):
-                attrs = self._kept_attrs(old, r, col, style_id) + ([("t", kind)] if kind else [])
-                head = "".join(f' {k}="{x}"' for k, x in attrs).encode("utf-8")
-                cell = b"<c" + head + cell[cell.index(b">"):]
-            if r in column_edits:
-                self._store(r, col, cell)  # an earlier edit: it may restore the original
-                continue
-            edits = self._edits.get(r)
+            if old is not None:
+                if cell == old:
+                    continue
+                if style_id is None or not old.startswith(cell[:cell.index(b">") + 1]):
+                    attrs = self._kept_attrs(old, r, col, style_id) + ([("t", kind)] if kind else [])
+                    head = "".join(f' {k}="{x}"' for k, x in attrs).encode("utf-8")
+                    cell = b"<c" + head + cell[cell.index(b">"):]
+                if r in earlier:
+                    self._store(r, col, cell)  # an earlier edit: it may restore the original
+                    continue
+            edits = all_edits.get(r)
             if edits is None:
-                edits = self._edits[r] = {}
-                if r not in self._row_set and r not in self._new_set:
+                edits = all_edits[r] = {}
+                if r not in row_set and r not in self._new_set:
                     self._new_set.add(r)
                     bisect.insort(self._new_rows, r)
             edits[col] = (cell, None if old is None else self._locate(r, col))
-            column_edits.add(r)
+            stored.append(r)
+        column_edits.update(stored)
         self._frame._grow(rows[0], col)
         self._frame._grow(rows[-1], col)
 

@@ -93,6 +93,13 @@ def cached_part(value: Scalar, date1904: bool = False) -> tuple[str | None, str 
     return body.type, body.value
 
 
+def cached_parts(values: list, date1904: bool = False) -> list[tuple[str | None, str | None]]:
+    """``cached_part`` of every value of a column, the finite floats (most of them)
+    decided inline."""
+    return [(None, repr(v) if not v.is_integer() or abs(v) >= 1e15 else str(int(v)))
+            if type(v) is float and v - v == 0 else cached_part(v, date1904) for v in values]
+
+
 def _scalar(value: Scalar, date1904: bool) -> CellContent:
     if value is None:
         return CellContent()
