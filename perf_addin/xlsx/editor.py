@@ -2,8 +2,9 @@
 
 Only the parts a change needs are parsed and rewritten (the sheets written into,
 the workbook part, its relationships, the content types and the style table); every
-other part is copied byte for byte. Nothing touches the disk until :meth:`save`, and
-``save`` is atomic.
+other part is copied byte for byte. A large sheet written into is not parsed but
+spliced as bytes and streamed into the saved file (``splice.SheetSplice``). Nothing
+touches the disk until :meth:`save`, and ``save`` is atomic.
 """
 
 from __future__ import annotations
