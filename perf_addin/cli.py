@@ -37,23 +37,23 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from perf_addin import __version__
-from perf_addin.jobs.collect import CollectError, CollectReport, collect_book
 from perf_addin.errors import USER_ERRORS, message_in
-from perf_addin.jobs.interviews import InterviewReport, interviews_book
 from perf_addin.labels import DEFAULT_LANGUAGE, LANGUAGES, label, shown
-from perf_addin.language import text_language
-from perf_addin.engines.libreoffice import LibreOfficeError, require_soffice
-from perf_addin.jobs.score import ScoreReport, score_book
-from perf_addin.jobs.schedule import ScheduleReport, schedule_book
-from perf_addin.jobs.seal import SealError
+
+# The jobs (and through them pandas, numpy, lxml) are imported by the command that
+# runs them, not here: every ribbon press starts this program, and --help or a
+# mistyped argument should answer at once.
+if TYPE_CHECKING:
+    from perf_addin.jobs.collect import CollectReport
+    from perf_addin.jobs.interviews import InterviewReport
+    from perf_addin.jobs.schedule import ScheduleReport
+    from perf_addin.jobs.score import ScoreReport
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample_department.xlsx"
 MAX_PROBLEMS_SHOWN = 30
@@ -202,6 +202,7 @@ def _save_language(args: argparse.Namespace) -> None:
 def _book_language(args: argparse.Namespace, message: str = "") -> str:
     """The workbook's language for an error line: known, or read from the workbook if it can be;
     when it cannot (the error is that it cannot be read), the message's own language."""
+    from perf_addin.language import text_language
     if _LANGUAGE["current"]:
         return _LANGUAGE["current"]
     if getattr(args, "lang", None):
@@ -368,6 +369,7 @@ FINANCE_TEXTS = {
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
+    from perf_addin.engines.libreoffice import require_soffice
     from perf_addin.jobs.reconcile import print_reconciliation, reconcile_book
     key = _key(args, required=False)
     if getattr(args, "pdf", None) is not None:
@@ -394,6 +396,8 @@ def _amount(value, what: str, t: dict) -> str:  # noqa: ANN001 - a number or Non
 
 
 def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
+    from rich.table import Table
+
     from perf_addin.jobs.reconcile import TEXTS, fit_lines, seal_lines, sealed_change_lines, what_label
     rec = report.rec
     lang = _use_language(rec.snapshot.table.language)
@@ -434,7 +438,7 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
 
 
 def run_seal(args: argparse.Namespace) -> int:
-    from perf_addin.jobs.seal import check_sealable, create_key_file, load_key, seal_book
+    from perf_addin.jobs.seal import SealError, check_sealable, create_key_file, load_key, seal_book
     lang = _use_language(args.session.language)
     t = FINANCE_TEXTS[lang]
     if args.create_key:
@@ -498,6 +502,8 @@ def _fresh_demo(book: Path) -> Path | None:
 
 
 def run_interviews(args: argparse.Namespace) -> int:
+    from perf_addin.engines.libreoffice import LibreOfficeError, require_soffice
+    from perf_addin.jobs.interviews import interviews_book
     pdf = args.pdf
     if pdf is not None:
         try:
@@ -531,6 +537,7 @@ def _date(text: str):
 
 def run_schedule(args: argparse.Namespace) -> int:
     """Exit 1 when there was something to place and nothing new was placed."""
+    from perf_addin.jobs.schedule import schedule_book
     from perf_addin.excel.ribbon import invite_folder
     from perf_addin.jobs.schedule import ALL
     replan = () if args.replan is None else (args.replan or ALL)
@@ -560,6 +567,7 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
 def run_collect(args: argparse.Namespace) -> int:
     """Exit 1 when a returned file could not be read (the others are merged and saved), or
     a copy changed employee-table values collect does not merge (listed)."""
+    from perf_addin.jobs.collect import CollectError, collect_book
     if args.pdf and args.reminders is None:
         from perf_addin.jobs.collect import MESSAGES
         raise CollectError(MESSAGES[args.session.language]["pdf_needs_reminders"])
@@ -637,6 +645,7 @@ def show_interviews(report: InterviewReport) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
+    from perf_addin.jobs.score import score_book
     with _progress() as step:
         report = score_book(args.session, step)
     show_report(report)
@@ -645,6 +654,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _progress() -> Iterator:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("…", total=None)
@@ -652,6 +662,7 @@ def _progress() -> Iterator:
 
 
 def show_report(report: ScoreReport, saved: bool = True) -> None:
+    from rich.table import Table
     lang = _use_language(report.language)
     labels = {b.code: f"{b.code} {b.label_zh if lang == 'zh' else b.label_en}" for b in report.rules.bands}
     table = Table(title=_t("report_title", file=report.path.name, sheet=report.sheet), title_justify="left")

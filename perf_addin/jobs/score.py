@@ -331,13 +331,12 @@ def _formula_columns(table: EmployeeTable, scores: pd.DataFrame, rules: Rules, s
 
 
 def _cached(column: pd.Series) -> list:
-    """Engine values as cached results; a missing value is the formula's #N/A."""
-    return [NA if _missing(v) else (v.item() if isinstance(v, np.generic) else v)
-            for v in column.to_numpy(dtype=object)]
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    """Engine values as cached results (plain Python scalars); a missing value is the
+    formula's #N/A. Vectorized: it runs for every row of four columns."""
+    values = column.tolist()
+    for i in np.flatnonzero(column.isna().to_numpy()):
+        values[i] = NA
+    return values
 
 
 def _check_cells(table: EmployeeTable, problems: list[Problem], col: int,

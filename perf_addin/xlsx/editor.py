@@ -2,8 +2,9 @@
 
 Only the parts a change needs are parsed and rewritten (the sheets written into,
 the workbook part, its relationships, the content types and the style table); every
-other part is copied byte for byte. Nothing touches the disk until :meth:`save`, and
-``save`` is atomic.
+other part is copied byte for byte. A large sheet written into is not parsed but
+spliced as bytes and streamed into the saved file (``splice.SheetSplice``). Nothing
+touches the disk until :meth:`save`, and ``save`` is atomic.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from .errors import WorkbookError
 from .names import check_defined_name, check_sheet_name
 from .refs import absolute, quote_sheet
 from .sheet_edit import SheetEditor, TableInfo
+from .package import StreamedPart
+from .splice import SheetSplice
 from .sheet_xml import cell_style, render
 from .spec import CellInput, ListValidation, SheetSpec, as_cell
 from .styles import MINIMAL_STYLES, Style, StyleTable
-from .values import Formula, Value, content
+from .values import Formula, Value, cached_parts, content
 from .xml import (CONTENT_TYPES, CT_RELATIONSHIPS, CT_STYLES, CT_WORKSHEET, DOC_REL, MAIN, PKG_REL,
                   REL_CALC_CHAIN, REL_OFFICE_DOCUMENT, REL_STYLES, REL_TABLE,
                   REL_WORKSHEET, STRICT_MAIN, insert_ordered, local, parse, q, serialise)
@@ -77,7 +80,7 @@ class Workbook:
         self._added: dict[str, bytes] = {}
         self._removed: set[str] = set()
         self._calc_chain_dropped = False
-        self._editors: dict[str, SheetEditor] = {}
+        self._editors: dict[str, SheetEditor | SheetSplice] = {}
         self._styles: StyleTable | None = None
         self._overrides: dict[str, etree._Element] | None = None
         self._formulas_written = False
@@ -138,9 +141,9 @@ class Workbook:
         self._parts = {i.filename.lower() for i in self.source.infos}
         self._max_sheet_id = max((s.sheet_id for s in self.sheets), default=0)
 
-    def _parse(self, part: str) -> etree._Element:
+    def _parse(self, part: str, data: bytes | None = None) -> etree._Element:
         try:
-            return parse(self.source.read(part))
+            return parse(self.source.read(part) if data is None else data)
         except etree.XMLSyntaxError as exc:
             raise WorkbookError(f"{self.path.name}: part {part} is not well-formed XML "
                                 f"({exc})") from None
@@ -282,12 +285,12 @@ class Workbook:
         with each row's cached value, as one shared formula."""
         editor = self._editor(sheet)
         text = Formula(formula).text
-        bodies = [content(Formula(text, value), self.date1904) for value in cached]
-        if len(bodies) != len(rows):
-            raise WorkbookError(f"{len(rows)} rows but {len(bodies)} cached values")
+        parts = cached_parts(cached, self.date1904)
+        if len(parts) != len(rows):
+            raise WorkbookError(f"{len(rows)} rows but {len(parts)} cached values")
         if rows != sorted(set(rows)):
             raise WorkbookError("fill_formula needs rows in ascending order, each once")
-        editor.fill_formula(column, rows, text, bodies,
+        editor.fill_formula(column, rows, text, parts,
                             self.style_id(style) if style is not None else None)
         self._formulas_written = True
         self._drop_calc_chain()
@@ -308,7 +311,7 @@ class Workbook:
     def style_id(self, style: Style) -> int:
         return self._style_table().xf_id(style)
 
-    def _editor(self, sheet: str, protected_ok: bool = False) -> SheetEditor:
+    def _editor(self, sheet: str, protected_ok: bool = False) -> SheetEditor | SheetSplice:
         entry = self.sheet(sheet)
         if not entry.is_worksheet:
             raise WorkbookError(f"{self.path.name}: {entry.name!r} is a chart sheet, not a worksheet")
@@ -316,8 +319,14 @@ class Workbook:
             if entry.part in self._added or entry.part in self._replaced:
                 raise WorkbookError(f"sheet {entry.name!r} was just generated; put its cells "
                                     "in its SheetSpec instead")
-            self._editors[entry.part] = SheetEditor(self.path.name, entry.name, self._parse(entry.part),
-                                                    self._tables(entry.part), protected_ok)
+            tables = self._tables(entry.part)
+            data = self.source.read(entry.part)
+            editor = SheetSplice.open(self.path.name, entry.name, data, tables, protected_ok)
+            if editor is None:  # a small or unusual sheet: edited as a tree
+                editor = SheetEditor(self.path.name, entry.name, self._parse(entry.part, data),
+                                     tables, protected_ok)
+            del data
+            self._editors[entry.part] = editor
         return self._editors[entry.part]
 
     def _tables(self, sheet_part: str) -> list[TableInfo]:
@@ -746,7 +755,8 @@ class Workbook:
         replaced, added = self._finish()
         self.unchanged = (target.resolve() == self.path.resolve() and not added
                           and not self._removed
-                          and all(self.source.read(p) == data for p, data in replaced.items()))
+                          and all(not isinstance(data, StreamedPart) and self.source.read(p) == data
+                                  for p, data in replaced.items()))
         if self.unchanged:
             return None
         kept = atomic.atomic_write(
@@ -755,12 +765,17 @@ class Workbook:
             backup=backup and target.resolve() == self.path.resolve())
         return kept
 
-    def _finish(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    def _finish(self) -> tuple[dict[str, bytes | StreamedPart], dict[str, bytes]]:
         if self._formulas_written or any(b"<f>" in data for data in self._added.values()):
             self._request_recalc()
         replaced = dict(self._replaced)
         for part, editor in self._editors.items():
-            replaced[part] = serialise(editor.finish())
+            if isinstance(editor, SheetSplice):
+                data = editor.finish_part()
+                if data is not None:  # None: not a byte of it changed, so it is copied
+                    replaced[part] = data
+            else:
+                replaced[part] = serialise(editor.finish())
         if self._styles is not None and self._styles.changed:
             target = self._added if not self.source.has(self._styles_part) else replaced
             target[self._styles_part] = self._styles.to_bytes()

@@ -99,17 +99,18 @@ class SheetEditor:
         return self._fill(cell, body)
 
     def fill_formula(self, col: int, rows: list[int], formula: str,
-                     bodies: list[CellContent], style_id: int | None) -> None:
+                     cached: list[tuple[str | None, str | None]], style_id: int | None) -> None:
         """One formula down a column as an Excel shared formula: the text is stored
-        once, in the first row, relative to it; every cell keeps its cached value.
+        once, in the first row, relative to it; every cell keeps its cached value
+        (``cached``: each row's ``t`` and ``<v>`` text, ``values.cached_part``).
         This is what Excel writes for a filled-down column, and it keeps a
         100,000-row result column small."""
         if not rows:
             return
         self._overwriting = {(r, col) for r in rows}
         try:
-            members = [self._fill_one(r, col, CellContent(b.type, formula if i == 0 else "", b.value),
-                                      style_id) for i, (r, b) in enumerate(zip(rows, bodies))]
+            members = [self._fill_one(r, col, CellContent(kind, formula if i == 0 else "", value),
+                                      style_id) for i, (r, (kind, value)) in enumerate(zip(rows, cached))]
         finally:
             self._overwriting = set()
         si = self._free_shared_index()
