@@ -302,3 +302,14 @@ def test_rater_bias_by_hand(tmp_path):
     shifts = {r[0]: r[5] for r in section(tab, "按部门尺度换算")}
     assert shifts["1000"] == 10.82 and shifts["2002"] == 19.18  # 15 ∓ 2 × 3.42 / 1.63
     assert shifts["1001"] == 15 and shifts["2001"] == 15  # a team's mean maps onto the department's
+
+
+def test_a_large_employee_sheet_streamed_by_the_splice_gets_its_drop_downs(book, monkeypatch):
+    from perf_addin.xlsx import splice
+
+    monkeypatch.setattr(splice, "MIN_BYTES", 0)  # every sheet counts as large: the byte splice edits it
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    ws = openpyxl.load_workbook(book)["员工"]
+    assert {str(v.sqref) for v in ws.data_validations.dataValidation} == {"Q2:Q11", "S2:S11"}
+    assert ws["Q1"].value == "校准等级" and ws["M2"].value.startswith("=IF(")

@@ -39,6 +39,7 @@ from lxml import etree
 from .package import StreamedPart
 from .refs import cell_ref, col_index, col_letter, parse_cell, parse_range, range_ref
 from .sheet_edit import SheetEditor, TableInfo
+from .spec import ListValidation
 from .values import CellContent, escape_text
 from .xml import MAIN, parse, q, serialise
 
@@ -172,6 +173,12 @@ class SheetSplice:
             except _NeedsTree:
                 self._to_tree()
         self._tree.set(ref, body, style_id)
+
+    def add_list_validation(self, validation: ListValidation) -> bool:
+        """A drop-down list (see SheetEditor.add_list_validation): it lives in the
+        sheet's frame, outside the rows, so the splice keeps streaming them; the
+        frame is the tree's root should the sheet fall back to the tree."""
+        return (self._tree or self._frame).add_list_validation(validation)
 
     def fill_formula(self, col: int, rows: list[int], formula: str,
                      cached: list[tuple[str | None, str | None]], style_id: int | None) -> None:
