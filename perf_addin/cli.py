@@ -602,7 +602,7 @@ def show_collect(report: CollectReport, today=None) -> None:  # noqa: ANN001 - d
     _show_list(m["notes"], report.notes)
     _show_list(m["unmerged"], [u.line(lang) for u in report.unmerged])
     if report.no_address:
-        from perf_addin.book.addresses import warning
+        from perf_addin.domain.addresses import warning
         console.print(f"\n[bold yellow]{warning(report.no_address, lang)}[/]")
     if report.reminders:
         console.print(m["reminders"].format(n=len(report.reminders), folder=report.reminders[0].parent))

@@ -330,7 +330,7 @@ def test_demo_in_english(tmp_path, capsys, wide, soffice):
 
 
 def test_password_list_speaks_the_workbooks_language_and_reads_back(tmp_path, capsys, wide):
-    from perf_addin.jobs.share import read_password_list
+    from perf_addin.book.passwords import read_password_list
     book = tmp_path / "dept.xlsx"
     shutil.copyfile(SAMPLE, book)
     run(capsys, "share", book, "--packs", tmp_path / "zh", "--generate-passwords")
@@ -348,7 +348,7 @@ def test_password_list_speaks_the_workbooks_language_and_reads_back(tmp_path, ca
 @pytest.mark.parametrize("header", ["工号,姓名,文件,密码", "Employee ID,Name,File,Password",
                                     "employee_id,name,file,password"])
 def test_collect_reads_a_password_list_in_either_language_or_the_old_header(tmp_path, header):
-    from perf_addin.jobs.share import read_password_list
+    from perf_addin.book.passwords import read_password_list
     from perf_addin.xlsx import WorkbookError
     listed = tmp_path / "passwords.csv"
     listed.write_text(f"{header}\n'=7,Ann,7-Ann.xlsx,'-pw1\n", encoding="utf-8-sig")

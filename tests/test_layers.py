@@ -17,20 +17,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "perf_addin"
 # layer -> the layers (and top-level modules) it may import; the layer itself always may
 ALLOWED = {
     "domain": {"domain", "errors", "labels", "xlsx"},
-    "book": {"book", "domain", "xlsx", "labels", "errors", "language"},
+    "book": {"book", "domain", "xlsx", "labels", "errors", "language", "parallel"},
     "forms": {"forms", "domain", "xlsx", "labels"},
     "xlsx": {"xlsx", "errors"},
     "language": {"labels", "domain", "errors"},
     "labels": set(),
     "errors": set(),
+    "parallel": set(),
 }
 FORBIDDEN = {"jobs": {"excel", "cli"}, "engines": {"jobs", "excel", "cli"}}
 # Known outward imports still to be moved, each a (module, imported module) pair: the
 # list may only shrink (a new outward import fails; a fixed one must be removed here).
 KNOWN_OUTWARD = {
     ("perf_addin.labels", "perf_addin.forms.interview_form"),  # form field labels from the form's texts
-    ("perf_addin.book.returned", "perf_addin.jobs.share"),  # the password list share writes
-    ("perf_addin.forms.invites", "perf_addin.book.addresses"),  # the placeholder-address rule
 }
 
 

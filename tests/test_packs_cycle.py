@@ -23,7 +23,8 @@ from perf_addin.cli import main
 from perf_addin.book.department import read_employees
 from perf_addin.forms.interview_form import input_cells, parse_kind
 from perf_addin.jobs.interviews import existing_tabs
-from perf_addin.jobs.share import PASSWORD_COLUMNS, encrypt
+from perf_addin.book.passwords import PASSWORD_COLUMNS
+from perf_addin.jobs.share import encrypt
 from perf_addin.xlsx import Workbook
 from tests.test_interviews import at, grid, type_into
 

@@ -17,7 +17,8 @@ import python_calamine as calamine
 from perf_addin.cli import main
 from perf_addin.book.department import read_employees
 from perf_addin.domain.scoring import score_table
-from perf_addin.jobs.share import csv_safe, portable_copy, write_packs
+from perf_addin.book.passwords import csv_safe
+from perf_addin.jobs.share import portable_copy, write_packs
 from perf_addin.xlsx import Formula, Workbook
 from finance_helpers import finance_book
 

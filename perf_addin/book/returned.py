@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Sequence
 
 from perf_addin.errors import UserError
-from perf_addin.jobs.share import PASSWORD_LIST, read_password_list, run_parallel
+from perf_addin.book.passwords import PASSWORD_LIST, read_password_list
+from perf_addin.parallel import run_parallel
 from perf_addin.xlsx.package import CFB_MAGIC
 
 TEXTS: dict[str, dict[str, str]] = {

@@ -24,7 +24,7 @@ from typing import Mapping
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from perf_addin.book.addresses import address_of
+from perf_addin.domain.addresses import address_of
 from perf_addin.forms.interview_form import TEXTS, agenda_minutes
 from perf_addin.domain.planner import Booking
 

@@ -19,7 +19,7 @@ from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from perf_addin.book.addresses import PLACEHOLDER_DOMAIN, address_of, emails_of, without_address
+from perf_addin.domain.addresses import PLACEHOLDER_DOMAIN, address_of, emails_of, without_address
 from perf_addin.book.department import EmployeeTable
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS

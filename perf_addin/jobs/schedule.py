@@ -49,7 +49,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from perf_addin.book.addresses import emails_of, warning, without_address
+from perf_addin.domain.addresses import emails_of, warning, without_address
 from perf_addin.book.department import EmployeeTable, HeldBack, first_rows, held_back, sheet_ref
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.errors import UserError

@@ -40,13 +40,14 @@ import os
 import re
 import secrets
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from lxml import etree
 
+from perf_addin.book.passwords import PASSWORD_HEADERS, PASSWORD_LIST, csv_safe, csv_text
+from perf_addin.parallel import run_parallel
 from perf_addin.domain import formulas as xf
 from perf_addin.book.department import DepartmentError, held_back
 from perf_addin.forms.interview_form import ITEM_KEYS, InterviewData, interview_sheet, parse_kind
@@ -61,13 +62,7 @@ from perf_addin.xlsx.xml import MAIN, q
 Progress = Callable[[str], None]
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 12
-PASSWORD_LIST = "passwords.csv"
-PASSWORD_COLUMNS = ("employee_id", "name", "file", "password")
 PACK_HASH_COLUMN = "SHA-256"  # of the pack as written, to notice one changed since
-# HR opens the list, so its header is in the workbook's language; collect reads either
-# language's header, and the internal keys an earlier version wrote.
-PASSWORD_HEADERS = {"zh": ("工号", "姓名", "文件", "密码"), "en": ("Employee ID", "Name", "File", "Password")}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PERF_CALL = re.compile(r"^(?:'[^']*'!|\[\d+\]!|[\w.]+!)?(PERF_[A-Z_]+)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _PLAIN_REF = re.compile(r"^(?:(?:'[^']*'|[^\s'!(),]+)!)?\$?[A-Z]{1,3}\$?\d+$", re.IGNORECASE)
 _PARALLEL_FROM = 40  # encrypting fewer files than this is faster in one process
@@ -120,15 +115,6 @@ KEEP_MESSAGES: dict[str, dict[str, str]] = {
 # ------------------------------------------------------------------ text safety
 
 
-def csv_safe(value: Any) -> str:
-    """A cell for a CSV file that no spreadsheet will read as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_text(cell: str) -> str:
-    """The text ``csv_safe`` wrote, with its protective apostrophe taken off again."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 # ------------------------------------------------------------------ portable copy
@@ -452,16 +438,6 @@ def _run_encryption(jobs: list[tuple[bytes, str, str]], workers: int | None) -> 
     run_parallel(_encrypt_to, jobs, workers, _PARALLEL_FROM)
 
 
-def run_parallel(work: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None = None,
-                 at_least: int = 2) -> list[Any]:
-    """``[work(job) for job in jobs]``, over the cores when there are ``at_least`` jobs
-    (Office encryption and decryption are CPU-bound key derivations). ``work`` must be
-    a module-level function, so that it can be sent to another process."""
-    workers = workers or min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(jobs) < max(at_least, 2):
-        return [work(job) for job in jobs]
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(work, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
 def _password_list(snap: Snapshot, built: list[_Built], passwords: dict[int, str], folder: Path,
@@ -517,33 +493,8 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_password_list(path: str | Path) -> dict[str, dict[str, str]]:
-    """The list ``share`` wrote: pack file name -> its row (employee_id, name, password).
-
-    Refuses a file that is not such a list, naming it and what is missing."""
-    path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except UnicodeDecodeError:
-        raise WorkbookError(f"{path.name}: not a password list written by share (not UTF-8 text)") from None
-    if not rows:
-        return {}
-    columns = _password_columns(list(rows[0]))
-    if columns is None:
-        wanted = " / ".join(",".join(h) for h in PASSWORD_HEADERS.values())
-        raise WorkbookError(f"{path.name}: not a password list written by share (header: {wanted})")
-    keyed = [{k: csv_text(r[c] or "") for k, c in columns.items()} for r in rows]
-    return {r["file"]: r for r in keyed}
 
 
-def _password_columns(header: list[str]) -> dict[str, str] | None:
-    """Internal key -> header text of a password list, whichever language (or the
-    internal keys of an earlier version) its header uses; None when it is not one."""
-    for names in (*PASSWORD_HEADERS.values(), PASSWORD_COLUMNS):
-        if set(names) <= set(header):
-            return dict(zip(PASSWORD_COLUMNS, names))
-    return None
 
 
 def _pdfs(built: list[_Built], folder: Path) -> list[Path]:
