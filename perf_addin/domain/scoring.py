@@ -28,7 +28,6 @@ row is still scored.  An unusable base bonus blanks only the bonus.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
@@ -39,7 +38,7 @@ import pandas as pd
 
 from perf_addin.domain.rules import Item, Rules
 from perf_addin.errors import UserError
-from perf_addin.labels import FIELD_LABELS, header_aliases, is_chinese, label
+from perf_addin.labels import FIELD_LABELS, header_aliases, is_chinese, label, normalise
 
 ScoreResult: TypeAlias = pd.DataFrame
 
@@ -702,16 +701,10 @@ _TWICE = {"zh": "有两列都是{name}：{columns}；请删除或重命名其中
           "en": "two columns both stand for {name}: {columns}; drop or rename one"}
 
 
-def _header_key(text: str) -> str:
-    """A header as compared: full-width forms folded (NFKC), case folded, ``_`` read as
-    a space, whitespace collapsed, so ``Profit_Actual`` and ``profit actual`` are one."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().replace("_", " ").split())
-
-
 @lru_cache(maxsize=1)
 def _header_fields() -> dict[str, str]:
     """Every accepted header (the field key, its zh and en labels, other spellings) -> field."""
-    return {_header_key(alias): f for f in INPUT_FIELDS for alias in (f, *header_aliases(f))}
+    return {normalise(alias): f for f in INPUT_FIELDS for alias in (f, *header_aliases(f))}
 
 
 def input_column_names(columns: Iterable[Any]) -> dict[str, Any]:
@@ -723,7 +716,7 @@ def input_column_names(columns: Iterable[Any]) -> dict[str, Any]:
     found: dict[str, list[Any]] = {}
     texts = [c for c in columns if isinstance(c, str)]
     for column in texts:
-        field = _header_fields().get(_header_key(column))
+        field = _header_fields().get(normalise(column))
         if field is not None:
             found.setdefault(field, []).append(column)
     lang = "zh" if any(is_chinese(t) for t in texts) else "en"
@@ -794,9 +787,9 @@ def score_table(data: Mapping[str, Any] | pd.DataFrame, rules: Rules | None = No
 def _calibrated_column(data: Mapping[str, Any] | pd.DataFrame, n: int, rules: Rules) -> np.ndarray | None:
     """``calibrated_index`` of the column headed 校准等级 / Calibrated grade /
     calibrated_grade, or None when there is none (the score's grade stands)."""
-    keys = {_header_key(a) for a in ("calibrated_grade", *header_aliases("calibrated_grade"))}
+    keys = {normalise(a) for a in ("calibrated_grade", *header_aliases("calibrated_grade"))}
     columns = data.columns if isinstance(data, pd.DataFrame) else data.keys()
-    hit = next((c for c in columns if isinstance(c, str) and _header_key(c) in keys), None)
+    hit = next((c for c in columns if isinstance(c, str) and normalise(c) in keys), None)
     if hit is None:
         return None
     values = np.asarray(data[hit], dtype=object).reshape(-1)
