@@ -72,7 +72,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "input_errors": "输入错误", "total": "合计", "total_bonus": "奖金合计：[bold]{amount}[/]",
         "overrides_in_total": "（含 {n} 个手工填写的结果单元格）",
         "only_held": "--only 指定的员工都因输入错误暂不生成面谈表，未生成任何面谈表（改正输入，或加 --include-errors）",
-        "problems": "输入错误（改正前该行不计分；只有奖金基数有误时照常计分，只空出奖金）", "converted": "以文字输入的数字，已转换为数字",
+        "problems": "输入错误（改正前该行不计分；只有奖金基数有误时照常计分，只空出奖金）",
+        "to_complete": "待补充（该行照常计分）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "stale": "[bold red]{tabs} 表是按改动前的结果对的账，已标成红色：请重新运行 perf-addin reconcile[/]",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
@@ -100,6 +101,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "overrides_in_total": " (including {n} typed result cells)",
         "only_held": "every employee named by --only is held back for input errors; no tab was written "
                      "(fix the inputs, or add --include-errors)",
+        "to_complete": "To complete (the row is scored as shown)",
         "problems": "Input errors (until fixed the row gets no score; a bad base bonus alone blanks only "
                     "the bonus)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
@@ -353,13 +355,13 @@ def _key(args: argparse.Namespace, required: bool) -> bytes | None:
 
 FINANCE_TEXTS = {
     "zh": {"columns": ("部门", "人数", "奖金基数合计", "实发奖金合计", "预算", "超支(+)/结余(−)"), "total": "合计",
-           "differences": "差异与手工调整", "errors": "输入错误（不发放）", "changes": "与 {old} 相比的变化",
+           "differences": "差异与手工调整", "errors": "输入错误（不发放）", "to_complete": "待补充（照常发放）", "changes": "与 {old} 相比的变化",
            "added": "新增", "removed": "删除", "seal": "封存", "sealed_changes": "封存后的改动",
            "workbook": "工作簿", "recomputed": "重算", "blank": "空", "printed": "对账表已打印：{pdf}",
            "saved": "已保存。上一版本在 {backup}", "sealed": "已封存 {file} 的 {n} 名员工",
            "new_key": "新的封存密钥在 {file}——由财务保管，切勿放进工作簿", "sep": "："},
     "en": {"columns": ("department", "head count", "base bonus", "paid bonus", "budget", "over/under"),
-           "total": "total", "differences": "Differences and overrides", "errors": "Input errors (not paid)",
+           "total": "total", "differences": "Differences and overrides", "errors": "Input errors (not paid)", "to_complete": "To complete (paid as shown)",
            "changes": "Changes since {old}", "added": "added", "removed": "removed", "seal": "Seal",
            "sealed_changes": "Changed after sealing", "workbook": "workbook", "recomputed": "recomputed",
            "blank": "blank", "printed": "The reconciliation tab is printed to {pdf}",
@@ -421,7 +423,8 @@ def show_reconcile(report) -> int:  # noqa: ANN001 - reconcile.ReconcileReport
         f"{d.cell} {d.employee_id} {d.name}{sep}{what_label(d.what, lang)} {t['workbook']} "
         f"{_amount(d.workbook, d.what, t)} / {t['recomputed']} {_amount(d.recomputed, d.what, t)} "
         f"({tab['status'].get(d.status, d.status)}{sep + d.reason if d.reason else ''})" for d in rec.differences])
-    _show_list(t["errors"], [str(p) for p in rec.problems])
+    _show_list(t["errors"], [str(p) for p in rec.problems if p.voids_result])
+    _show_list(t["to_complete"], [str(p) for p in rec.problems if not p.voids_result])
     if rec.diff is not None:
         _show_list(t["changes"].format(old=rec.diff.old_path.name),
                    [f"{c.employee_id} {c.name}{sep}{label(c.field, lang)} "
@@ -676,7 +679,8 @@ def show_report(report: ScoreReport, saved: bool = True) -> None:
     if report.total_bonus is not None:
         note = _t("overrides_in_total", n=report.overrides_in_total) if report.overrides_in_total else ""
         console.print(_t("total_bonus", amount=f"{report.total_bonus:,.2f}") + note)
-    _show_list(_t("problems"), [str(p) for p in report.problems])
+    _show_list(_t("problems"), [str(p) for p in report.problems if p.voids_result])
+    _show_list(_t("to_complete"), [str(p) for p in report.problems if not p.voids_result])
     _show_list(_t("converted"), [f"{c}: {t!r} → {shown(v, lang)}" for c, t, v in report.converted])
     _show_list(_t("kept"), [f"{c}: {t}" for c, t in report.kept])
     _show_list(_t("tabs_updated"), report.tabs_updated)

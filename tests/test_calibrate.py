@@ -313,3 +313,25 @@ def test_a_large_employee_sheet_streamed_by_the_splice_gets_its_drop_downs(book,
     ws = openpyxl.load_workbook(book)["员工"]
     assert {str(v.sqref) for v in ws.data_validations.dataValidation} == {"Q2:Q11", "S2:S11"}
     assert ws["Q1"].value == "校准等级" and ws["M2"].value.startswith("=IF(")
+
+
+def test_what_is_still_to_complete_is_paid_and_listed_apart_from_input_errors(book, capsys):
+    """A calibrated grade without its reason and a potential that is no level leave the
+    result standing: reconcile pays those rows, so it must not list them as not paid."""
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    edit(book, "员工", {"Q7": "优+", "S3": "maybe"})  # 1005 raised, no reason; 1001's potential
+    rec = reconcile_workbook(book).rec
+    pending = [p for p in rec.problems if not p.voids_result]
+    assert sorted(p.cell for p in pending) == ["员工!Q7", "员工!S3"]
+    assert not [p for p in rec.problems if p.voids_result]
+    i = list(rec.ids).index("1005")
+    assert rec.paid_cents[i] == 1200000  # paid on the calibrated grade, as the formula pays
+    assert rec.paid_total == Decimal(12000 * 4 + 11000 * 2 + 10000 * 2 + 9000 + 8000)
+    tab = tab_rows(book, "对账")
+    assert [r[0] for r in section(tab, "输入错误（不发放）")] == ["无"]
+    assert sorted(r[0] for r in section(tab, "待补充（照常发放）")) == ["员工!Q7", "员工!S3"]
+    capsys.readouterr()
+    main(["reconcile", str(book)])
+    out = capsys.readouterr().out
+    assert "待补充（照常发放） (2)" in out and "输入错误（不发放）" not in out

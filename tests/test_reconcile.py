@@ -241,8 +241,9 @@ def test_budget_argument_is_read_like_a_cell(typed: str, yuan: int) -> None:
     assert budget_cents_argument(typed) == yuan * 100
 
 
-@pytest.mark.parametrize("typed", ["abc", "-5", "50%", ""])
+@pytest.mark.parametrize("typed", ["abc", "-5", "50%", "", "1.234", "1.005", "0.00000000001亿"])
 def test_a_bad_budget_argument_is_one_clear_error(typed: str) -> None:
+    """A third decimal is refused, not rounded: the budget is remembered as typed."""
     from perf_addin.jobs.reconcile import budget_cents_argument
     with pytest.raises(RulesError, match="--budget"):
         budget_cents_argument(typed)

@@ -118,6 +118,10 @@ class Problem:
     message: str
     value: Any = None
     row: int | None = None  # 1-based sheet row, so rows can be marked
+    #: False for what must be completed but leaves the result standing (a potential
+    #: that is no level, a calibrated grade without its reason): the row is scored
+    #: and paid as shown, and the problem is listed apart from the ones that void it
+    voids_result: bool = True
 
     def __str__(self) -> str:
         return f"{self.cell}: {self.message}"
@@ -569,7 +573,8 @@ def _meeting_problems(b: _Builder, columns: dict[str, int]) -> list[Problem]:
         rows = np.flatnonzero(pd.Series(values).isin(bad).to_numpy()) if bad else []
         for i in rows:
             out.append(Problem(sheet, cell_ref(sheet, b.rows[i] - 1, columns["potential"] - 1), "potential",
-                               problem_text("potential", "potential", lang, value=values[i]), values[i], b.rows[i]))
+                               problem_text("potential", "potential", lang, value=values[i]), values[i], b.rows[i],
+                               voids_result=False))
     if "calibrated_grade" in b.frame:
         grades = b.frame["calibrated_grade"]
         reasons = b.frame.get("calibration_reason", np.full(len(grades), "", dtype=object))
@@ -577,7 +582,8 @@ def _meeting_problems(b: _Builder, columns: dict[str, int]) -> list[Problem]:
             out.append(Problem(sheet, cell_ref(sheet, b.rows[i] - 1, columns["calibrated_grade"] - 1),
                                "calibrated_grade",
                                problem_text("no_reason", "calibrated_grade", lang, value=grades[i],
-                                            reason=label("calibration_reason", lang)), grades[i], b.rows[i]))
+                                            reason=label("calibration_reason", lang)), grades[i], b.rows[i],
+                               voids_result=False))
     return out
 
 

@@ -635,7 +635,7 @@ TEXTS = {
            "grade": ("等级", "名称", "人数", "奖金基数合计", "实发奖金合计"), "total": "合计",
            "budget": "预算（全部）", "s_dept": "按部门合计", "s_grade": "按等级合计", "chart": "等级分布",
            "s_diff": "差异（工作簿值 ≠ 重算值）与手工调整", "diff": ("单元格", "工号", "姓名", "项目", "工作簿值", "重算值", "状态", "原因"),
-           "s_err": "输入错误", "err": ("单元格", "工号", "姓名", "问题"), "s_changes": "与旧版本相比的变化",
+           "s_err": "输入错误（不发放）", "s_todo": "待补充（照常发放）", "err": ("单元格", "工号", "姓名", "问题"), "s_changes": "与旧版本相比的变化",
            "changes": ("工号", "姓名", "项目", "旧值", "新值", "单元格"), "s_seal": "封存校验",
            "s_detail": "明细（合计公式引用此表）", "detail": ("工号", "姓名", "部门", "等级", "奖金基数", "实发倍数", "实发奖金", "状态"),
            "none": "无", "count": "人数", "blank": "（空）", "added": "新增", "removed": "删除",
@@ -651,7 +651,7 @@ TEXTS = {
            "budget": "Budget (whole workbook)", "s_dept": "Totals by department", "s_grade": "Totals by grade",
            "chart": "Grade distribution", "s_diff": "Differences (workbook ≠ recomputed) and manual overrides",
            "diff": ("Cell", "Employee ID", "Name", "What", "Workbook", "Recomputed", "Status", "Reason"),
-           "s_err": "Input errors", "err": ("Cell", "Employee ID", "Name", "Problem"),
+           "s_err": "Input errors (not paid)", "s_todo": "To complete (paid as shown)", "err": ("Cell", "Employee ID", "Name", "Problem"),
            "s_changes": "Changes since the other version",
            "changes": ("Employee ID", "Name", "Field", "Old", "New", "Cell"), "s_seal": "Seal check",
            "s_detail": "Detail (the totals above are formulas over this table)",
@@ -896,15 +896,22 @@ def what_label(what: str, lang: str) -> str:
 
 
 def _problem_section(tab: _Tab, rec: Reconciliation, t: dict) -> None:
-    tab.put(tab.next(1), 1, t["s_err"], SECTION)
-    tab.line(t["err"], HEAD, last_to=WIDTH)
-    if not rec.problems:
-        tab.line([t["none"]])
+    """The input errors (those rows are not paid), then what is still to complete on
+    rows paid as shown (a calibration reason, a potential)."""
+    voiding = [p for p in rec.problems if p.voids_result]
+    pending = [p for p in rec.problems if not p.voids_result]
     by_row = {r: i for i, r in enumerate(rec.snapshot.table.rows)}
-    for p in rec.problems:
-        i = by_row.get(p.row)
-        tab.line([p.cell, rec.ids[i] if i is not None else "", rec.names[i] if i is not None else "",
-                  p.message], TEXT, last_to=WIDTH)
+    for title, problems in ((t["s_err"], voiding), (t["s_todo"], pending)):
+        if title == t["s_todo"] and not problems:
+            continue
+        tab.put(tab.next(1), 1, title, SECTION)
+        tab.line(t["err"], HEAD, last_to=WIDTH)
+        if not problems:
+            tab.line([t["none"]])
+        for p in problems:
+            i = by_row.get(p.row)
+            tab.line([p.cell, rec.ids[i] if i is not None else "", rec.names[i] if i is not None else "",
+                      p.message], TEXT, last_to=WIDTH)
 
 
 def _changes_section(tab: _Tab, diff: VersionDiff, t: dict, lang: str) -> None:
@@ -1085,9 +1092,11 @@ def _tab_name(book: Workbook, lang: str) -> str:
 
 BUDGET_ARGUMENT_TEXTS = {
     "zh": {"amount": "--budget 必须是金额，例如 1250000、1,250,000.00 或 125万，现为 {value!r}",
-           "negative": "--budget 不能是负数，现为 {value!r}"},
+           "negative": "--budget 不能是负数，现为 {value!r}",
+           "decimals": "--budget 最多两位小数（到分），现为 {value!r}"},
     "en": {"amount": "--budget must be an amount such as 1250000, 1,250,000.00 or 125万, found {value!r}",
-           "negative": "--budget must not be negative, found {value!r}"},
+           "negative": "--budget must not be negative, found {value!r}",
+           "decimals": "--budget may have at most two decimals (cents), found {value!r}"},
 }
 
 
@@ -1101,7 +1110,8 @@ def _budget_number(value: Any) -> float | None:
 def budget_cents_argument(value: Any, lang: str = "en") -> int:
     """``--budget`` read like a cell: 500000, 500,000, 50万, ５０万, 0.5亿 (``department.parse_number_text``)."""
     number = _budget_number(value)
-    kind = "amount" if number is None or not math.isfinite(number) else "negative" if number < 0 else None
+    kind = "amount" if number is None or not math.isfinite(number) else "negative" if number < 0 \
+        else "decimals" if Decimal(repr(number)) != Decimal(repr(number)).quantize(Decimal("0.01")) else None
     if kind is not None:
         error = RulesError(BUDGET_ARGUMENT_TEXTS["en"][kind].format(value=value))
         error.zh = BUDGET_ARGUMENT_TEXTS["zh"][kind].format(value=value)
