@@ -774,7 +774,8 @@ def run_addin_press(args: argparse.Namespace) -> int:
 
     def echo(text: str, error: bool) -> None:
         if error:
-            errors.print(f"[bold red]error:[/] {text}")
+            from perf_addin.language import text_language
+            errors.print(f"[bold red]{_t('error', text_language(text))}[/] {escape(text)}")
         else:
             console.print(text)
 

@@ -428,3 +428,19 @@ def test_progress_steps_and_tab_notes_speak_the_workbooks_language(tmp_path):
     notes = score_workbook(book).tab_notes
     assert any(n.endswith("该员工已不在员工表中（标签已标红）") for n in notes), notes
     assert not any(re.search(r"[A-Za-z]{3,}", n) for n in notes), notes
+
+
+def test_missing_files_and_unknown_ids_are_named_in_the_workbooks_language(tmp_path, capsys, wide):
+    zh = tmp_path / "zh.xlsx"
+    shutil.copyfile(SAMPLE, zh)
+    assert main(["interviews", str(zh), "--only", "9999"]) == 2
+    assert capsys.readouterr().err.strip() == "错误： 员工表 员工 中没有工号为 9999 的员工"
+    assert main(["reconcile", str(zh), "--diff", str(tmp_path / "old.xlsx")]) == 2
+    assert capsys.readouterr().err.strip() == "错误： old.xlsx：文件不存在"
+    main(["interviews", str(zh)])
+    capsys.readouterr()
+    assert main(["collect", str(zh), str(tmp_path / "returned.xlsx")]) == 1
+    out = capsys.readouterr()
+    assert "returned.xlsx: 文件不存在" in out.out + out.err and "no such file" not in out.out + out.err
+    assert main(["addin", "press", "perfNoSuchButton", str(zh)]) == 2
+    assert capsys.readouterr().err.startswith("错误：")

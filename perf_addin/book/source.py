@@ -33,9 +33,10 @@ def read_file(path: str | Path) -> bytes:
     """The file's whole content: the one place a department workbook is read from disk."""
     p = Path(path)
     if not p.exists():
-        raise DepartmentError(f"{p.name}: no such file (workbook not found: {p})")
+        raise DepartmentError(f"{p.name}: no such file (workbook not found: {p})",
+                              zh=f"{p.name}：文件不存在（找不到工作簿：{p}）")
     if not p.is_file():
-        raise DepartmentError(f"{p.name}: not a file")
+        raise DepartmentError(f"{p.name}: not a file", zh=f"{p.name}：不是文件")
     READS[p.resolve()] += 1
     return p.read_bytes()
 

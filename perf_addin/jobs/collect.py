@@ -224,7 +224,10 @@ def read_returned(path: Path, local: Path, notes: list[str], lang: str) -> dict[
     try:
         out = _tabs_of(path, local, notes, lang)
     except UserError as exc:  # the writer's refusal, or calamine's, for this one file
-        raise UnreadableFile(str(exc).removeprefix(f"{local.name}: ")) from None
+        reason = exc.in_language(lang)
+        for prefix in (f"{local.name}: ", f"{local.name}："):
+            reason = reason.removeprefix(prefix)
+        raise UnreadableFile(reason) from None
     if not out:
         raise UnreadableFile(MESSAGES[lang]["no_tab"])
     return out

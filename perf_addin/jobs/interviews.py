@@ -118,7 +118,9 @@ def _check_only(table: EmployeeTable, only: Sequence[str]) -> None:
     ids = set(table.frame["employee_id"])
     unknown = [i for i in only if str(i).strip() not in ids]
     if unknown:
-        raise DepartmentError(f"no employee with ID {', '.join(map(str, unknown))} in the table")
+        ids = ", ".join(map(str, unknown))
+        raise DepartmentError(f"no employee with ID {ids} in the table {table.sheet}",
+                              zh=f"员工表 {table.sheet} 中没有工号为 {ids} 的员工")
 
 
 # ------------------------------------------------------------------ PDFs

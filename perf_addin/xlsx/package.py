@@ -39,9 +39,9 @@ def sniff(path: Path, data: bytes | None = None) -> None:
     name = path.name
     if data is None:
         if not path.exists():
-            raise WorkbookError(f"{name}: no such file")
+            raise WorkbookError(f"{name}: no such file", zh=f"{name}：文件不存在")
         if not path.is_file():
-            raise WorkbookError(f"{name}: not a file")
+            raise WorkbookError(f"{name}: not a file", zh=f"{name}：不是文件")
         with path.open("rb") as f:
             head = f.read(8)
     else:
