@@ -77,7 +77,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "stale": "[bold red]{tabs} 表是按改动前的结果对的账，已标成红色：请重新运行 perf-addin reconcile[/]",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
-        "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
+        "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。",
+        "tabs_up_to_date": "面谈表：[bold]{n}[/] 张，均已是最新（保留已填写的字段 {kept} 个）", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
         "demo_copied": "已将示例部门复制到 [bold]{path}[/]",
         "demo_kept": "之前的演示工作簿已保存在 [bold]{path}[/]",
         "no_soffice": "未安装 LibreOffice，因此不打印 PDF",
@@ -110,6 +111,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "tab_notes": "Interview tabs",
         "unchanged_results": "Nothing changed: the workbook already held these results.",
         "unchanged_tabs": "Nothing changed: the workbook already held these tabs.",
+        "tabs_up_to_date": "Interview tabs: [bold]{n}[/], all up to date ({kept} filled fields kept)",
         "unchanged_all": "Nothing changed: the workbook already held all of this.",
         "demo_copied": "Copied the sample department to [bold]{path}[/]",
         "demo_kept": "The earlier demo workbook is kept in [bold]{path}[/]",
@@ -123,8 +125,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "tabs_left": "Tabs kept for employees no longer in the table (tab coloured red)", "not_written": "Not written",
         "tab_pdfs": "One-page PDFs: [bold]{n}[/] in [bold]{folder}[/]",
         "key_file_needed": "--create-key needs --key-file F (where the new key is written)",
-        "calibrated": "Calibration tab [bold]{sheet}[/]: {groups} groups, {moved} proposed moves, {ties} ties, "
-                      "{audit} new calibration records",
+        "calibrated": "Calibration tab [bold]{sheet}[/]: groups {groups}, proposed moves {moved}, ties {ties}, "
+                      "new calibration records {audit}",
         "no_quotas": "The rules sheet has no quota block (column U): only the distribution, the 9-box and the "
                      "rater bias are written",
         "flags": "Groups off their quotas", "gave_way": "Quotas relaxed for too few people",
@@ -636,8 +638,11 @@ def show_interviews(report: InterviewReport) -> None:
     new = sum(t.new for t in report.tabs)
     kept = sum(t.kept for t in (*report.tabs, *report.refreshed))
     others = _t("tabs_others", n=len(report.refreshed)) if report.refreshed else ""
-    console.print("\n" + _t("tabs_written", n=len(report.tabs), new=new, old=len(report.tabs) - new,
-                             others=others, kept=kept))
+    if report.unchanged:
+        console.print("\n" + _t("tabs_up_to_date", n=len(report.tabs) + len(report.refreshed), kept=kept))
+    else:
+        console.print("\n" + _t("tabs_written", n=len(report.tabs), new=new, old=len(report.tabs) - new,
+                                 others=others, kept=kept))
     _show_list(_t("tabs_current"), report.updated)
     _show_list(_t("held"), report.held)
     _show_list(_t("tabs_left"), report.left)

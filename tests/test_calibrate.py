@@ -229,7 +229,7 @@ def test_ribbon_button_runs_calibrate_and_says_what_it_found(book):
     host = FileHost(book)
     assert dispatch("perfCalibrate", host), host.messages
     text, error = host.messages[-1]
-    assert not error and "1 个校准组，建议调整 4 人" in text and "销售部: 优+ ≤10% (3)" in text
+    assert not error and "1 个校准组，建议调整 4 人" in text and "销售部：优+ ≤10%——现有 3 人，配额 至多 1 人" in text
     assert host.active[0] == "校准"
 
 

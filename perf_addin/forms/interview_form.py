@@ -117,7 +117,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "items": {"profit": "公司盈利", "tasks": "任务必达成件数", "rating": "平时表现（上级评分）", OTHER: "其他"},
         "met": "达成", "missed": "未达成", "invalid": "输入有误",
         "score": "总分", "grade": "等级", "multiplier": "绩效倍数", "bonus": "奖金", "check": "输入检查",
-        "step": "环节", "minutes": "分钟", "content": "内容与要点",
+        "step": "环节", "minutes": "分钟", "min": "分钟", "content": "内容与要点",
         "agenda": (
             ("1. 开场与肯定", "寒暄、奉茶，营造轻松氛围；直接上级先发言，肯定成绩，说明面谈目的："
                            "找出差距原因、商定改进措施、制定下期计划。"),
@@ -172,7 +172,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "items": {"profit": "Profit", "tasks": "Tasks completed", "rating": "Rating (supervisor)", OTHER: "Other"},
         "met": "met", "missed": "below target", "invalid": "input error",
         "score": "Score", "grade": "Grade", "multiplier": "Multiplier", "bonus": "Bonus", "check": "Input check",
-        "step": "Step", "minutes": "Minutes", "content": "What happens",
+        "step": "Step", "minutes": "Minutes", "min": "min", "content": "What happens",
         "agenda": (
             ("1. Open with praise", "Settle in, tea, small talk; the supervisor speaks first, affirms what "
                                     "went well and states the purpose: causes of the gaps, remedies, next plan."),

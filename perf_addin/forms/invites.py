@@ -49,7 +49,7 @@ def address(name: str, emails: Mapping[str, str]) -> str:
 
 def agenda_text(minutes: int, lang: str) -> str:
     t = TEXTS[lang]
-    return "\n".join(f"{step} ({m} {t['minutes']}): {text}"
+    return "\n".join(f"{step} ({m} {t['min']}): {text}"
                      for (step, text), m in zip(t["agenda"], agenda_minutes(minutes)))
 
 

@@ -252,6 +252,20 @@ def _tie_rows(fit: Fit, labels: list[str], codes: list[str], spelled: dict[str, 
              sep.join(f"{label_of[c]} {n}" for c, n in zip(t.grades, t.seats))) for t in fit.ties]
 
 
+_FLAG_TEXT = {"zh": "{group}：{rule}——现有 {have} 人，配额 {seats}",
+              "en": "{group}: {rule} – {have} now, quota {seats}"}
+
+
+def _seats_text(lo: int | None, hi: int | None, lang: str) -> str:
+    """A quota's seats in whole people: “至多 3 人”, “2–4 人” / "at most 3", "2–4"."""
+    zh = lang == "zh"
+    if lo is not None and hi is not None:
+        return (f"{lo} 人" if zh else f"{lo}") if lo == hi else (f"{lo}–{hi} 人" if zh else f"{lo}–{hi}")
+    if hi is not None:
+        return f"至多 {hi} 人" if zh else f"at most {hi}"
+    return f"至少 {lo} 人" if zh else f"at least {lo}"
+
+
 def _short_rule(q: QuotaRules, rule: QuotaRule, lang: str) -> str:
     """A quota as a column heading: without the cell it was read from."""
     return rule_text(q, replace(rule, cell=None), lang)
@@ -293,7 +307,8 @@ def _groups(q: QuotaRules, fit: Fit, spelled: dict[str, str], labels: list[str],
             lo, hi = bounds[i]
             have = sum(now[j] for j in range(q.index(rule)[0], q.index(rule)[1] + 1))
             if (hi is not None and have > hi) or (lo is not None and have < lo):
-                out.flags.append(f"{name}: {_short_rule(q, rule, lang)} ({have})")
+                out.flags.append(_FLAG_TEXT[lang].format(group=name, rule=_short_rule(q, rule, lang), have=have,
+                                                         seats=_seats_text(lo, hi, lang)))
     rows.sort(key=lambda r: (r.pooled, r.name))
     return rows
 
