@@ -76,6 +76,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "to_complete": "待补充（该行照常计分）", "converted": "以文字输入的数字，已转换为数字",
         "kept": "结果单元格中手工填写的值，已保留", "tabs_updated": "随新结果更新的面谈表", "tab_notes": "面谈表",
         "stale": "[bold red]{tabs} 表是按改动前的结果对的账，已标成红色：请重新运行 perf-addin reconcile[/]",
+        "stale_calibration": "[bold red]{tabs} 表是按改动前的结果校准的，已标成红色：请重新运行 perf-addin calibrate[/]",
         "unchanged_results": "没有变化：工作簿中已是这些结果。",
         "unchanged_tabs": "没有变化：工作簿中已是这些面谈表。",
         "tabs_up_to_date": "面谈表：[bold]{n}[/] 张，均已是最新（保留已填写的字段 {kept} 个）", "unchanged_all": "没有变化：工作簿中已包含以上全部内容。",
@@ -106,6 +107,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "problems": "Input errors (until fixed the row gets no score; a bad base bonus alone blanks only "
                     "the bonus)", "converted": "Numbers typed as text, converted",
         "kept": "Kept values typed into result cells", "tabs_updated": "Interview tabs updated to the new results",
+        "stale_calibration": "[bold red]The {tabs} tab calibrates the results before this change and is now "
+                             "red: run perf-addin calibrate again[/]",
         "stale": "[bold red]The {tabs} tab reconciles the results before this change and is now red: "
                  "run perf-addin reconcile again[/]",
         "tab_notes": "Interview tabs",
@@ -692,6 +695,8 @@ def show_report(report: ScoreReport, saved: bool = True) -> None:
     _show_list(_t("tab_notes"), report.tab_notes)
     if report.stale:
         console.print(_t("stale", tabs="、".join(report.stale) if lang == "zh" else ", ".join(report.stale)))
+    if report.stale_calibration:
+        console.print(_t("stale_calibration", tabs=("、" if lang == "zh" else ", ").join(report.stale_calibration)))
     if saved:
         _show_saved(report.backup, report.unchanged and _t("unchanged_results"))
 

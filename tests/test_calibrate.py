@@ -335,3 +335,19 @@ def test_what_is_still_to_complete_is_paid_and_listed_apart_from_input_errors(bo
     main(["reconcile", str(book)])
     out = capsys.readouterr().out
     assert "待补充（照常发放） (2)" in out and "输入错误（不发放）" not in out
+
+
+def test_a_score_that_changes_results_turns_the_calibration_tab_red_until_calibrate_runs(book, capsys):
+    """The tab's proposals (who moves) were computed from the old results: score colours it
+    red and says so; calibrate writes it anew, uncoloured; a no-op score leaves it alone."""
+    from tests.test_cycle import tab_color
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    assert score_workbook(book).stale_calibration == [] and tab_color(book, "校准") is None
+    edit(book, "员工", {"F2": 90})  # 1000's profit: 150 % -> 90 %
+    capsys.readouterr()
+    assert main(["score", str(book)]) == 0
+    assert "校准 表是按改动前的结果校准的，已标成红色：请重新运行 perf-addin calibrate" in capsys.readouterr().out
+    assert tab_color(book, "校准") == "FFC00000"
+    calibrate_workbook(book, today=dt.date(2026, 12, 2))
+    assert tab_color(book, "校准") is None

@@ -59,7 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "scored": "已为 {employees} 名员工中的 {scored} 名评分（{grades}）。",
         "problems": "{n} 处输入错误：点击“检查输入”查看清单。",
         "tabs_updated": "随新结果更新的反馈表：{tabs}",
-        "stale": "{tabs} 表是按改动前的结果对的账，已标成红色：请点击“对账”重新对账。", "held": "暂缓（输入有误，未生成反馈表）：{what}",
+        "stale": "{tabs} 表是按改动前的结果对的账，已标成红色：请点击“对账”重新对账。",
+        "stale_calibration": "{tabs} 表是按改动前的结果校准的，已标成红色：请点击“校准”重新校准。", "held": "暂缓（输入有误，未生成反馈表）：{what}",
         "select_rows": "请先在 {sheet} 表中选择员工所在的行。", "no_rows": "选中的行中没有员工。",
         "written": "已写入 {n} 张反馈表（新建 {new} 张）。", "not_written": "未写入：{what}",
         "left": "已离开员工表的员工，其反馈表已保留：{tabs}",
@@ -83,6 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "problems": "{n} input error(s): click Check inputs for the list.",
         "tabs_updated": "Feedback sheets updated to the new results: {tabs}",
         "stale": "The {tabs} sheet reconciles the results before this change and is now red: click Reconcile again.",
+        "stale_calibration": "The {tabs} sheet calibrates the results before this change and is now red: "
+                             "click Calibrate again.",
         "held": "Held back (input errors, no sheet): {what}",
         "select_rows": "Select employee rows on the sheet {sheet} first.",
         "no_rows": "The selection holds no employee rows.",
@@ -318,6 +321,8 @@ def score(host: Host) -> None:
         lines.append(_t(lang, "tabs_updated", tabs=", ".join(report.tabs_updated[:10])))
     if report.stale:
         lines.append(_t(lang, "stale", tabs=", ".join(report.stale)))
+    if report.stale_calibration:
+        lines.append(_t(lang, "stale_calibration", tabs=", ".join(report.stale_calibration)))
     host.message("\n".join(lines))
 
 

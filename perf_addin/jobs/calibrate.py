@@ -91,7 +91,7 @@ def calibrate_book(book: DepartmentBook, today: dt.date | None = None,
     earlier = _earlier_tab(book)
     view, out = _view(book, report, block, units, earlier, today)
     out.added_columns = added
-    mark_stale_reconciliation(book.writer)
+    mark_stale_reconciliation(book.writer, ("reconcile",))  # its own tab is written anew below
     name = _tab_name(book.writer, lang)
     out.sheet = book.writer.add_sheet(calibration_sheet(view, name), replace=True)
     progress(job_text("saving", lang))

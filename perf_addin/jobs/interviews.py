@@ -106,7 +106,8 @@ def interviews_book(book: DepartmentBook, only: Sequence[str] | None = None, pdf
     progress(job_text("saving", book.language))
     report.backup = score.backup = book.save()
     report.unchanged = score.unchanged = book.unchanged
-    score.stale = [] if report.unchanged else stale
+    score.stale = [] if report.unchanged else stale["reconcile"]
+    score.stale_calibration = [] if report.unchanged else stale["calibration"]
     score.tabs_updated = report.updated
     if pdf_dir is not None and report.tabs:
         progress(job_text("printing", book.language, n=len(report.tabs)))

@@ -82,6 +82,8 @@ class ScoreReport:
     overrides_in_total: int = 0
     #: tabs computed from the results before this run (reconciliation), now coloured red
     stale: list[str] = field(default_factory=list)
+    #: calibration tabs (校准) proposed from the results before this run, now red
+    stale_calibration: list[str] = field(default_factory=list)
 
     @property
     def scored(self) -> int:
@@ -107,25 +109,31 @@ def score_book(book: DepartmentBook, progress: Progress = lambda step: None) -> 
     progress(job_text("saving", book.language))
     report.backup = book.save()
     report.unchanged = book.unchanged
-    report.stale = [] if report.unchanged else stale
+    report.stale = [] if report.unchanged else stale["reconcile"]
+    report.stale_calibration = [] if report.unchanged else stale["calibration"]
     return report
 
 
-def mark_stale_reconciliation(writer: Workbook) -> list[str]:
-    """Colour the tab of an existing reconciliation (对账) red when this run changes the
-    workbook: it was computed from the results before this run, and finance must not
-    read old money as current.
+STALE_KINDS = ("reconcile", "calibration")
 
-    The tab is not rebuilt here: it depends on what reconcile was given (the seal key,
-    an old version to compare with), which score does not have. ``reconcile`` writes it
-    anew and uncoloured. The colour goes into the same save as the results; a run that
-    changes nothing else leaves the tab as it is."""
-    stale = [name for name in writer.sheet_names if writer.owner_kind(name) == "reconcile"]
-    if not stale or not writer.would_change():
-        return []
-    for name in stale:
-        writer.set_tab_color(name, STALE_COLOR)
-    return stale
+
+def mark_stale_reconciliation(writer: Workbook, kinds: tuple[str, ...] = STALE_KINDS) -> dict[str, list[str]]:
+    """Colour the tabs of an existing reconciliation (对账) and calibration (校准) red when
+    this run changes the workbook: they were computed from the results before this run
+    (finance must not read old money as current; the meeting must not move people by
+    old proposals, nor count grades by labels a --lang switch has changed).
+
+    The tabs are not rebuilt here: they depend on what reconcile and calibrate were given
+    (the seal key, an old version, the day), which score does not have; those commands
+    write them anew and uncoloured. The colour goes into the same save as the results; a
+    run that changes nothing else leaves the tabs as they are. Returns kind -> tabs."""
+    stale = {kind: [n for n in writer.sheet_names if writer.owner_kind(n) == kind] for kind in kinds}
+    if not any(stale.values()) or not writer.would_change():
+        return {kind: [] for kind in STALE_KINDS}
+    for names in stale.values():
+        for name in names:
+            writer.set_tab_color(name, STALE_COLOR)
+    return {kind: stale.get(kind, []) for kind in STALE_KINDS}
 
 
 def score_into(book: DepartmentBook, progress: Progress = lambda step: None) -> ScoreReport:
