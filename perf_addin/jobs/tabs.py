@@ -22,8 +22,8 @@ from perf_addin.errors import message_in
 from perf_addin.book.department import EmployeeTable, all_problems, check_texts, held_back
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
-from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, dependent_cells, input_cells,
-                                            interview_sheet, parse_kind, tab_name)
+from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, dependent_cells,
+                                            input_cells, interview_sheet, parse_kind, tab_name)
 from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell
 from perf_addin.domain.scoring import excel_round, item_table, score_table
