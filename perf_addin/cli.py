@@ -479,6 +479,7 @@ def run_share(args: argparse.Namespace) -> int:
         if k.pdfs:
             console.print(m["pdfs"].format(n=len(k.pdfs)))
         _show_list(m["held"], k.held)
+        _show_list(m["leftover"], k.leftover_lines(report.language))
     return 0
 
 

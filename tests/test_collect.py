@@ -21,6 +21,7 @@ from perf_addin.forms.interview_form import input_cells, parse_kind
 from perf_addin.jobs.interviews import existing_tabs, write_interviews
 from perf_addin.jobs.share import encrypt, write_packs
 from perf_addin.xlsx import Workbook
+from perf_addin.xlsx.refs import parse_cell
 from tests.test_interviews import HEADER, MAIN, at, grid, sheet_part, type_into
 
 TODAY = date(2026, 4, 1)  # a Wednesday
@@ -116,8 +117,8 @@ def test_returned_values_merge_and_conflicts_keep_both(pair):
     assert "returned.xlsx" in conflict.source and cells["1"]["confirm.notes"] in conflict.source
     # nothing else changed: the table, and every cell of the tabs but the merged ones
     assert grid(book, "员工") == table_before
-    filled = {eid: {cells[eid][f] for f in fields if f != "confirm.notes"}
-              for eid, fields in (("1", RETURNED_1), ("3", SIGNED_3))}
+    filled = {eid: {cells[eid][f] for f in fields if f != "confirm.notes"} | {outcome(cells[eid])}
+              for eid, fields in (("1", RETURNED_1), ("3", SIGNED_3))}  # the outcome follows 达成一致
     for eid, rows in before.items():
         after = grid(book, tabs[eid])
         for r, row in enumerate(rows):
@@ -127,6 +128,44 @@ def test_returned_values_merge_and_conflicts_keep_both(pair):
                     assert after[r][c] == value, (eid, ref)
     with Workbook.open(book) as wb:  # the tabs stay protected
         assert all(b"<sheetProtection" in wb.source.read(wb.sheet(t).part) for t in tabs.values())
+
+
+def outcome(cells: dict[str, str]) -> str:
+    """The form's outcome line: a formula on 达成一致, in column B of the row under the notes."""
+    return f"B{int(cells['confirm.notes'][1:]) + 1}"
+
+
+REFER = "未达成一致：面谈后由主导人提交绩效委员会裁定"  # the form's text for 否 (LibreOffice shows it)
+ACCEPTED = "已确认，按考核结果执行"
+
+
+def test_a_merged_agreement_updates_the_cached_outcome(pair, tmp_path, soffice):
+    """A reader that does not calculate (pandas, a preview) sees the committee referral."""
+    book, other = pair
+    tabs, cells = tabs_and_cells(book)
+    assert at(grid(book, tabs["1"]), outcome(cells["1"])) in (None, "")
+    collect_workbook(book, [other], today=TODAY)
+    assert at(grid(book, tabs["1"]), outcome(cells["1"])) == REFER
+    assert at(grid(book, tabs["3"]), outcome(cells["3"])) == ACCEPTED
+    assert at(grid(book, tabs["2"]), outcome(cells["2"])) in (None, "")  # nothing typed there
+    shown = soffice.read_sheets(book)  # the cached values are what a recalculation gives
+    for eid in tabs:
+        r, c = (n - 1 for n in parse_cell(outcome(cells[eid])))
+        assert (at(grid(book, tabs[eid]), outcome(cells[eid])) or "") == shown[tabs[eid]][r][c], eid
+    with Workbook.open(book) as wb:  # still the form's formula, on a still protected tab
+        assert "IF(" in wb.formula_of(tabs["1"], outcome(cells["1"]))
+        assert b"<sheetProtection" in wb.source.read(wb.sheet(tabs["1"]).part)
+    assert collect_workbook(book, [other], today=TODAY).unchanged  # and a second run has nothing to do
+
+
+def test_collect_repairs_an_outcome_an_earlier_run_left_stale(pair):
+    """A master an earlier version merged into (agreement typed, outcome still blank) is put right."""
+    book, other = pair
+    tabs, cells = tabs_and_cells(book)
+    typed(book, "1", {"confirm.agreed": "否"})  # as a merge that left the cached outcome alone
+    assert at(grid(book, tabs["1"]), outcome(cells["1"])) in (None, "")
+    report = collect_workbook(book, today=TODAY)
+    assert at(grid(book, tabs["1"]), outcome(cells["1"])) == REFER and not report.unchanged
 
 
 def test_tracking_tab_status_overdue_monthly_and_conflicts(pair):

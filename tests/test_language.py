@@ -336,13 +336,13 @@ def test_password_list_speaks_the_workbooks_language_and_reads_back(tmp_path, ca
     run(capsys, "share", book, "--packs", tmp_path / "zh", "--generate-passwords")
     with open(tmp_path / "zh" / "passwords.csv", encoding="utf-8-sig") as f:
         zh = list(csv.reader(f))
-    assert zh[0] == ["工号", "姓名", "文件", "密码", "SHA-256"]
+    assert zh[0] == ["工号", "姓名", "文件", "密码", "SHA-256", "状态"]
     listed = read_password_list(tmp_path / "zh" / "passwords.csv")
     assert listed[zh[1][2]] == {"employee_id": zh[1][0], "name": zh[1][1], "file": zh[1][2], "password": zh[1][3]}
     en = english_book(tmp_path / "en.xlsx")
     run(capsys, "share", en, "--packs", tmp_path / "en", "--generate-passwords")
     with open(tmp_path / "en" / "passwords.csv", encoding="utf-8-sig") as f:
-        assert next(csv.reader(f)) == ["Employee ID", "Name", "File", "Password", "SHA-256"]
+        assert next(csv.reader(f)) == ["Employee ID", "Name", "File", "Password", "SHA-256", "Status"]
 
 
 @pytest.mark.parametrize("header", ["工号,姓名,文件,密码", "Employee ID,Name,File,Password",

@@ -217,3 +217,21 @@ def test_no_password_list_beside_a_pack_says_so_and_how_to_give_one(cycle, tmp_p
     err = capsys.readouterr().err
     assert "没有找到密码清单" in err and "--passwords FILE" in err and "中没有此文件" not in err
     assert main(["collect", str(book), str(alone), "--passwords", str(cycle["packs"] / "passwords.csv")]) == 0
+
+
+def test_a_pack_that_disagrees_leaves_the_master_showing_the_committee_referral(cycle, tmp_path) -> None:
+    """The employee answers 否 in their pack: after collect, the master's outcome line
+    caches the committee referral (pandas and previews read the cached value)."""
+    eid = "1012"
+    book = tmp_path / "dept.xlsx"
+    shutil.copyfile(cycle["book"], book)
+    rows = passwords(cycle["packs"])
+    back = tmp_path / rows[eid]["file"]
+    shutil.copyfile(pack_of(cycle, eid), back)
+    cells = cycle["cells"][eid]
+    fill_pack(back, rows[eid]["password"], {"confirm.agreed": "否"}, cells)
+    assert main(["collect", str(book), str(back), "--passwords", str(cycle["packs"] / "passwords.csv")]) == 0
+    outcome = f"B{int(cells['confirm.notes'][1:]) + 1}"
+    master = grid(book, cycle["tabs"][eid])
+    assert at(master, cells["confirm.agreed"]) == "否"
+    assert at(master, outcome) == "未达成一致：面谈后由主导人提交绩效委员会裁定"

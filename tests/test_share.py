@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import msoffcrypto
+import openpyxl
 import pytest
 import python_calamine as calamine
 
@@ -209,3 +210,60 @@ def test_a_pack_changed_since_share_wrote_it_is_not_overwritten(book: Path, tmp_
     assert pack.read_bytes() == b"what HR saved back: the filled pack"
     assert (tmp_path / _list_rows(tmp_path / "passwords.csv")["1002"][2]).read_bytes() == other
     assert (tmp_path / "passwords.csv").read_bytes() == listed
+
+
+def _delete_employee(book: Path, out: Path) -> tuple[str, str]:
+    """A copy of ``book`` with its last employee's row deleted (as in Excel); their ID and name."""
+    table = read_employees(book)
+    eid, name, row = str(table.frame["employee_id"].iat[-1]), str(table.frame["name"].iat[-1]), table.rows[-1]
+    wb = openpyxl.load_workbook(book)
+    wb[table.sheet].delete_rows(row)
+    wb.save(out)
+    return eid, name
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_pack_of_someone_no_longer_in_the_table_is_listed_and_kept(book: Path, tmp_path: Path, capsys,
+                                                                      monkeypatch, lang: str) -> None:
+    """A mass mailing of the folder would send it: share says so, marks the password row,
+    and deletes nothing (a pack that still comes back opens with that row's password)."""
+    from tests.test_language import english_book
+    source = book if lang == "zh" else english_book(tmp_path / "en.xlsx")
+    packs = tmp_path / "packs"
+    assert main(["share", str(source), "--packs", str(packs), "--generate-passwords", "--pdf"]) == 0
+    first = _list_rows(packs / "passwords.csv")
+    smaller = tmp_path / "smaller.xlsx"
+    eid, name = _delete_employee(source, smaller)
+    pack, pdf = packs / first[eid][2], (packs / first[eid][2]).with_suffix(".pdf")
+    kept = pack.read_bytes()
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "400")  # one line per entry
+    assert main(["share", str(smaller), "--packs", str(packs), "--generate-passwords"]) == 0
+    out = capsys.readouterr().out
+    said = {"zh": ("已不在员工表中", "本次未发送", "删除或保留", "密码清单中已标注"),
+            "en": ("No longer in the table", "not sent by this run", "delete or keep",
+                   "marked in the password list")}[lang]
+    assert all(text in out for text in said), out
+    assert f"{eid} {name}" in out and pack.name in out and pdf.name in out
+    assert pack.read_bytes() == kept and pdf.is_file()  # nothing deleted
+    rows = _list_rows(packs / "passwords.csv")
+    assert rows[eid][:4] == first[eid][:4]  # the password still opens a late return
+    mark = {"zh": "已不在员工表中：本次未发送（删除或保留）",
+            "en": "no longer in the table: not sent by this run (delete or keep)"}[lang]
+    assert rows[eid][5] == mark
+    assert all(r[5] == "" for k, r in rows.items() if k != eid)  # everyone else's row says nothing
+    with (packs / "passwords.csv").open(encoding="utf-8-sig") as f:
+        assert next(csv.reader(f))[-1] == {"zh": "状态", "en": "Status"}[lang]
+
+
+def test_a_pack_named_file_of_nobody_in_the_table_is_listed_without_a_password_list(book: Path,
+                                                                                    tmp_path: Path, capsys,
+                                                                                    monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    (tmp_path / "9999-离职者.xlsx").write_bytes(b"an old pack")
+    (tmp_path / "notes.xlsx").write_bytes(b"not a pack")
+    assert main(["share", str(book), "--packs", str(tmp_path), "--only", "1001"]) == 0
+    out = capsys.readouterr().out
+    assert "9999 离职者：9999-离职者.xlsx" in out and "notes.xlsx" not in out
+    assert "1002" not in out  # in the table, only not chosen this time
+    assert (tmp_path / "9999-离职者.xlsx").read_bytes() == b"an old pack"

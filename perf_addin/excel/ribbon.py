@@ -74,6 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "paid": "为 {n} 名员工发放 {amount}。", "budget": "与预算相比：{amount}。",
         "differences": "{n} 处差异，{problems} 处输入错误。",
         "email": "在 {folder} 中：一份可发送的副本和 {n} 个加密数据包；给人事的密码清单在 {passwords}。",
+        "email_leftover": "\n另有 {n} 个文件包属于已不在员工表中的员工，本次未发送（删除或保留，群发前请移走）：{who}",
         "listed": "{n} 处输入错误，已列在 {sheet} 表中。", "no_problems": "没有输入错误。",
         "unexpected": "意外错误（{kind}）：{error}\n详情：{log}",
         "save_first": "请先把工作簿保存到本机文件夹（或由 OneDrive 同步的文件夹），然后再点此按钮。",
@@ -103,6 +104,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "paid": "Paid {amount} for {n} employees.", "budget": "Against the budget: {amount}.",
         "differences": "{n} difference(s), {problems} input error(s).",
         "email": "In {folder}: a portable copy and {n} encrypted pack(s); passwords for HR in {passwords}.",
+        "email_leftover": "\n{n} more pack(s) belong to employees no longer in the table and were not sent by "
+                          "this run (delete or keep; move them out before mailing the folder): {who}",
         "listed": "{n} input error(s) listed on the sheet {sheet}.", "no_problems": "No input errors.",
         "unexpected": "Unexpected error ({kind}): {error}\nDetails: {log}",
         "save_first": "Save the workbook to a folder on this computer (or one that OneDrive syncs) first, then "
@@ -482,8 +485,11 @@ def prepare_email(host: Host) -> None:
         report = share_workbook(path, portable=folder / f"{path.stem} (portable){path.suffix}",
                                 packs=folder / "packs", generate=True, progress=host.status)
     packs = report.packs
-    host.message(_t(report.language, "email", folder=folder, n=len(packs.packs),
-                    passwords=packs.passwords.name))
+    text = _t(report.language, "email", folder=folder, n=len(packs.packs), passwords=packs.passwords.name)
+    if packs.leftover:
+        text += _t(report.language, "email_leftover", n=len(packs.leftover),
+                   who=", ".join(f"{x.employee_id} {x.name}" for x in packs.leftover))
+    host.message(text)
 
 
 def rules(host: Host) -> None:

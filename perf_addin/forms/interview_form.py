@@ -48,6 +48,7 @@ set of remedy lines changed or a later layout version moved cells.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Mapping
@@ -688,6 +689,32 @@ def _placeholder(remedies: tuple[str, ...]) -> InterviewData:
     items = tuple(ItemLine(k, 1, 1, 50.0 if k in remedies else 100.0, 1, 1, "A1", "A1") for k in ITEM_KEYS)
     empty = ResultCell(None)
     return InterviewData("0", "", "", "", "", items, empty, empty, empty, empty, empty)
+
+
+_LOCAL_REF = re.compile(r"(?<![A-Za-z0-9_!$'])\$?([A-Z]{1,3})\$?(\d+)(?![A-Za-z0-9_(!])")
+
+
+def dependent_cells(version: str, remedies: tuple[str, ...], lang: str,
+                    kept: Mapping[str, Any]) -> dict[str, Cell]:
+    """Address -> cell of every formula of a tab of that layout that reads one of the
+    tab's own input cells, with the value the form caches for it given ``kept``.
+
+    When a job types into a tab's inputs (``collect``), these are the cells whose
+    cached value would go stale: a reader that does not calculate (pandas, a
+    preview) would show the old one. The cells come from the form's own builder,
+    so their formula, style and cached value are exactly what a regenerated tab
+    holds. Raises ``ValueError`` for a layout version this code does not know."""
+    if version != VERSION:
+        raise ValueError(f"unknown interview layout {version!r}")
+    form = build_form(_placeholder(tuple(k for k in remedies if k != OTHER)), InterviewSettings(), lang, kept)
+    inputs = set(form.inputs.values())
+    return {ref: cell for ref, cell in form.cells.items() if isinstance(cell.value, Formula)
+            and any(f"{c}{r}" in inputs for c, r in _LOCAL_REF.findall(_without_strings(cell.value.text)))}
+
+
+def _without_strings(formula: str) -> str:
+    """A formula with its string literals blanked (a text may look like a cell address)."""
+    return re.sub(r'"(?:[^"]|"")*"', '""', formula)
 
 
 def input_cells(version: str, remedies: tuple[str, ...]) -> dict[str, str]:

@@ -8,6 +8,12 @@ and, in one writer session and one atomic save,
   (``Workbook.fill_unlocked``: the tabs stay protected). A field both hold with
   different values keeps the master's value; both values, with file, tab and
   cell, go to the conflicts list – nothing is dropped silently;
+* gives every formula of a tab that reads its inputs (the outcome line under
+  达成一致 / Agreed) the cached value the form computes from what the inputs
+  now hold (``tabs.refresh_dependent_cells``, built by the form's own builder):
+  a reader that does not calculate (pandas, a preview) would otherwise miss a
+  committee referral. Collect does not score, so the result cells are left as
+  they are; an outcome an earlier run left stale is put right too;
 * regenerates the tracking tab (``跟踪`` / ``Follow-up``, kind ``tracking``):
   per employee signed / disputed / committee pending / open remedies, the
   remedies with owner and due date (overdue ones in red), a monthly follow-up
@@ -58,6 +64,7 @@ from perf_addin.domain.holidays import holiday_dates, holidays_from_grid
 from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.labels import form_field_key, label as field_label
 from perf_addin.jobs.interviews import existing_tabs, filled_fields
+from perf_addin.jobs.tabs import refresh_dependent_cells
 from perf_addin.book.returned import Passwords, UnreadableFile, readable_copies, returned_files
 from perf_addin.jobs.unmerged import Unmerged, differences, table_values
 from perf_addin.xlsx import Cell, Margins, PrintSetup, Protection, SheetSpec, Style, Workbook, WorkbookError
@@ -734,6 +741,8 @@ def collect_book(session: DepartmentBook, returned: Sequence[str | Path] = (), t
     report.taken, report.notes = merged.taken, report.notes + merged.notes
     for tab, cells in merged.fills.items():
         book.fill_unlocked(tab, cells)
+    for eid, tab in master.items():  # the formulas reading those inputs cache what they now compute
+        refresh_dependent_cells(session, tab.tab, merged.values[eid])
     report.tab = _tracking_name(book, lang)
     marks = read_marks(reader.grid(report.tab) if report.tab in book.sheet_names else None)
     listed = open_conflicts(merged.conflicts, marks, merged.values)

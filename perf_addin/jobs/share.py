@@ -29,6 +29,13 @@
   and listed for HR in ``passwords.csv``. Every CSV cell that starts with
   ``= + - @`` (or a tab/CR) gets a leading apostrophe, so no spreadsheet reads
   it as a formula; in xlsx outputs text is always written as text.
+* A pack an earlier run left in the folder for someone no longer in the table
+  (their row of the password list, or a file named ``ID-name.xlsx``/``.pdf``
+  whose ID is nobody's) is listed in the report (``PackReport.leftover``) as
+  not sent – delete or keep – since a mass mailing of the folder would include
+  it. Nothing is deleted: the pack may be someone's only copy, and its row's
+  password still opens it when it comes back. The row is kept and its status
+  column (``状态`` / ``Status``) says so; re-sending the employee clears it.
 """
 
 from __future__ import annotations
@@ -63,6 +70,9 @@ Progress = Callable[[str], None]
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 12
 PACK_HASH_COLUMN = "SHA-256"  # of the pack as written, to notice one changed since
+#: the password list's last column: empty, or why a row's pack was not sent by the last run
+STATUS_COLUMN = {"zh": "状态", "en": "Status"}
+_PACK_NAME = re.compile(r"^[^-]+-.+\.(?:xlsx|pdf)$", re.IGNORECASE)
 _PERF_CALL = re.compile(r"^(?:'[^']*'!|\[\d+\]!|[\w.]+!)?(PERF_[A-Z_]+)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _PLAIN_REF = re.compile(r"^(?:(?:'[^']*'|[^\s'!(),]+)!)?\$?[A-Z]{1,3}\$?\d+$", re.IGNORECASE)
 _PARALLEL_FROM = 40  # encrypting fewer files than this is faster in one process
@@ -81,7 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
            "bad_tab": "{name} / {tab}：{error}；未写出任何文件包",
            "p_read": "读取工作簿", "p_build": "生成 {n} 个文件包", "p_pdf": "打印 PDF", "p_encrypt": "加密 {n} 个文件包",
            "p_portable": "写出便携副本",
-           "held": "[red]因输入错误暂不发送[/]（不生成文件包；请改正单元格，或用 --include-errors）"},
+           "held": "[red]因输入错误暂不发送[/]（不生成文件包；请改正单元格，或用 --include-errors）",
+           "leftover": "[red]已不在员工表中[/]——本次未发送，请删除或保留（群发此文件夹前请先移走）",
+           "leftover_line": "{eid} {name}：{files}", "leftover_listed": "；密码清单中已标注",
+           "leftover_mark": "已不在员工表中：本次未发送（删除或保留）"},
     "en": {"portable": "Portable copy [bold]{path}[/]: {native} PERF_* formulas made native, {values} replaced "
                        "by their values",
            "packs": "Packs: [bold]{n}[/] in [bold]{folder}[/] ({how})", "encrypted": "encrypted",
@@ -98,7 +111,11 @@ MESSAGES: dict[str, dict[str, str]] = {
            "bad_tab": "{name} / {tab}: {error}; no pack was written",
            "p_read": "reading the workbook", "p_build": "building {n} packs", "p_pdf": "printing PDFs",
            "p_encrypt": "encrypting {n} packs", "p_portable": "writing the portable copy",
-           "held": "[red]Held back for input errors[/] (no pack; fix the cell, or --include-errors)"},
+           "held": "[red]Held back for input errors[/] (no pack; fix the cell, or --include-errors)",
+           "leftover": "[red]No longer in the table[/] – not sent by this run; delete or keep (move them out "
+                       "before mailing the folder)",
+           "leftover_line": "{eid} {name}: {files}", "leftover_listed": "; marked in the password list",
+           "leftover_mark": "no longer in the table: not sent by this run (delete or keep)"},
 }
 
 #: keeping what an earlier share run left in the pack folder
@@ -280,6 +297,27 @@ class PackReport:
     passwords: Path | None = None
     encrypted: bool = False
     held: list[str] = field(default_factory=list)  # employees with input errors: no pack
+    #: packs in the folder of nobody in the table (written by an earlier run): not sent, not deleted
+    leftover: list[Leftover] = field(default_factory=list)
+
+    def leftover_lines(self, lang: str) -> list[str]:
+        """One line per leftover employee, in ``lang``, for the command line."""
+        m = MESSAGES[lang]
+        return [m["leftover_line"].format(eid=x.employee_id, name=x.name, files=", ".join(p.name for p in x.files))
+                + (m["leftover_listed"] if x.listed else "") for x in self.leftover]
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """An employee no longer in the table whose pack (or password-list row) an earlier
+    run left in the folder. A mass mailing of the folder would send it, so share says
+    so; it deletes nothing, since the pack or its password may still be needed (a
+    pack that comes back late is opened with its row)."""
+
+    employee_id: str
+    name: str
+    files: tuple[Path, ...]  # the pack and its PDF, those that exist
+    listed: bool  # the password list has a row for it (marked in its status column)
 
 
 @dataclass(frozen=True)
@@ -385,6 +423,7 @@ def _write_packs(session: DepartmentBook, folder: Path, only: Sequence[str] | No
         built.append(_Built(i, new_workbook([form, _result_sheet(snap, i, lang)], title=e.name),
                             folder / (pdf_name(f"{e.employee_id}-{e.name}")[:-4] + ".xlsx"), form))
     _refuse_changed_packs(built, listed, lang)
+    report.leftover = leftover_packs(folder, snap.texts("employee_id"), listed, {b.target for b in built})
     if pdf:
         progress(MESSAGES[lang]["p_pdf"])
         report.pdfs = _pdfs(built, folder)
@@ -395,9 +434,32 @@ def _write_packs(session: DepartmentBook, folder: Path, only: Sequence[str] | No
         progress(MESSAGES[lang]["p_encrypt"].format(n=len(built)))
         _run_encryption([(b.data, passwords[b.row], str(b.target)) for b in built], workers)
         if generate:
-            report.passwords = _password_list(snap, built, passwords, folder, listed)
+            report.passwords = _password_list(snap, built, passwords, folder, listed, report.leftover)
     report.packs = [b.target for b in built]
     return report
+
+
+def leftover_packs(folder: Path, ids: Sequence[str], listed: list[list[str]], written: set[Path]) -> list[Leftover]:
+    """The packs in ``folder`` of employees not in the table: those the password list
+    names, and files named like a pack (``ID-name.xlsx`` / ``.pdf``) whose ID is nobody's."""
+    current = {str(i) for i in ids if str(i)}
+    out: dict[str, Leftover] = {}
+    for eid, name, file, *_ in listed:
+        if eid not in current:
+            pack = folder / file
+            files = tuple(p for p in (pack, pack.with_suffix(".pdf")) if p.is_file())
+            out[eid] = Leftover(eid, name, files, True)
+    named = {p for x in out.values() for p in x.files}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if not _PACK_NAME.match(path.name) or path in written or path in named or not path.is_file():
+            continue
+        prefixes = [path.name[:i] for i, ch in enumerate(path.name) if ch == "-"]
+        if any(p in current for p in prefixes):  # an employee's (an ID may hold a hyphen)
+            continue
+        eid = prefixes[0]
+        before = out.get(eid, Leftover(eid, path.stem[len(eid) + 1:], (), False))
+        out[eid] = replace(before, files=(*before.files, path))
+    return list(out.values())
 
 
 def _pack_tab(lang: str) -> str:
@@ -441,19 +503,24 @@ def _run_encryption(jobs: list[tuple[bytes, str, str]], workers: int | None) -> 
 
 
 def _password_list(snap: Snapshot, built: list[_Built], passwords: dict[int, str], folder: Path,
-                   listed: list[list[str]]) -> Path:
+                   listed: list[list[str]], leftover: Sequence[Leftover] = ()) -> Path:
     """Write the list: the earlier rows kept (a re-sent employee's row updated in
-    place), new employees added; each row ends with its pack's SHA-256."""
+    place), new employees added; each row ends with its pack's SHA-256 and a status,
+    which says of an employee no longer in the table that their pack was not sent
+    (the row stays: the password opens a pack that still comes back)."""
     target = folder / PASSWORD_LIST
+    lang = snap.table.language
     names = snap.texts("name")
-    rows = {r[0]: [csv_safe(c) for c in r] for r in listed}
+    gone = {x.employee_id for x in leftover if x.listed}
+    rows = {r[0]: [csv_safe(c) for c in r[:5]] + [MESSAGES[lang]["leftover_mark"] if r[0] in gone else ""]
+            for r in listed}
     for b in built:
         eid = str(snap.table.frame["employee_id"].iat[b.row])
         rows[eid] = [csv_safe(eid), csv_safe(names[b.row]), csv_safe(b.target.name),
-                     csv_safe(passwords[b.row]), _sha256(b.target)]
+                     csv_safe(passwords[b.row]), _sha256(b.target), ""]
     with target.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([*PASSWORD_HEADERS[snap.table.language], PACK_HASH_COLUMN])
+        writer.writerow([*PASSWORD_HEADERS[lang], PACK_HASH_COLUMN, STATUS_COLUMN[lang]])
         writer.writerows(rows.values())
     os.chmod(target, 0o600)
     return target

@@ -22,8 +22,8 @@ from perf_addin.errors import message_in
 from perf_addin.book.department import EmployeeTable, all_problems, check_texts, held_back
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
-from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, input_cells, interview_sheet,
-                        parse_kind, tab_name)
+from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, dependent_cells,
+                                            input_cells, interview_sheet, parse_kind, tab_name)
 from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell
 from perf_addin.domain.scoring import excel_round, item_table, score_table
@@ -188,6 +188,38 @@ def shown_changed(old: Sequence[Sequence[Any]] | None, spec: SheetSpec) -> bool:
         if _as_shown(before) != _as_shown(cell):
             return True
     return False
+
+
+def refresh_dependent_cells(session: DepartmentBook, tab: str, values: dict[str, Any]) -> list[str]:
+    """After inputs were typed into ``tab`` (``values``: field id -> what its inputs
+    now hold), give every formula reading them the cached value the form computes
+    (``interview_form.dependent_cells``); returns the cells rewritten.
+
+    Only cells whose shown value differs are rewritten, so a tab already right
+    stays byte for byte (and an outcome an earlier run left stale is put right).
+    The form is built in the language whose formula the tab holds; a tab whose
+    formula is neither (an unknown layout) is left alone."""
+    book = session.writer
+    kind = parse_kind(book.owner_kind(tab))
+    if kind is None:
+        return []
+    old = session.grid(tab) or []
+    for lang in FORM_TEXTS:
+        try:
+            cells = dependent_cells(kind.version, kind.remedies, lang, values)
+        except ValueError:
+            return []
+        if cells and all(book.formula_of(tab, ref) == cell.value.text for ref, cell in cells.items()):
+            stale = {ref: cell for ref, cell in cells.items() if _as_shown(_at(old, ref)) != _as_shown(cell)}
+            if stale:
+                book.rewrite_own_cells(tab, stale)
+            return sorted(stale)
+    return []
+
+
+def _at(grid: Sequence[Sequence[Any]], ref: str) -> Any:
+    row, col = (n - 1 for n in parse_cell(ref))
+    return grid[row][col] if row < len(grid) and col < len(grid[row]) else None
 
 
 # ------------------------------------------------------------------ reading back
