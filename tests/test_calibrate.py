@@ -342,7 +342,7 @@ def test_the_interview_tab_and_pack_explain_a_calibrated_grade(book, tmp_path):
 
     # a new reason: score refreshes the note like the tab's other generated text
     edit(book, "员工", {"R4": "复议后维持优-"})
-    assert tabs["1002"] in score_workbook(book).tabs.updated
+    assert tabs["1002"] in score_workbook(book).tabs_updated
     texts = cached_texts(book, tabs["1002"])
     assert NOTE_ZH.format(reason="复议后维持优-") in texts
     assert NOTE_ZH.format(reason="跨部门项目延期") not in texts
@@ -365,7 +365,8 @@ def test_a_calibrated_grade_without_a_reason_asks_for_the_reason(book):
     texts = cached_texts(book, report.tabs[0].tab)
     banner = next(t for t in texts if "员工!Q4" in t)
     assert "结果无效" not in banner and "校准理由" in banner
-    assert "等级经绩效校准调整为 优-（按得分为 优+）" in texts
+    note = next(t for t in texts if t.startswith("等级经绩效校准调整为 优-（按得分为 优+）"))
+    assert "校准理由为空" in note  # the line under the grade says what is missing, too
     ws = openpyxl.load_workbook(book, data_only=True)[report.tabs[0].tab]
     assert "优-" in [v for row in ws.iter_rows(values_only=True) for v in row]
 
@@ -401,3 +402,7 @@ def test_the_tab_with_a_calibration_note_prints_on_one_a4_page(book, tmp_path, s
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     flat = "".join(text.split())
     assert "等级经绩效校准调整为优-（按得分为优+）" in flat and "".join(reason.split()) in flat
+    # recalculated, the note's formula gives what the tab caches
+    note = NOTE_ZH.format(reason=reason)
+    assert note in cached_texts(book, tab)
+    assert note in [v for row in soffice.read_sheets(book, recalc=True)[tab] for v in row]
