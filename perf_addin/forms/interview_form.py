@@ -25,6 +25,12 @@ Layout decisions (DOMAIN.md §4–5):
   remedy line; the status formula compares with that cell.
 * An employee whose inputs are unusable gets a red banner in place of the legend,
   naming the cells at fault, so the tab cannot pass for a finished result.
+  A calibrated grade without a reason is applied all the same, so its banner asks
+  for the reason instead of calling the result invalid.
+* A grade the calibration meeting set in place of the score's is explained under
+  the grade (the calibrated grade, the score's, the reason), in the input check's
+  row: the bands printed elsewhere would contradict it otherwise, and using that
+  row leaves every input field of the layout where it was.
 * Long text is shown whole, on the same one page. Every wrapped cell's row is
   as tall as its text needs (``textfit``: wrapped lines estimated from the
   merged columns' widths, a CJK character counting as two Latin ones), also
