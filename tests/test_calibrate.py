@@ -406,3 +406,14 @@ def test_the_tab_with_a_calibration_note_prints_on_one_a4_page(book, tmp_path, s
     note = NOTE_ZH.format(reason=reason)
     assert note in cached_texts(book, tab)
     assert note in [v for row in soffice.read_sheets(book, recalc=True)[tab] for v in row]
+
+
+def test_a_left_employees_tab_no_longer_shows_the_rows_new_reason(book):
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    edit(book, "员工", {"Q4": "优-", "R4": "跨部门项目延期"})
+    tab = write_interviews(book, only=["1002"]).tabs[0].tab
+    edit(book, "员工", {"A4": "1099", "R4": "别人的理由"})  # 1002 left; someone else took the row
+    assert tab in write_interviews(book, only=[]).left
+    texts = cached_texts(book, tab)
+    assert not any("绩效校准" in t or "别人的理由" in t for t in texts)  # its note pointed at that row

@@ -111,10 +111,12 @@ def write_tabs(session: DepartmentBook, table: EmployeeTable, rules: Rules, resu
 def _blank_left_results(session: DepartmentBook, tab: str) -> None:
     """A left employee's tab points at a table row that holds no result of theirs any
     more (blank, or someone else's): its cached money would be stale and a
-    recalculation would show 0 or another person's pay, so the result cells (the
-    tool's own formulas) are emptied; everything people typed stays."""
+    recalculation would show 0 or another person's pay (or reason for a calibrated
+    grade), so the result cells and the grade's note (the tool's own formulas) are
+    emptied; everything people typed stays."""
     book, grid = session.writer, session.grid(tab) or []
-    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
+    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS
+              for key in ("score", "grade", "multiplier", "bonus", "grade_note")}
     cells = {f"{col_letter(c + 2)}{r}": None for r, row in enumerate(grid, start=1)
              for c in range(0, min(len(row), 8), 2)
              if row[c] in labels and book.formula_of(tab, f"{col_letter(c + 2)}{r}") is not None}
