@@ -20,6 +20,7 @@ from perf_addin.jobs.interviews import write_interviews
 from perf_addin.jobs.reconcile import reconcile_workbook
 from perf_addin.jobs.score import score_workbook
 from perf_addin.xlsx import Workbook
+from perf_addin.xlsx.refs import col_letter
 from tests.test_results import EN, ZH, make_department
 
 # (profit %, rating) -> score: 150, 145, 125 (优+), 115, 105 (优-), 95, 92, 90 (良好), 85 (差), 75 (极差)
@@ -351,3 +352,106 @@ def test_a_score_that_changes_results_turns_the_calibration_tab_red_until_calibr
     assert tab_color(book, "校准") == "FFC00000"
     calibrate_workbook(book, today=dt.date(2026, 12, 2))
     assert tab_color(book, "校准") is None
+
+
+# ------------------------------------------------------------------ the calibrated grade explained on the tab
+
+NOTE_ZH = "等级经绩效校准调整为 优-（按得分为 优+）：{reason}"
+
+
+def cached_texts(path: Path, sheet: str) -> list[str]:
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    return [v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+
+
+def test_the_interview_tab_and_pack_explain_a_calibrated_grade(book, tmp_path):
+    from perf_addin.jobs.share import share_workbook
+
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    # 1002 scores 125 (优+ by the bands); the meeting sets 优-
+    edit(book, "员工", {"Q4": "优-", "R4": "跨部门项目延期"})
+    report = write_interviews(book, only=["1002", "1003"])
+    tabs = {t.employee_id: t.tab for t in report.tabs}
+    texts = cached_texts(book, tabs["1002"])
+    assert NOTE_ZH.format(reason="跨部门项目延期") in texts
+    assert not any("结果无效" in t for t in texts)
+    assert not any("绩效校准" in t for t in cached_texts(book, tabs["1003"]))  # no calibrated grade: no note
+
+    # a new reason: score refreshes the note like the tab's other generated text
+    edit(book, "员工", {"R4": "复议后维持优-"})
+    assert tabs["1002"] in score_workbook(book).tabs_updated
+    texts = cached_texts(book, tabs["1002"])
+    assert NOTE_ZH.format(reason="复议后维持优-") in texts
+    assert NOTE_ZH.format(reason="跨部门项目延期") not in texts
+
+    packs = share_workbook(book, packs=tmp_path / "packs", only=["1002"]).packs.packs
+    pack = openpyxl.load_workbook(packs[0], data_only=True)
+    assert any(NOTE_ZH.format(reason="复议后维持优-") in cached_texts(packs[0], name) for name in pack.sheetnames)
+
+    # the calibrated grade back to none: the note goes
+    edit(book, "员工", {"Q4": None, "R4": None})
+    score_workbook(book)
+    assert not any("绩效校准" in t for t in cached_texts(book, tabs["1002"]))
+
+
+def test_a_calibrated_grade_without_a_reason_asks_for_the_reason(book):
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    edit(book, "员工", {"Q4": "优-"})
+    report = write_interviews(book, only=["1002"], include_errors=True)
+    texts = cached_texts(book, report.tabs[0].tab)
+    banner = next(t for t in texts if "员工!Q4" in t)
+    assert "结果无效" not in banner and "校准理由" in banner
+    note = next(t for t in texts if t.startswith("等级经绩效校准调整为 优-（按得分为 优+）"))
+    assert "校准理由为空" in note  # the line under the grade says what is missing, too
+    ws = openpyxl.load_workbook(book, data_only=True)[report.tabs[0].tab]
+    assert "优-" in [v for row in ws.iter_rows(values_only=True) for v in row]
+
+
+def test_an_english_tab_explains_a_calibrated_grade(tmp_path):
+    path = make_department(tmp_path / "en.xlsx", rows(), header=EN)
+    with_quotas(path, {"U1": "Quotas", "U2": "Unit", "V2": "company", "U3": "A+", "V3": "<=10%"})
+    score_workbook(path)
+    calibrate_workbook(path, today=dt.date(2026, 12, 1))
+    header = tab_rows(path, "Staff")[0]
+    grade, reason = (col_letter(header.index(h) + 1) for h in ("Calibrated grade", "Calibration reason"))
+    edit(path, "Staff", {f"{grade}4": "Excellent", f"{reason}4": "project slipped"})
+    report = write_interviews(path, only=["1002"])
+    assert ("Grade set in calibration: Excellent (the score gives Outstanding): project slipped"
+            in cached_texts(path, report.tabs[0].tab))
+
+
+@pytest.mark.libreoffice
+def test_the_tab_with_a_calibration_note_prints_on_one_a4_page(book, tmp_path, soffice):
+    import subprocess
+
+    from perf_addin.engines.libreoffice import pdf_page_count
+    from perf_addin.jobs.interviews import print_tabs
+
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    reason = "跨部门项目延期两个月，客户验收推迟到下一考核周期；会议认为本期结果不宜按优+发放，" * 2
+    edit(book, "员工", {"Q4": "优-", "R4": reason})
+    tab = write_interviews(book, only=["1002"]).tabs[0].tab
+    pdf, = print_tabs(book, [tab], tmp_path / "pdf", soffice)
+    assert pdf_page_count(pdf) == 1
+    assert "A4" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    assert "等级经绩效校准调整为优-（按得分为优+）" in flat and "".join(reason.split()) in flat
+    # recalculated, the note's formula gives what the tab caches
+    note = NOTE_ZH.format(reason=reason)
+    assert note in cached_texts(book, tab)
+    assert note in [v for row in soffice.read_sheets(book, recalc=True)[tab] for v in row]
+
+
+def test_a_left_employees_tab_no_longer_shows_the_rows_new_reason(book):
+    score_workbook(book)
+    calibrate_workbook(book, today=dt.date(2026, 12, 1))
+    edit(book, "员工", {"Q4": "优-", "R4": "跨部门项目延期"})
+    tab = write_interviews(book, only=["1002"]).tabs[0].tab
+    edit(book, "员工", {"A4": "1099", "R4": "别人的理由"})  # 1002 left; someone else took the row
+    assert tab in write_interviews(book, only=[]).left
+    texts = cached_texts(book, tab)
+    assert not any("绩效校准" in t or "别人的理由" in t for t in texts)  # its note pointed at that row

@@ -25,6 +25,12 @@ Layout decisions (DOMAIN.md §4–5):
   remedy line; the status formula compares with that cell.
 * An employee whose inputs are unusable gets a red banner in place of the legend,
   naming the cells at fault, so the tab cannot pass for a finished result.
+  A calibrated grade without a reason is applied all the same, so its banner asks
+  for the reason instead of calling the result invalid.
+* A grade the calibration meeting set in place of the score's is explained under
+  the grade (the calibrated grade, the score's, the reason), in the input check's
+  row: the bands printed elsewhere would contradict it otherwise, and using that
+  row leaves every input field of the layout where it was.
 * Long text is shown whole, on the same one page. Every wrapped cell's row is
   as tall as its text needs (``textfit``: wrapped lines estimated from the
   merged columns' widths, a CJK character counting as two Latin ones), also
@@ -101,6 +107,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "title": "绩效反馈面谈表",
         "legend": "黄色单元格由面谈参与人填写；其余内容由系统根据员工表和规则生成，已保护（无密码）。",
         "banner": "输入有误，结果无效：{cells}。请先修正员工表再面谈（修正后重新运行评分，本表随之更新）。",
+        "banner_reason": "校准等级缺少校准理由：{cells}。请在员工表填写校准理由后重新运行评分，本表随之更新。",
         "tab": "面谈",
         "s1": "一、基本信息", "s2": "二、考核结果", "s3": "三、面谈议程（共 {m} 分钟）",
         "s4": "四、改进措施（未达成目标的项目逐项商定）", "s5": "五、结果确认", "s6": "六、下期计划",
@@ -118,6 +125,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "items": {"profit": "公司盈利", "tasks": "任务必达成件数", "rating": "平时表现（上级评分）", OTHER: "其他"},
         "met": "达成", "missed": "未达成", "invalid": "输入有误",
         "score": "总分", "grade": "等级", "multiplier": "绩效倍数", "bonus": "奖金", "check": "输入检查",
+        "grade_note": "等级说明", "calibrated": "等级经绩效校准调整为 {grade}（按得分为 {own}）", "reason_sep": "：",
         "step": "环节", "minutes": "分钟", "min": "分钟", "content": "内容与要点",
         "agenda": (
             ("1. 开场与肯定", "寒暄、奉茶，营造轻松氛围；直接上级先发言，肯定成绩，说明面谈目的："
@@ -155,6 +163,8 @@ TEXTS: dict[str, dict[str, Any]] = {
                   "employee table and the rules and is protected (no password).",
         "banner": "Input error, no valid result: {cells}. Correct the employee table before the interview "
                   "(score again and this tab follows).",
+        "banner_reason": "Calibrated grade without a calibration reason: {cells}. Write the reason in the "
+                         "employee table and score again; this tab follows.",
         "tab": "Interview",
         "s1": "1. Basic information", "s2": "2. Result", "s3": "3. Agenda ({m} minutes)",
         "s4": "4. Remedies (one line per item below target)", "s5": "5. Confirmation", "s6": "6. Next cycle",
@@ -173,6 +183,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "items": {"profit": "Profit", "tasks": "Tasks completed", "rating": "Rating (supervisor)", OTHER: "Other"},
         "met": "met", "missed": "below target", "invalid": "input error",
         "score": "Score", "grade": "Grade", "multiplier": "Multiplier", "bonus": "Bonus", "check": "Input check",
+        "grade_note": "Grade note", "calibrated": "Grade set in calibration: {grade} (the score gives {own})",
+        "reason_sep": ": ",
         "step": "Step", "minutes": "Minutes", "min": "min", "content": "What happens",
         "agenda": (
             ("1. Open with praise", "Settle in, tea, small talk; the supervisor speaks first, affirms what "
@@ -255,6 +267,18 @@ class ResultCell:
 
 
 @dataclass(frozen=True)
+class CalibrationNote:
+    """A grade the calibration meeting set in place of the score's: the tab says so,
+    or the employee would read a grade the printed bands contradict. Labels are in
+    the workbook's language; ``reason_ref`` is the reason's cell in the table."""
+
+    grade: str
+    score_grade: str
+    reason: str = ""
+    reason_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class InterviewData:
     """Everything the form shows about one employee; built by the job, no I/O."""
 
@@ -272,6 +296,8 @@ class InterviewData:
     rules_sheet: str = "规则"
     keep_remedies: frozenset[str] = field(default_factory=frozenset)
     errors: tuple[str, ...] = ()  # cells with unusable input (``员工!G18``): the tab shows a banner
+    calibration: CalibrationNote | None = None  # a calibrated grade that differs from the score's
+    missing_reason: tuple[str, ...] = ()  # calibrated grades (applied) without a reason: a banner asks for it
 
     def item(self, key: str) -> ItemLine:
         return next(i for i in self.items if i.key == key)
@@ -490,9 +516,35 @@ def _results(f: _Form, e: InterviewData, t: dict[str, Any]) -> None:
         f.put(r, 2 * i + 1, 2 * i + 1, t[key], LABEL)
         f.put(r, 2 * i + 2, 2 * i + 2, _result_formula(cell), style)
     r = f.next()
+    if e.calibration is not None:
+        f.put(r, 1, 1, t["grade_note"], LABEL)
+        f.put(r, 2, 8, _calibration_note(e.calibration, e.check, t), WARN)
+        return
     f.put(r, 1, 1, t["check"], LABEL)
     check = "" if e.check.ref is None else Formula(_shown(e.check.ref), e.check.value or "")
     f.put(r, 2, 8, check, WARN)
+
+
+def _text_literal(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _calibration_note(note: CalibrationNote, check: ResultCell, t: dict[str, Any]) -> Formula:
+    """The row under the grade, for a calibrated grade: what the meeting set and
+    why, then the input check's text if any (a missing reason says so there). The
+    same row as the input check, so no input field of the layout moves; a formula
+    on the reason's and the check's cells, so a correction shows before the next
+    ``score`` (which rewrites the note itself)."""
+    head = t["calibrated"].format(grade=note.grade, own=note.score_grade)
+    sep = t["reason_sep"]
+    expr, cached = _text_literal(head), head
+    if note.reason_ref is not None:
+        expr += f'&IF(TRIM({note.reason_ref})="","",{_text_literal(sep)}&{note.reason_ref})'
+        cached += sep + note.reason if note.reason.strip() else ""
+    if check.ref is not None:
+        expr += f'&IF(ISBLANK({check.ref}),"",CHAR(10)&{check.ref})'
+        cached += "\n" + check.value if check.value else ""
+    return Formula(expr, cached)
 
 
 def praise_text(e: InterviewData, lang: str) -> str:
@@ -646,8 +698,11 @@ def build_form(e: InterviewData, s: InterviewSettings, lang: str,
     r = f.next(30)
     f.put(r, 1, WIDTH, t["title"], TITLE)
     r = f.next(24)
+    join = ("、" if lang == "zh" else ", ").join
     if e.errors:
-        f.put(r, 1, WIDTH, t["banner"].format(cells=("、" if lang == "zh" else ", ").join(e.errors)), BANNER)
+        f.put(r, 1, WIDTH, t["banner"].format(cells=join(e.errors)), BANNER)
+    elif e.missing_reason:  # the grade stands and is applied: only its reason is missing
+        f.put(r, 1, WIDTH, t["banner_reason"].format(cells=join(e.missing_reason)), BANNER)
     else:
         f.put(r, 1, WIDTH, t["legend"], NOTE)
     _basics(f, e, s, t, lang)
@@ -681,7 +736,7 @@ def interview_sheet(employee: InterviewData, settings: InterviewSettings, lang: 
         name=name or tab_name(employee.name, employee.employee_id, lang),
         cells=f.cells, merges=f.merges, col_widths=COL_WIDTHS, row_heights=f.heights,
         print_setup=setup, protection=Protection(format_rows=True), validations=f.validations,
-        tab_color=ERROR_TAB_COLOR if employee.errors else tab_color, show_gridlines=False, kind=kind.text())
+        tab_color=ERROR_TAB_COLOR if employee.errors or employee.missing_reason else tab_color, show_gridlines=False, kind=kind.text())
 
 
 def _placeholder(remedies: tuple[str, ...]) -> InterviewData:

@@ -22,11 +22,11 @@ from perf_addin.errors import message_in
 from perf_addin.book.department import EmployeeTable, all_problems, check_texts, held_back
 from perf_addin.book.session import DepartmentBook
 from perf_addin.forms.interview_form import TEXTS as FORM_TEXTS
-from perf_addin.forms.interview_form import (ITEM_KEYS, InterviewData, ItemLine, ResultCell, dependent_cells,
-                                            input_cells, interview_sheet, parse_kind, tab_name)
+from perf_addin.forms.interview_form import (ITEM_KEYS, CalibrationNote, InterviewData, ItemLine, ResultCell,
+                                            dependent_cells, input_cells, interview_sheet, parse_kind, tab_name)
 from perf_addin.domain.interview_settings import InterviewSettings
 from perf_addin.domain.rules import RULES_SHEET, Rules, rule_cell
-from perf_addin.domain.scoring import excel_round, item_table, score_table
+from perf_addin.domain.scoring import calibrated_index, excel_round, item_table, score_table
 from perf_addin.xlsx import Cell, CellError, Formula, SheetSpec, Workbook, WorkbookError
 from perf_addin.xlsx.refs import col_letter, parse_cell, quote_sheet
 
@@ -111,10 +111,12 @@ def write_tabs(session: DepartmentBook, table: EmployeeTable, rules: Rules, resu
 def _blank_left_results(session: DepartmentBook, tab: str) -> None:
     """A left employee's tab points at a table row that holds no result of theirs any
     more (blank, or someone else's): its cached money would be stale and a
-    recalculation would show 0 or another person's pay, so the result cells (the
-    tool's own formulas) are emptied; everything people typed stays."""
+    recalculation would show 0 or another person's pay (or reason for a calibrated
+    grade), so the result cells and the grade's note (the tool's own formulas) are
+    emptied; everything people typed stays."""
     book, grid = session.writer, session.grid(tab) or []
-    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS for key in ("score", "grade", "multiplier", "bonus")}
+    labels = {FORM_TEXTS[lang][key] for lang in FORM_TEXTS
+              for key in ("score", "grade", "multiplier", "bonus", "grade_note")}
     cells = {f"{col_letter(c + 2)}{r}": None for r, row in enumerate(grid, start=1)
              for c in range(0, min(len(row), 8), 2)
              if row[c] in labels and book.formula_of(tab, f"{col_letter(c + 2)}{r}") is not None}
@@ -261,12 +263,17 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
     raw = {(p.row, p.field): p.value for p in table.problems}
     problems = all_problems(table, scores, rules)
     checks = check_texts(problems)
-    errors: dict[int, list[str]] = {}
-    for p in problems:
-        if p.row is not None and p.cell not in errors.setdefault(p.row, []):
-            errors[p.row].append(p.cell)
-    rules_ref = quote_sheet(rules_sheet)
     label = "label_zh" if table.language == "zh" else "label_en"
+    applied = _applied_calibration(table, rules, scores)
+    calibrated_rows = {table.rows[i] for i in applied}
+    errors: dict[int, list[str]] = {}
+    missing_reason: dict[int, list[str]] = {}
+    for p in problems:
+        # a calibrated grade that applies has only one problem: its missing reason
+        into = missing_reason if p.field == "calibrated_grade" and p.row in calibrated_rows else errors
+        if p.row is not None and p.cell not in into.setdefault(p.row, []):
+            into[p.row].append(p.cell)
+    rules_ref = quote_sheet(rules_sheet)
     sheet = quote_sheet(table.sheet)
 
     def ref(name: str, i: int) -> str | None:
@@ -300,8 +307,30 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
             multiplier=ResultCell(ref("multiplier", i), _opt(shown["multiplier"].iat[i])),
             bonus=ResultCell(ref("bonus", i), _opt(shown["bonus"].iat[i]) if "bonus" in shown else None),
             check=ResultCell(ref("check", i), checks.get(table.rows[i], "")),
-            rules_sheet=rules_sheet, errors=tuple(errors.get(table.rows[i], ()))))
+            rules_sheet=rules_sheet, errors=tuple(errors.get(table.rows[i], ())),
+            calibration=_note(applied.get(i), rules, label, text("calibration_reason", i), ref("calibration_reason", i)),
+            missing_reason=tuple(missing_reason.get(table.rows[i], ()))))
     return out
+
+
+def _applied_calibration(table: EmployeeTable, rules: Rules, scores: pd.DataFrame) -> dict[int, tuple[int, int]]:
+    """Row index -> (band of the calibrated grade, band of the score's grade), for every
+    scored row whose calibrated grade is a grade (so it is the one applied)."""
+    if "calibrated_grade" not in table.frame or "score_grade" not in scores:
+        return {}
+    cal = calibrated_index(table.frame["calibrated_grade"].to_numpy(dtype=object), rules)
+    band = {b.code: k for k, b in enumerate(rules.bands)}
+    own = scores["score_grade"].to_numpy(dtype=object)
+    return {int(i): (int(cal[i]), band[own[i]]) for i in np.flatnonzero(cal >= 0) if own[i] in band}
+
+
+def _note(bands: tuple[int, int] | None, rules: Rules, label: str, reason: str,
+          reason_ref: str | None) -> CalibrationNote | None:
+    """What the tab says about a calibrated grade: only when it differs from the score's."""
+    if bands is None or bands[0] == bands[1]:
+        return None
+    grade, own = (getattr(rules.bands[k], label) for k in bands)
+    return CalibrationNote(grade, own, reason.strip(), reason_ref)
 
 
 def _rating(rating: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
