@@ -18,12 +18,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
-from perf_addin.book.department import EmployeeTable, Problem, all_problems
+from perf_addin.book.department import EmployeeTable, Problem, all_problems, engine_reason
 from perf_addin.book.session import open_book
 from perf_addin.domain.rules import Rules
-from perf_addin.domain.scoring import score_table
+from perf_addin.domain.scoring import input_column_names, score_table
+from perf_addin.labels import is_chinese
 
 
 def score(data: pd.DataFrame | Mapping[str, Any], rules: Rules | None = None) -> pd.DataFrame:
@@ -33,8 +35,28 @@ def score(data: pd.DataFrame | Mapping[str, Any], rules: Rules | None = None) ->
     The columns may be headed as in the workbook (``实际盈利`` or ``Profit actual``) or
     by field name (``profit_actual``); other columns are ignored. A missing input
     column is a ``ColumnsError`` (a ``UserError``) naming it. A row with unusable
-    input gets no numbers and its reason in ``error``, never a 0."""
-    return score_table(data, rules or Rules())
+    input gets no numbers and its reason in ``error``, never a 0 – worded in the
+    headers' language (Chinese headers: Chinese reasons)."""
+    rules = rules or Rules()
+    result = score_table(data, rules)
+    columns = list(data.columns if isinstance(data, pd.DataFrame) else data)
+    if not any(is_chinese(c) for c in columns if isinstance(c, str)):
+        return result
+    where = input_column_names(columns)
+    bad = result["error"].notna()
+    result.loc[bad, "error"] = [
+        engine_reason(field, _input_value(data, where.get(field), i), rules, "zh")
+        for i, field in zip(np.flatnonzero(bad.to_numpy()), result.loc[bad, "error_field"])]
+    return result
+
+
+def _input_value(data: pd.DataFrame | Mapping[str, Any], column: Any, i: int) -> Any:
+    """Row ``i`` of an input column as given (None when the field has no column)."""
+    if column is None:
+        return None
+    values = data[column]
+    value = values.iloc[i] if isinstance(values, pd.Series) else np.asarray(values, dtype=object).ravel()[i]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass(frozen=True, eq=False)

@@ -82,3 +82,16 @@ def test_readme_first_python_example_runs_on_the_demo_workbook(tmp_path, monkeyp
     out = printed.getvalue()
     assert "员工!G18: 目标盈利必须大于 0，现为 0" in out
     assert "{'A+': 5, 'A−': 15, 'B': 8, 'C': 4, 'D': 4}" in out
+
+
+def test_score_words_its_reasons_in_the_headers_language():
+    import pandas as pd
+
+    import perf_addin
+    zh = pd.DataFrame({"实际盈利": [100, "abc"], "目标盈利": [0, 100], "完成件数": [10, 10], "目标件数": [10, 10],
+                       "平时表现": [15, 15]})
+    assert list(perf_addin.score(zh)["error"]) == ["目标盈利必须大于 0，现为 0", "实际盈利是文字“abc”，不是数字"]
+    en = zh.rename(columns={"实际盈利": "Profit actual", "目标盈利": "Profit target", "完成件数": "Tasks done",
+                            "目标件数": "Tasks target", "平时表现": "Rating"})
+    assert list(perf_addin.score(en)["error"]) == ["profit target must be > 0, found 0",
+                                                   "profit actual is text 'abc', not a number"]

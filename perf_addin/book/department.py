@@ -609,7 +609,7 @@ def calibration_problems(table: EmployeeTable, rules: Rules) -> list[Problem]:
                     values[i], table.rows[i]) for i in np.flatnonzero(idx == UNKNOWN_GRADE)]
 
 
-def _engine_reason(name: str, value: Any, rules: Rules, lang: str) -> str:
+def engine_reason(name: str, value: Any, rules: Rules, lang: str) -> str:
     """The engine's check that failed, worded in the workbook's language.
 
     The reader has already reported every value that is not a number, so what is
@@ -652,7 +652,7 @@ def problems_from_scores(table: EmployeeTable, scores: pd.DataFrame, rules: Rule
             cell, value = table.cell(name, i), table.frame[name].iat[i]
         else:
             cell, value = f"{sheet_ref(table.sheet)}!{row}:{row}", None
-        out.append(Problem(table.sheet, cell, name, _engine_reason(name, value, rules, table.language), value, row))
+        out.append(Problem(table.sheet, cell, name, engine_reason(name, value, rules, table.language), value, row))
     return out
 
 
