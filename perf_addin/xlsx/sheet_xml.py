@@ -39,17 +39,21 @@ def cell_style(cell: Cell) -> Style | None:
 
 def cell_xml(ref: str, body: CellContent, style_id: int) -> str:
     """One ``<c>`` element as text."""
-    head = f'<c r="{ref}"' + (f' s="{style_id}"' if style_id else "")
-    if body.type:
-        head += f' t="{body.type}"'
+    return cell_element(f' r="{ref}"' + (f' s="{style_id}"' if style_id else ""), body)
+
+
+def cell_element(attrs: str, body: CellContent, escape: Callable[[str], str] = text) -> str:
+    """A ``<c>`` with ``attrs`` (its r, s … as text) holding ``body``; ``escape`` is how
+    element text is escaped (the splice escapes as lxml does, carriage returns too)."""
+    head = "<c" + attrs + (f' t="{body.type}"' if body.type else "")
     if body.inline is not None:
-        return f'{head}><is><t xml:space="preserve">{text(escape_text(body.inline))}</t></is></c>'
+        return f'{head}><is><t xml:space="preserve">{escape(escape_text(body.inline))}</t></is></c>'
     inner = ""
     if body.formula is not None:
-        inner += f"<f>{text(body.formula)}</f>"
+        inner += f"<f>{escape(body.formula)}</f>" if body.formula else "<f/>"
     if body.value is not None:
         value = escape_text(body.value) if body.type == "str" else body.value
-        inner += f"<v>{text(value)}</v>"
+        inner += f"<v>{escape(value)}</v>"
     return f"{head}>{inner}</c>" if inner else f"{head}/>"
 
 

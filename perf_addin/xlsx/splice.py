@@ -39,6 +39,7 @@ from lxml import etree
 from .package import StreamedPart
 from .refs import cell_ref, col_index, col_letter, parse_cell, parse_range, range_ref
 from .sheet_edit import SheetEditor, TableInfo
+from .sheet_xml import cell_element
 from .spec import ListValidation
 from .values import CellContent, escape_text
 from .xml import MAIN, parse, q, serialise
@@ -691,18 +692,7 @@ def _text(value: str) -> str:
 
 def _cell_xml(attrs: list[tuple[str, str]], body: CellContent) -> str:
     """One ``<c>`` as SheetEditor.write and _fill leave it, serialised as lxml does."""
-    head = "<c" + "".join(f' {k}="{v}"' for k, v in attrs)
-    if body.type:
-        head += f' t="{body.type}"'
-    if body.inline is not None:
-        return f'{head}><is><t xml:space="preserve">{_text(escape_text(body.inline))}</t></is></c>'
-    inner = ""
-    if body.formula is not None:
-        inner += f"<f>{_text(body.formula)}</f>" if body.formula else "<f/>"
-    if body.value is not None:
-        value = escape_text(body.value) if body.type == "str" else body.value
-        inner += f"<v>{_text(value)}</v>"
-    return f"{head}>{inner}</c>" if inner else f"{head}/>"
+    return cell_element("".join(f' {k}="{v}"' for k, v in attrs), body, _text)
 
 
 def _widen_spans(tag: bytes, first: int, last: int) -> bytes:
