@@ -31,7 +31,7 @@ from perf_addin.domain.rules import Rules
 from perf_addin.domain.scoring import calibrated_index
 from perf_addin.forms.calibration_tab import (KIND, SHEET_NAMES, AuditRow, CalibrationView, GroupRow, Mover,
                                               NineBoxView, calibration_sheet, section_titles)
-from perf_addin.jobs.score import HEADER_STYLE, ScoreReport, mark_stale_reconciliation, place_columns, score_into
+from perf_addin.jobs.score import HEADER_STYLE, ScoreReport, mark_stale_tabs, place_columns, score_into
 from perf_addin.jobs.tabs import refresh_tabs
 from perf_addin.labels import MEETING_LABELS, job_text, label, normalise
 from perf_addin.xlsx import Cell, ListValidation, Workbook
@@ -91,7 +91,7 @@ def calibrate_book(book: DepartmentBook, today: dt.date | None = None,
     earlier = _earlier_tab(book)
     view, out = _view(book, report, block, units, earlier, today)
     out.added_columns = added
-    mark_stale_reconciliation(book.writer, ("reconcile",))  # its own tab is written anew below
+    mark_stale_tabs(book.writer, ("reconcile",))  # its own tab is written anew below
     name = _tab_name(book.writer, lang)
     out.sheet = book.writer.add_sheet(calibration_sheet(view, name), replace=True)
     progress(job_text("saving", lang))

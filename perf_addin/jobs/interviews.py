@@ -43,7 +43,7 @@ from perf_addin.labels import job_text
 from perf_addin.book.department import DepartmentError, EmployeeTable, first_rows
 from perf_addin.book.session import DepartmentBook, open_book
 from perf_addin.engines.libreoffice import LibreOffice, LibreOfficeError, pdf_page_count
-from perf_addin.jobs.score import ScoreReport, mark_stale_reconciliation, score_into
+from perf_addin.jobs.score import ScoreReport, mark_stale_tabs, score_into
 from perf_addin.jobs.tabs import LEFT_COLOR, TabWritten, employee_data, existing_tabs, filled_fields, write_tabs
 from perf_addin.xlsx import Workbook, WorkbookError
 
@@ -102,7 +102,7 @@ def interviews_book(book: DepartmentBook, only: Sequence[str] | None = None, pdf
     report = InterviewReport(book.path, score)
     chosen = first_rows(score.table, only, report.skipped)
     write_tabs(book, score.table, score.rules, score.scores, chosen, report, include_errors, progress)
-    stale = mark_stale_reconciliation(book.writer)
+    stale = mark_stale_tabs(book.writer)
     progress(job_text("saving", book.language))
     report.backup = score.backup = book.save()
     report.unchanged = score.unchanged = book.unchanged

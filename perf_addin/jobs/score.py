@@ -105,7 +105,7 @@ def score_book(book: DepartmentBook, progress: Progress = lambda step: None) -> 
     tabs = refresh_tabs(book, report.table, report.rules, report.scores, progress)  # built on these results
     report.tabs_updated = tabs.updated
     report.tab_notes = tabs.skipped + [job_text("left_tab", book.language, tab=tab) for tab in tabs.left]
-    stale = mark_stale_reconciliation(book.writer)
+    stale = mark_stale_tabs(book.writer)
     progress(job_text("saving", book.language))
     report.backup = book.save()
     report.unchanged = book.unchanged
@@ -117,7 +117,7 @@ def score_book(book: DepartmentBook, progress: Progress = lambda step: None) -> 
 STALE_KINDS = ("reconcile", "calibration")
 
 
-def mark_stale_reconciliation(writer: Workbook, kinds: tuple[str, ...] = STALE_KINDS) -> dict[str, list[str]]:
+def mark_stale_tabs(writer: Workbook, kinds: tuple[str, ...] = STALE_KINDS) -> dict[str, list[str]]:
     """Colour the tabs of an existing reconciliation (对账) and calibration (校准) red when
     this run changes the workbook: they were computed from the results before this run
     (finance must not read old money as current; the meeting must not move people by

@@ -265,13 +265,13 @@ def employee_data(table: EmployeeTable, rules: Rules, rules_sheet: str,
     checks = check_texts(problems)
     label = "label_zh" if table.language == "zh" else "label_en"
     applied = _applied_calibration(table, rules, scores)
-    calibrated_rows = {table.rows[i] for i in applied}
-    errors: dict[int, list[str]] = {}
-    missing_reason: dict[int, list[str]] = {}
+    errors: dict[int, list[str]] = {}  # cells that void the row's result: the red banner
+    missing_reason: dict[int, list[str]] = {}  # a calibrated grade that stands, its reason missing
     for p in problems:
-        # a calibrated grade that applies has only one problem: its missing reason
-        into = missing_reason if p.field == "calibrated_grade" and p.row in calibrated_rows else errors
-        if p.row is not None and p.cell not in into.setdefault(p.row, []):
+        if p.row is None or not (p.voids_result or p.field == "calibrated_grade"):
+            continue  # a potential to complete: the check line says so, the result stands
+        into = errors if p.voids_result else missing_reason
+        if p.cell not in into.setdefault(p.row, []):
             into[p.row].append(p.cell)
     rules_ref = quote_sheet(rules_sheet)
     sheet = quote_sheet(table.sheet)
